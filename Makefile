@@ -1,0 +1,54 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WIKI_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export WIKI_TEST_POSTGRES_URL
+
+.PHONY: setup run test test-sqlite test-postgres chromium lint format bench
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/wiki db upgrade
+	$(BIN)/wiki content load content --if-empty --demo-password
+	@$(BIN)/wiki content logins content
+	$(BIN)/wiki run --host 127.0.0.1 --port 5000
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup chromium
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "=== Test suite on SQLite ==="
+	WIKI_TEST_DATABASE_URL= $(BIN)/python -m pytest
+
+test-postgres:
+	@if $(BIN)/python -m tests.postgres_check "$(WIKI_TEST_POSTGRES_URL)"; then \
+		echo "=== Test suite on PostgreSQL ($(WIKI_TEST_POSTGRES_URL)) ==="; \
+		WIKI_TEST_DATABASE_URL="$(WIKI_TEST_POSTGRES_URL)" $(BIN)/python -m pytest; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/page_view_bench.py

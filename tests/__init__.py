@@ -1,0 +1,1 @@
+"""Onramp Wiki's test suite."""

@@ -1,0 +1,47 @@
+"""Onramp Wiki: create_app is the one place where the application is wired together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """Build the app. The instance folder holds the SQLite file, secret key and config.py."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=instance_path or os.environ.get("WIKI_INSTANCE_PATH") or None,
+    )
+    from wiki.config import load_config
+
+    load_config(app, config)
+
+    from wiki import database, security
+    from wiki.extensions import csrf, login_manager
+
+    database.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+    from wiki import errorpages, navigation
+    from wiki.admin.views import bp as admin_bp
+    from wiki.auth.views import bp as auth_bp
+    from wiki.processes.views import bp as processes_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(processes_bp)
+    errorpages.init_app(app)
+    navigation.init_app(app)
+
+    from wiki.cli import register_commands
+
+    register_commands(app)
+    return app

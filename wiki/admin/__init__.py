@@ -1,0 +1,1 @@
+"""Admin screens: people, their roles, invitations and deactivation."""

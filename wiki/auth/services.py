@@ -1,0 +1,168 @@
+"""Account rules: authentication, creating and inviting people, roles and deactivation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wiki.auth.models import ROLES, User, UserRole
+from wiki.errors import DomainError, NotFound, ValidationError
+from wiki.extensions import db
+from wiki.timeutil import utcnow
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+# Checked against when the email is unknown, so that a wrong email costs as long as a wrong
+# password and the two cannot be told apart by timing.
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+@dataclass(frozen=True)
+class PersonForm:
+    email: str
+    name: str
+    roles: tuple[str, ...] = ("member",)
+    job_title: str = ""
+    start_date: date | None = None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; the cause is not told apart."""
+    user = find_user_by_email(email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such person.")
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(func.lower(User.name))))
+
+
+def create_user(form: PersonForm, password: str | None = None) -> User:
+    """Create a person. Without a password they log in after accepting an invitation."""
+    email, name, roles = _checked_person(form)
+    if find_user_by_email(email) is not None:
+        raise ValidationError({"email": f"{email} already has an account."})
+    if password is not None:
+        check_password(password)
+    user = User(
+        email=email,
+        name=name,
+        job_title=form.job_title.strip(),
+        start_date=form.start_date,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    user.role_rows = [UserRole(role=role) for role in roles]
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, form: PersonForm) -> User:
+    email, name, roles = _checked_person(form)
+    other = find_user_by_email(email)
+    if other is not None and other.id != user.id:
+        raise ValidationError({"email": f"{email} already has an account."})
+    user.email, user.name, user.job_title = email, name, form.job_title.strip()
+    user.start_date = form.start_date
+    set_roles(user, roles)
+    db.session.commit()
+    return user
+
+
+def set_roles(user: User, roles: tuple[str, ...]) -> None:
+    kept = [row for row in user.role_rows if row.role in roles]
+    added = [UserRole(role=role) for role in roles if role not in user.roles]
+    user.role_rows = kept + added
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if actor.id == user.id and not active:
+        raise DomainError("You cannot deactivate your own account.")
+    user.active = active
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    check_password(password)
+    user.password_hash = hash_password(password)
+    user.invitation_hash = None
+    user.invitation_expires_at = None
+    db.session.commit()
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            {"password": f"A password has at least {MIN_PASSWORD_LENGTH} characters."}
+        )
+
+
+def invite(user: User) -> str:
+    """A fresh invitation token for the user; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    user.invitation_hash = _token_hash(token)
+    user.invitation_expires_at = utcnow() + timedelta(
+        days=current_app.config["INVITATION_DAYS"]
+    )
+    db.session.commit()
+    return token
+
+
+def find_invited_user(token: str) -> User:
+    user = db.session.scalar(select(User).where(User.invitation_hash == _token_hash(token)))
+    if user is None or user.invitation_expires_at is None:
+        raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
+    if user.invitation_expires_at < utcnow():
+        raise NotFound("This invitation has expired. Ask an admin for a new one.")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _checked_person(form: PersonForm) -> tuple[str, str, tuple[str, ...]]:
+    email = form.email.strip().lower()
+    name = " ".join(form.name.split())
+    roles = tuple(sorted(set(form.roles) | {"member"}))
+    errors: dict[str, str] = {}
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        errors["email"] = "Enter an email address such as jill@example.com."
+    if not name:
+        errors["name"] = "A person needs a name."
+    elif len(name) > 120:
+        errors["name"] = "A name has at most 120 characters."
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        errors["roles"] = f"Unknown role “{unknown[0]}”; roles are {', '.join(ROLES)}."
+    if len(form.job_title) > 120:
+        errors["job_title"] = "A job title has at most 120 characters."
+    if errors:
+        raise ValidationError(errors)
+    return email, name, roles

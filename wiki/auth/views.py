@@ -1,0 +1,72 @@
+"""Login, logout and accepting an invitation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from wiki.auth import services
+from wiki.auth.models import User
+from wiki.errors import NotFound, ValidationError
+from wiki.extensions import db, login_manager
+from wiki.security import safe_next_path
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see this page."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_path = safe_next_path(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("processes.home"))
+    error = None
+    email = request.form.get("email", "")
+    if request.method == "POST":
+        user = services.authenticate(email, request.form.get("password", ""))
+        if user is not None:
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(next_path or url_for("processes.home"))
+        error = "That email and password do not match an active account."
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, email=email, next=next_path), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        user = services.find_invited_user(token)
+    except NotFound as error:
+        return render_template("auth/invitation.html", problem=error.message), 404
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if password != request.form.get("password_again", ""):
+            errors["password_again"] = "The two passwords differ."
+        else:
+            try:
+                services.set_password(user, password)
+            except ValidationError as error:
+                errors = error.errors
+            else:
+                login_user(user)
+                flash(f"Welcome, {user.name}. Your password is set.", "success")
+                return redirect(url_for("processes.home"))
+    return render_template("auth/invitation.html", user=user, errors=errors), (
+        422 if errors else 200
+    )

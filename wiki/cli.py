@@ -1,0 +1,32 @@
+"""The `wiki` command: Flask's commands (run, shell, routes, db) plus the wiki's own."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def _create_app() -> Flask:
+    from wiki import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def cli() -> None:
+    """Onramp Wiki: manage the database, people and content."""
+
+
+def register_commands(app: Flask) -> None:
+    from wiki.auth.cli import users
+    from wiki.content.cli import content
+
+    app.cli.add_command(users)
+    app.cli.add_command(content)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(cli())

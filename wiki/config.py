@@ -1,0 +1,67 @@
+"""Configuration defaults and the load order: defaults → instance config → WIKI_* env → mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# Every key here is documented in README.md (tests/test_config.py fails when one is not).
+DEFAULTS: dict[str, Any] = {
+    # None means "sqlite file wiki.db in the instance folder".
+    "DATABASE_URL": None,
+    # None means "generated once into the instance folder's secret_key file".
+    "SECRET_KEY": None,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "REVIEW_INTERVAL_DAYS": 180,
+    "PAGE_SIZE": 50,
+    "TRUSTED_PROXIES": 0,
+    "INVITATION_DAYS": 14,
+    "MAX_BODY_CHARS": 200_000,
+}
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="WIKI")
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "wiki.db")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_BODY_CHARS"] + 65536
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, creating it once.
+
+    The key is written to a temporary file and hard-linked into place, so several workers
+    starting at once all end up reading the one complete key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,232 @@
+"""Reading and writing the content folder: markdown with YAML front matter. No database here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wiki.processes.paths import is_valid_slug, join_path, slugify
+
+PROCESS_FILE = "_process.md"
+TEMPLATES_DIR = "_templates"
+PEOPLE_FILE = "people.yaml"
+
+
+class ContentError(Exception):
+    """A content file cannot be read; the message names the file and, where known, the line."""
+
+
+@dataclass
+class PersonEntry:
+    email: str
+    name: str
+    roles: list[str]
+    job_title: str = ""
+    start_date: date | None = None
+
+
+@dataclass
+class ProcessEntry:
+    path: str
+    name: str
+    description: str
+    position: int = 0
+
+
+@dataclass
+class PageEntry:
+    process_path: str
+    slug: str
+    title: str
+    body: str
+    owner: str | None = None
+    tags: list[str] = field(default_factory=list)
+    review_interval_days: int | None = None
+    last_reviewed: date | None = None
+
+    @property
+    def path(self) -> str:
+        return join_path(self.process_path, self.slug)
+
+
+@dataclass
+class TemplateEntry:
+    process_path: str
+    name: str
+    body: str
+
+
+@dataclass
+class ContentTree:
+    people: list[PersonEntry] = field(default_factory=list)
+    processes: list[ProcessEntry] = field(default_factory=list)
+    pages: list[PageEntry] = field(default_factory=list)
+    templates: list[TemplateEntry] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.people) + len(self.processes) + len(self.pages) + len(self.templates)
+
+
+def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ContentError(f"{source}:1: the file must start with a '---' front matter line.")
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            break
+    else:
+        raise ContentError(f"{source}:1: the front matter has no closing '---' line.")
+    try:
+        meta = yaml.safe_load("".join(lines[1:index])) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line_number = mark.line + 2 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error)
+        raise ContentError(f"{source}:{line_number}: invalid front matter: {problem}.") from error
+    if not isinstance(meta, dict):
+        raise ContentError(f"{source}:2: the front matter must be a mapping of keys to values.")
+    return meta, "".join(lines[index + 1 :]).lstrip("\n")
+
+
+def read_content(root: Path) -> ContentTree:
+    """Read and check a whole content folder; raise ContentError at the first bad file."""
+    if not root.is_dir():
+        raise ContentError(f"{root}: not a folder.")
+    content = ContentTree(people=_read_people(root / PEOPLE_FILE))
+    processes_root = root / "processes"
+    if processes_root.is_dir():
+        for folder in sorted(p for p in processes_root.iterdir() if p.is_dir()):
+            _read_process(folder, "", content)
+    emails = {person.email for person in content.people}
+    for page in content.pages:
+        if page.owner and page.owner not in emails:
+            raise ContentError(
+                f"{processes_root / page.path}.md:1: owner {page.owner} is not in {PEOPLE_FILE}."
+            )
+    return content
+
+
+def _read_people(path: Path) -> list[PersonEntry]:
+    if not path.exists():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ContentError(
+            f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}."
+        ) from error
+    people = []
+    for number, item in enumerate(data.get("people") or [], start=1):
+        if not isinstance(item, dict) or not item.get("email") or not item.get("name"):
+            raise ContentError(f"{path}: person {number} needs an email and a name.")
+        people.append(
+            PersonEntry(
+                email=str(item["email"]).strip().lower(),
+                name=str(item["name"]),
+                roles=sorted(set(item.get("roles") or []) | {"member"}),
+                job_title=str(item.get("job_title") or ""),
+                start_date=_date(item.get("start_date"), path, f"person {number}'s start_date"),
+            )
+        )
+    return people
+
+
+def _read_process(folder: Path, parent_path: str, content: ContentTree) -> None:
+    slug = folder.name
+    source = folder / PROCESS_FILE
+    if not is_valid_slug(slug):
+        raise ContentError(f"{folder}: “{slug}” is not a valid slug for a process folder.")
+    if not source.exists():
+        raise ContentError(f"{source}: every process folder needs a {PROCESS_FILE}.")
+    meta, description = split_front_matter(source.read_text(encoding="utf-8"), source)
+    path = join_path(parent_path, slug)
+    content.processes.append(
+        ProcessEntry(
+            path=path,
+            name=_required(meta, "name", source),
+            description=description,
+            position=_int(meta.get("position", 0), source, "position"),
+        )
+    )
+    for file in sorted(folder.glob("*.md")):
+        if file.name != PROCESS_FILE:
+            content.pages.append(_read_page(file, path))
+    for file in sorted((folder / TEMPLATES_DIR).glob("*.md")):
+        meta, body = split_front_matter(file.read_text(encoding="utf-8"), file)
+        content.templates.append(TemplateEntry(path, _required(meta, "name", file), body))
+    for child in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != TEMPLATES_DIR):
+        if (folder / f"{child.name}.md").exists():
+            raise ContentError(f"{child}: a page and a sub-process cannot share “{child.name}”.")
+        _read_process(child, path, content)
+
+
+def _read_page(file: Path, process_path: str) -> PageEntry:
+    meta, body = split_front_matter(file.read_text(encoding="utf-8"), file)
+    title = _required(meta, "title", file)
+    if slugify(title) != file.stem:
+        raise ContentError(
+            f"{file}:2: the file name must be the title's slug, “{slugify(title)}.md”."
+        )
+    tags = meta.get("tags") or []
+    if not isinstance(tags, list):
+        raise ContentError(f"{file}:2: tags must be a list, such as [invoices, month-end].")
+    interval = meta.get("review_interval_days")
+    return PageEntry(
+        process_path=process_path,
+        slug=file.stem,
+        title=title,
+        body=body,
+        owner=str(meta["owner"]).strip().lower() if meta.get("owner") else None,
+        tags=sorted({str(tag).strip().lower() for tag in tags}),
+        review_interval_days=_int(interval, file, "review_interval_days") if interval else None,
+        last_reviewed=_date(meta.get("last_reviewed"), file, "last_reviewed"),
+    )
+
+
+def _required(meta: dict[str, Any], key: str, source: Path) -> str:
+    value = meta.get(key)
+    if not isinstance(value, str | int | float) or not str(value).strip():
+        raise ContentError(f"{source}:2: the front matter needs a “{key}”.")
+    return str(value).strip()
+
+
+def _int(value: Any, source: Path, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ContentError(f"{source}:2: “{key}” must be a whole number, not {value!r}.")
+    return value
+
+
+def _date(value: Any, source: Path, key: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise ContentError(f"{source}: “{key}” must be a date as YYYY-MM-DD.") from error
+
+
+def write_front_matter(path: Path, meta: dict[str, Any], body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+
+
+def write_people(path: Path, people: list[PersonEntry]) -> None:
+    items = []
+    for person in people:
+        item: dict[str, Any] = {"email": person.email, "name": person.name, "roles": person.roles}
+        if person.job_title:
+            item["job_title"] = person.job_title
+        if person.start_date:
+            item["start_date"] = person.start_date
+        items.append(item)
+    path.write_text(
+        yaml.safe_dump({"people": items}, sort_keys=False, allow_unicode=True,
+                       default_flow_style=None),
+        encoding="utf-8",
+    )  # fmt: skip

@@ -1,0 +1,197 @@
+"""Applying a content folder to the database in one transaction, and exporting it back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from wiki.auth.models import User, UserRole
+from wiki.auth.services import hash_password
+from wiki.content import files
+from wiki.extensions import db
+from wiki.processes import links
+from wiki.processes.models import Page, PageTag, PageTemplate, Process
+from wiki.processes.pages import append_revision, content_hash, latest_revision
+from wiki.processes.paths import parent_path, slugify
+
+IMPORT_SUMMARY = "Loaded from the content folder"
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def load_content(
+    content: files.ContentTree,
+    demo_password: str | None = None,
+    on_item: Callable[[], None] = lambda: None,
+) -> LoadReport:
+    """Create or update everything in the content tree; commit once, or not at all."""
+    report = LoadReport()
+    try:
+        people = {p.email: _load_person(p, demo_password, report) for p in content.people}
+        for _ in content.people:
+            on_item()
+        processes: dict[str, Process] = {}
+        for entry in content.processes:
+            processes[entry.path] = _load_process(entry, processes, report)
+            on_item()
+        db.session.flush()
+        for entry in content.pages:
+            _load_page(entry, processes[entry.process_path], people, report)
+            on_item()
+        for entry in content.templates:
+            _load_template(entry, processes[entry.process_path], report)
+            on_item()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _note(report: LoadReport, label: str, created: bool, changed: bool) -> None:
+    if created:
+        report.created.append(label)
+    elif changed:
+        report.updated.append(label)
+    else:
+        report.unchanged += 1
+
+
+def _load_person(entry: files.PersonEntry, demo_password: str | None, report) -> User:
+    user = db.session.scalar(select(User).where(User.email == entry.email))
+    created = user is None
+    if user is None:
+        user = User(email=entry.email, name=entry.name)
+        if demo_password:
+            user.password_hash = hash_password(demo_password)
+        db.session.add(user)
+    wanted = (entry.name, entry.job_title, entry.start_date, sorted(entry.roles))
+    changed = wanted != (user.name, user.job_title, user.start_date, sorted(user.roles))
+    if changed:
+        user.name, user.job_title, user.start_date = entry.name, entry.job_title, entry.start_date
+        user.role_rows = [UserRole(role=role) for role in entry.roles]
+    _note(report, f"person {entry.email}", created, changed)
+    return user
+
+
+def _load_process(entry: files.ProcessEntry, known: dict[str, Process], report) -> Process:
+    process = db.session.scalar(select(Process).where(Process.path == entry.path))
+    created = process is None
+    if process is None:
+        parent = known.get(parent_path(entry.path))
+        process = Process(
+            path=entry.path, slug=entry.path.rsplit("/", 1)[-1], parent=parent, name=entry.name
+        )
+        db.session.add(process)
+    wanted = (entry.name, entry.description, entry.position)
+    changed = wanted != (process.name, process.description, process.position)
+    if changed:
+        process.name, process.description, process.position = wanted
+    _note(report, f"process {entry.path}", created, changed)
+    return process
+
+
+def _load_page(entry: files.PageEntry, process: Process, people: dict[str, User], report) -> None:
+    page = db.session.scalar(select(Page).where(Page.path == entry.path))
+    created = page is None
+    owner = people.get(entry.owner) if entry.owner else None
+    if page is None:
+        page = Page(process=process, slug=entry.slug, path=entry.path, title=entry.title)
+        db.session.add(page)
+        db.session.flush()
+        links.invalidate_links_to([entry.path])
+    reviewed = datetime.combine(entry.last_reviewed, time()) if entry.last_reviewed else None
+    interval = entry.review_interval_days or 180
+    meta_wanted = (owner.id if owner else None, entry.tags, interval, reviewed)
+    meta_changed = meta_wanted != (
+        page.owner_id, page.tags, page.review_interval_days, page.last_reviewed_at
+    )
+    if meta_changed:
+        page.owner, page.review_interval_days, page.last_reviewed_at = owner, interval, reviewed
+        page.tag_rows = [PageTag(tag=tag) for tag in entry.tags]
+    text_changed = (
+        created or latest_revision(page).content_hash != content_hash(entry.title, entry.body)
+    )
+    if text_changed:
+        page.title = entry.title
+        page.latest_revision += 1
+        append_revision(page, page.latest_revision, None, entry.title, entry.body, IMPORT_SUMMARY)
+    _note(report, f"page {entry.path}", created, meta_changed or text_changed)
+
+
+def _load_template(entry: files.TemplateEntry, process: Process, report) -> None:
+    template = db.session.scalar(
+        select(PageTemplate).where(
+            PageTemplate.process_id == process.id, PageTemplate.name == entry.name
+        )
+    )
+    created = template is None
+    if template is None:
+        template = PageTemplate(process=process, name=entry.name)
+        db.session.add(template)
+    changed = template.body != entry.body
+    template.body = entry.body
+    _note(report, f"template {entry.process_path}/{entry.name}", created, changed)
+
+
+def export_content(root: Path, on_item: Callable[[], None] = lambda: None) -> int:
+    """Write every person, process, page (its newest text) and template; return the count."""
+    root.mkdir(parents=True, exist_ok=True)
+    users = list(db.session.scalars(select(User).order_by(User.email)))
+    files.write_people(
+        root / files.PEOPLE_FILE,
+        [
+            files.PersonEntry(u.email, u.name, sorted(u.roles), u.job_title, u.start_date)
+            for u in users
+        ],
+    )
+    count = len(users)
+    processes_root = root / "processes"
+    for process in db.session.scalars(select(Process).order_by(Process.path)):
+        folder = processes_root / process.path
+        meta = {"name": process.name}
+        if process.position:
+            meta["position"] = process.position
+        files.write_front_matter(folder / files.PROCESS_FILE, meta, process.description)
+        for page in process.pages:
+            _export_page(folder / f"{page.slug}.md", page)
+            count += 1
+            on_item()
+        templates = db.session.scalars(
+            select(PageTemplate).where(PageTemplate.process_id == process.id)
+        )
+        for template in templates:
+            files.write_front_matter(
+                folder / files.TEMPLATES_DIR / f"{slugify(template.name)}.md",
+                {"name": template.name},
+                template.body,
+            )
+            count += 1
+        count += 1
+        on_item()
+    return count
+
+
+def _export_page(path: Path, page: Page) -> None:
+    meta: dict = {"title": page.title}
+    if page.owner:
+        meta["owner"] = page.owner.email
+    if page.tags:
+        meta["tags"] = page.tags
+    meta["review_interval_days"] = page.review_interval_days
+    if page.last_reviewed_at:
+        meta["last_reviewed"] = page.last_reviewed_at.date()
+    files.write_front_matter(path, meta, latest_revision(page).body)

@@ -1,0 +1,69 @@
+"""Error pages: 403, 404, 500, refused CSRF tokens and domain errors, as HTML or JSON."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from wiki.errors import DomainError
+from wiki.extensions import db
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Cannot be saved",
+    500: "Something went wrong",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith("/api/") or best == "application/json"
+
+
+def error_response(status: int, message: str):
+    if _wants_json():
+        return jsonify(error=TITLES.get(status, "Error"), message=message), status
+    return render_template(
+        "error.html", status=status, title=TITLES.get(status, "Error"), message=message
+    ), status
+
+
+def _csrf_error(error: CSRFError):
+    return error_response(
+        400,
+        "This form had expired or came from another site, so nothing was changed. "
+        "Go back, reload the page and try again.",
+    )
+
+
+def _domain_error(error: DomainError):
+    db.session.rollback()
+    return error_response(error.status_code, error.message)
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    messages = {
+        403: "You do not have permission to do this.",
+        404: "There is nothing at this address. It may have been moved or deleted.",
+    }
+    return error_response(status, messages.get(status, error.description or ""))
+
+
+def _server_error(_error: Exception):
+    db.session.rollback()
+    return error_response(500, "The error has been logged. Please try again in a moment.")

@@ -1,0 +1,33 @@
+"""Domain errors raised by services and translated into responses by views and the API."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request; the message is meant for the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(DomainError):
+    """Input is invalid; `errors` maps each form field to its message."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field)
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class NotAllowed(DomainError):
+    status_code = 403

@@ -1,0 +1,112 @@
+"""render_markdown(text) -> Markup: Python-Markdown, then bleach. The allowlists live here."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import bleach
+import markdown
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
+from markdown.inlinepatterns import InlineProcessor
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
+        "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "class", "id"],
+    "abbr": ["title"],
+    "img": ["src", "alt", "title", "width", "height"],
+    "code": ["class"],
+    "div": ["class"],
+    "span": ["class"],
+    "li": ["id"],
+    "sup": ["id"],
+    "th": ["align"],
+    "td": ["align"],
+    **{f"h{level}": ["id"] for level in range(1, 7)},
+}
+# No javascript:, vbscript: or data: URLs; relative URLs (no scheme) stay allowed.
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+WIKI_LINK = r"\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{1,300}))?\]\]"
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Where a wiki link points: its URL and whether anything is there yet."""
+
+    href: str
+    exists: bool
+
+
+LinkResolver = Callable[[str], LinkTarget]
+
+
+class _WikiLinkPattern(InlineProcessor):
+    def __init__(self, resolve: LinkResolver):
+        super().__init__(WIKI_LINK)
+        self.resolve = resolve
+
+    def handleMatch(self, match: re.Match[str], data: str):  # noqa: N802 (Markdown's API)
+        target = match.group(1).strip()
+        # An absolute target ends with the title; a relative one is all title ("GR/IR clearing").
+        default_label = target.rstrip("/").rsplit("/", 1)[-1] if target.startswith("/") else target
+        label = (match.group(2) or "").strip() or default_label
+        resolved = self.resolve(target)
+        element = etree.Element("a")
+        element.set("href", resolved.href)
+        element.set("class", "wikilink" if resolved.exists else "wikilink wikilink-missing")
+        if not resolved.exists:
+            element.set("title", f"{target} (not written yet: follow to create it)")
+        element.text = label
+        return element, match.start(0), match.end(0)
+
+
+class _WikiLinkExtension(markdown.Extension):
+    def __init__(self, resolve: LinkResolver):
+        super().__init__()
+        self.resolve = resolve
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        # Above Markdown's own link pattern (160) so "[[a]]" is never read as "[a]".
+        md.inlinePatterns.register(_WikiLinkPattern(self.resolve), "wikilink", 175)
+
+
+def find_wiki_links(text: str) -> list[str]:
+    """The targets of the wiki links in a markdown text, in order, without duplicates."""
+    return list(dict.fromkeys(m.group(1).strip() for m in re.finditer(WIKI_LINK, text)))
+
+
+def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Markup:
+    """Render user markdown to HTML that is safe to put in a page."""
+    extensions: list[markdown.Extension | str] = [
+        "extra",
+        "sane_lists",
+        TocExtension(permalink=False),
+        TableExtension(use_align_attribute=True),
+    ]
+    if resolve_link is not None:
+        extensions.append(_WikiLinkExtension(resolve_link))
+    html = markdown.markdown(text, extensions=extensions, output_format="html")
+    return Markup(sanitize_html(html))
+
+
+def sanitize_html(html: str) -> str:
+    return bleach.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )

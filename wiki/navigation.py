@@ -1,0 +1,35 @@
+"""What every page's layout needs: the process tree for the sidebar and small filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, g
+from flask_login import current_user
+
+from wiki.processes import tree
+from wiki.timeutil import utcnow
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_layout_context)
+    app.add_template_filter(_when, "when")
+    app.add_template_filter(_day, "day")
+
+
+def _sidebar_tree() -> list[tree.TreeNode]:
+    if "sidebar_tree" not in g:
+        g.sidebar_tree = tree.process_tree() if current_user.is_authenticated else []
+    return g.sidebar_tree
+
+
+def _layout_context() -> dict:
+    return {"sidebar_tree": _sidebar_tree, "now_utc": utcnow}
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "never"

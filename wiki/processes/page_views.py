@@ -1,0 +1,216 @@
+"""Views for pages: read, start, edit (with preview and conflicts), history, diff, revert."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wiki.errors import DomainError, ValidationError
+from wiki.processes import history, links, page_templates, pages, tree
+from wiki.processes.blueprint import bp
+from wiki.processes.models import Page
+
+
+def show_page(page: Page):
+    revision = pages.latest_revision(page)
+    return render_template(
+        "processes/page.html",
+        page=page,
+        revision=revision,
+        html=pages.rendered_html(revision),
+        backlinks=links.backlinks(page),
+        can_review=pages.can_review(current_user, page),
+        overdue=page.is_review_overdue(),
+    )
+
+
+def _draft(with_tags: bool = True) -> pages.PageDraft:
+    return pages.PageDraft(
+        title=request.form.get("title", ""),
+        body=request.form.get("body", "").replace("\r\n", "\n"),
+        summary=request.form.get("summary", ""),
+        tags=request.form.get("tags", "") if with_tags else None,
+    )
+
+
+@bp.route("/p/<path:path>/+new", methods=["GET", "POST"])
+def new_page(path: str):
+    process = tree.get_process(path)
+    templates = page_templates.templates_for(process)
+    errors: dict[str, str] = {}
+    preview = None
+    values = {"title": request.args.get("title", ""), "body": "", "summary": "", "tags": ""}
+    if request.args.get("template"):
+        values["body"] = page_templates.get_template(int(request.args["template"])).body
+    if request.method == "POST":
+        draft = _draft()
+        values = request.form.to_dict()
+        if request.form.get("action") == "preview":
+            preview = pages.preview_html(process, draft.body)
+        else:
+            try:
+                page = pages.create_page(current_user, process, draft)
+            except ValidationError as error:
+                errors = error.errors
+            else:
+                flash(f"Created “{page.title}”.", "success")
+                return redirect(url_for("processes.view", path=page.path))
+    return render_template(
+        "processes/edit.html", process=process, page=None, values=values, errors=errors,
+        preview=preview, templates=templates, base_revision=None,
+    ), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/p/<path:path>/+edit", methods=["GET", "POST"])
+def edit(path: str):
+    page = pages.get_page(path)
+    errors: dict[str, str] = {}
+    preview = None
+    base_revision = page.latest_revision
+    if request.method == "GET":
+        latest = pages.latest_revision(page)
+        values = {"title": page.title, "body": latest.body, "summary": "",
+                  "tags": ", ".join(page.tags)}  # fmt: skip
+        return _edit_form(page, values, errors, preview, base_revision)
+    values = request.form.to_dict()
+    base_revision = request.form.get("base_revision", type=int) or 0
+    draft = _draft()
+    if request.form.get("action") == "preview":
+        preview = pages.preview_html(page.process, draft.body)
+        return _edit_form(page, values, errors, preview, base_revision)
+    try:
+        changed = pages.save_page(current_user, page, draft, base_revision)
+    except pages.PageConflict as conflict:
+        return _conflict(page, conflict, draft, values)
+    except ValidationError as error:
+        return _edit_form(page, values, error.errors, preview, base_revision, status=422)
+    flash("Saved." if changed else "Nothing changed, so no new revision was made.", "success")
+    return redirect(url_for("processes.view", path=page.path))
+
+
+def _edit_form(page, values, errors, preview, base_revision, status=200):
+    return render_template(
+        "processes/edit.html", process=page.process, page=page, values=values, errors=errors,
+        preview=preview, templates=[], base_revision=base_revision,
+    ), status  # fmt: skip
+
+
+def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, values):
+    base_text = conflict.base.body if conflict.base else ""
+    return render_template(
+        "processes/conflict.html",
+        page=page,
+        process=page.process,
+        conflict=conflict,
+        their_change=history.diff_texts(base_text, conflict.latest.body, "yours", "theirs"),
+        your_change=history.diff_texts(conflict.latest.body, draft.body, "theirs", "yours"),
+        values=values,
+        base_revision=conflict.latest.number,
+        errors={},
+    ), 409
+
+
+@bp.get("/p/<path:path>/+history")
+def page_history(path: str):
+    page = pages.get_page(path)
+    return render_template(
+        "processes/history.html", page=page, revisions=history.page_history(page)
+    )
+
+
+@bp.get("/p/<path:path>/+diff")
+def diff(path: str):
+    page = pages.get_page(path)
+    newer = request.args.get("to", page.latest_revision, type=int)
+    older = request.args.get("from", max(newer - 1, 1), type=int)
+    if older > newer:
+        older, newer = newer, older
+    old, new = pages.get_revision(page, older), pages.get_revision(page, newer)
+    return render_template(
+        "processes/diff.html", page=page, old=old, new=new,
+        lines=history.diff_revisions(old, new),
+    )  # fmt: skip
+
+
+@bp.get("/p/<path:path>/+revision/<int:number>")
+def revision(path: str, number: int):
+    page = pages.get_page(path)
+    old = pages.get_revision(page, number)
+    return render_template(
+        "processes/revision.html", page=page, revision=old, html=pages.rendered_html(old)
+    )
+
+
+@bp.post("/p/<path:path>/+revert/<int:number>")
+def revert(path: str, number: int):
+    page = pages.get_page(path)
+    changed = pages.revert_page(current_user, page, number)
+    flash(
+        f"Reverted to revision {number}." if changed else "That is already the current text.",
+        "success",
+    )
+    return redirect(url_for("processes.view", path=page.path))
+
+
+@bp.post("/p/<path:path>/+review")
+def review(path: str):
+    page = pages.get_page(path)
+    pages.mark_reviewed(current_user, page)
+    flash("Marked as reviewed today.", "success")
+    return redirect(url_for("processes.view", path=page.path))
+
+
+@bp.route("/p/<path:path>/+move", methods=["GET", "POST"])
+def move(path: str):
+    page = pages.get_page(path)
+    error_message = None
+    if request.method == "POST":
+        try:
+            pages.move_page(current_user, page, tree.get_process(request.form.get("process", "")))
+        except DomainError as error:
+            error_message = error.message
+        else:
+            flash(f"Moved “{page.title}”.", "success")
+            return redirect(url_for("processes.view", path=page.path))
+    return render_template(
+        "processes/move_page.html", page=page, roots=tree.process_tree(), error=error_message,
+        selected=request.form.get("process", page.process.path),
+    ), (422 if error_message else 200)  # fmt: skip
+
+
+@bp.post("/p/<path:path>/+delete")
+def delete(path: str):
+    page = pages.get_page(path)
+    process_path = page.process.path
+    pages.delete_page(current_user, page)
+    flash(f"Deleted “{page.title}”.", "success")
+    return redirect(url_for("processes.view", path=process_path))
+
+
+@bp.route("/p/<path:path>/+templates", methods=["GET", "POST"])
+def templates(path: str):
+    process = tree.get_process(path)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        tree.require_process_manager(current_user)
+        if request.form.get("delete"):
+            template = page_templates.get_template(int(request.form["delete"]))
+            page_templates.delete_template(current_user, template)
+            flash(f"Deleted the template “{template.name}”.", "success")
+            return redirect(url_for("processes.templates", path=process.path))
+        try:
+            template = page_templates.save_template(
+                current_user, process, request.form.get("name", ""), request.form.get("body", "")
+            )
+        except ValidationError as error:
+            errors = error.errors
+        else:
+            flash(f"Saved the template “{template.name}”.", "success")
+            return redirect(url_for("processes.templates", path=process.path))
+    return render_template(
+        "processes/templates.html", process=process,
+        templates=page_templates.templates_for(process), errors=errors, values=request.form,
+        can_manage=tree.can_manage_processes(current_user),
+    ), (422 if errors else 200)  # fmt: skip
+
+

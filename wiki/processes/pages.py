@@ -1,0 +1,298 @@
+"""Services for pages: create, save with conflict detection, rename, move, revert, review."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wiki.auth.models import User
+from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
+from wiki.extensions import db
+from wiki.markup import render_markdown
+from wiki.processes import links
+from wiki.processes.models import Page, PageTag, PathRedirect, Process, Revision
+from wiki.processes.paths import is_valid_slug, join_path, slugify
+from wiki.processes.tree import remember_old_path, slug_taken
+from wiki.timeutil import utcnow
+
+MAX_TITLE_LENGTH = 200
+MAX_SUMMARY_LENGTH = 300
+MAX_TAGS = 20
+
+
+class PageConflict(DomainError):
+    """Someone saved the page after the editor opened it; nothing was written."""
+
+    status_code = 409
+
+    def __init__(self, page: Page, base: Revision | None, latest: Revision):
+        super().__init__(
+            f"{latest.author.name if latest.author else 'Someone'} saved this page while you "
+            "were editing. Your text is kept below: compare, merge and save again."
+        )
+        self.page = page
+        self.base = base
+        self.latest = latest
+
+
+@dataclass(frozen=True)
+class PageDraft:
+    """What an editor submits."""
+
+    title: str
+    body: str
+    summary: str = ""
+    tags: str | None = None  # comma-separated; None leaves the tags as they are
+
+
+def content_hash(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\0{body}".encode()).hexdigest()
+
+
+def get_page(path: str) -> Page:
+    page = db.session.scalar(select(Page).where(Page.path == path.strip("/")))
+    if page is None:
+        raise NotFound(f"There is no page at “{path}”.")
+    return page
+
+
+def get_revision(page: Page, number: int) -> Revision:
+    revision = db.session.scalar(
+        select(Revision).where(Revision.page_id == page.id, Revision.number == number)
+    )
+    if revision is None:
+        raise NotFound(f"“{page.title}” has no revision {number}.")
+    return revision
+
+
+def latest_revision(page: Page) -> Revision:
+    return get_revision(page, page.latest_revision)
+
+
+def rendered_html(revision: Revision) -> Markup:
+    """The sanitised HTML of a revision, rendered once and kept."""
+    if revision.html is None:
+        revision.html = str(
+            render_markdown(revision.body, links.resolver_for(revision.page.process.path))
+        )
+        db.session.commit()
+    return Markup(revision.html)
+
+
+def preview_html(process: Process, body: str) -> Markup:
+    return render_markdown(body, links.resolver_for(process.path))
+
+
+def create_page(
+    actor: User,
+    process: Process,
+    draft: PageDraft,
+    owner: User | None = None,
+    review_interval_days: int | None = None,
+) -> Page:
+    title, slug, summary, tags = _checked_draft(draft, process)
+    path = join_path(process.path, slug)
+    page = Page(
+        process=process,
+        title=title,
+        slug=slug,
+        path=path,
+        owner=owner or actor,
+        review_interval_days=review_interval_days
+        or current_app.config["REVIEW_INTERVAL_DAYS"],
+        latest_revision=1,
+    )
+    page.tag_rows = [PageTag(tag=tag) for tag in tags or []]
+    db.session.add(page)
+    db.session.execute(delete(PathRedirect).where(PathRedirect.old_path == path))
+    db.session.flush()
+    append_revision(page, 1, actor, title, draft.body, summary or "Created")
+    links.invalidate_links_to([path])
+    _commit_or_conflict(page, None)
+    return page
+
+
+def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: int) -> bool:
+    """Save an edit made from base_revision. Returns False when nothing changed.
+
+    Raises PageConflict when another save landed after base_revision, so two people never
+    overwrite each other.
+    """
+    title, slug, summary, tags = _checked_draft(draft, page.process, exclude=page)
+    latest = latest_revision(page)
+    if base_revision != page.latest_revision:
+        raise PageConflict(page, _revision_or_none(page, base_revision), latest)
+    tags_changed = tags is not None and tags != page.tags
+    if tags is not None:
+        page.tag_rows = [PageTag(tag=tag) for tag in tags]
+    if latest.content_hash == content_hash(title, draft.body):
+        if tags_changed:
+            db.session.commit()
+        return tags_changed
+    number = base_revision + 1
+    # The guarded update is the lock: of two saves from the same base, only one matches.
+    claimed = db.session.execute(
+        update(Page)
+        .where(Page.id == page.id, Page.latest_revision == base_revision)
+        .values(latest_revision=number, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise PageConflict(page, _revision_or_none(page, base_revision), latest_revision(page))
+    if title != page.title:
+        _rename(page, title, slug)
+    append_revision(page, number, actor, title, draft.body, summary)
+    _commit_or_conflict(page, base_revision)
+    db.session.refresh(page)
+    return True
+
+
+def revert_page(actor: User, page: Page, number: int) -> bool:
+    """Bring back the text of an old revision as a new revision."""
+    old = get_revision(page, number)
+    return save_page(
+        actor,
+        page,
+        PageDraft(old.title, old.body, f"Reverted to revision {number}"),
+        page.latest_revision,
+    )
+
+
+def move_page(actor: User, page: Page, process: Process) -> Page:
+    if process.id == page.process_id:
+        return page
+    taken = slug_taken(process, page.slug, exclude_page=page)
+    if taken:
+        raise ValidationError({"process": taken})
+    old_path = page.path
+    page.process = process
+    page.path = join_path(process.path, page.slug)
+    _after_path_change(page, old_path)
+    db.session.commit()
+    return page
+
+
+def delete_page(actor: User, page: Page) -> None:
+    if not can_delete(actor, page):
+        raise NotAllowed("Only the page's owner, managers and admins can delete a page.")
+    path = page.path
+    db.session.delete(page)
+    links.invalidate_links_to([path])
+    db.session.commit()
+
+
+def mark_reviewed(actor: User, page: Page) -> None:
+    if not can_review(actor, page):
+        raise NotAllowed("Only the page's owner, managers and admins can mark it reviewed.")
+    page.last_reviewed_at = utcnow()
+    db.session.commit()
+
+
+def can_review(user: User, page: Page) -> bool:
+    return page.owner_id == user.id or user.has_role("admin", "manager")
+
+
+can_delete = can_review
+
+
+def _checked_draft(
+    draft: PageDraft, process: Process, exclude: Page | None = None
+) -> tuple[str, str, str, list[str] | None]:
+    title = " ".join(draft.title.split())
+    slug = slugify(title)
+    summary = draft.summary.strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "A page needs a title."
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors["title"] = f"A title has at most {MAX_TITLE_LENGTH} characters."
+    elif not slug:
+        errors["title"] = "A title needs at least one letter or digit."
+    else:
+        taken = slug_taken(process, slug, exclude_page=exclude)
+        if taken:
+            errors["title"] = taken
+    max_body = current_app.config["MAX_BODY_CHARS"]
+    if len(draft.body) > max_body:
+        errors["body"] = f"The text has {len(draft.body):,} characters; at most {max_body:,}."
+    if len(summary) > MAX_SUMMARY_LENGTH:
+        errors["summary"] = f"A summary has at most {MAX_SUMMARY_LENGTH} characters."
+    tags = None if draft.tags is None else parse_tags(draft.tags)
+    if tags is not None:
+        bad = [tag for tag in tags if not is_valid_slug(tag) or len(tag) > 50]
+        if bad:
+            errors["tags"] = f"Tags use lowercase letters, digits and hyphens: “{bad[0]}” does not."
+        elif len(tags) > MAX_TAGS:
+            errors["tags"] = f"A page has at most {MAX_TAGS} tags."
+    if errors:
+        raise ValidationError(errors)
+    return title, slug, summary, tags
+
+
+def parse_tags(text: str) -> list[str]:
+    return sorted({tag.strip().lower().replace(" ", "-") for tag in text.split(",") if tag.strip()})
+
+
+def append_revision(
+    page: Page, number: int, author: User | None, title: str, body: str, summary: str
+) -> None:
+    db.session.add(
+        Revision(
+            page_id=page.id,
+            number=number,
+            title=title,
+            body=body,
+            summary=summary,
+            author=author,
+            content_hash=content_hash(title, body),
+        )
+    )
+    links.record_links(page, body)
+
+
+def _rename(page: Page, title: str, slug: str) -> None:
+    page.title = title
+    if slug != page.slug:
+        old_path = page.path
+        page.slug = slug
+        page.path = join_path(page.process.path, slug)
+        _after_path_change(page, old_path)
+
+
+def _after_path_change(page: Page, old_path: str) -> None:
+    remember_old_path(old_path, page_id=page.id)
+    db.session.execute(delete(PathRedirect).where(PathRedirect.old_path == page.path))
+    links.invalidate_links_to([old_path, page.path])
+    # Relative links in the page's own text now resolve from its new process.
+    db.session.execute(
+        update(Revision)
+        .where(Revision.page_id == page.id)
+        .values(html=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _revision_or_none(page: Page, number: int) -> Revision | None:
+    return db.session.scalar(
+        select(Revision).where(Revision.page_id == page.id, Revision.number == number)
+    )
+
+
+def _commit_or_conflict(page: Page, base_revision: int | None) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if base_revision is None:
+            raise ValidationError(
+                {"title": "A page with this title was just created here by someone else."}
+            ) from error
+        raise PageConflict(
+            page, _revision_or_none(page, base_revision), latest_revision(page)
+        ) from error

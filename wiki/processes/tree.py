@@ -1,0 +1,244 @@
+"""Services for the process tree: look up, create, rename, move and delete processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+
+from wiki.auth.models import User
+from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
+from wiki.extensions import db
+from wiki.markup import render_markdown
+from wiki.processes import links
+from wiki.processes.models import Page, PathRedirect, Process
+from wiki.processes.paths import is_valid_slug, join_path, slugify
+
+MAX_NAME_LENGTH = 120
+
+
+@dataclass
+class TreeNode:
+    """A process with its children, for drawing the tree without one query per level."""
+
+    process: Process
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def can_manage_processes(user: User) -> bool:
+    return user.has_role("admin", "manager")
+
+
+def require_process_manager(user: User) -> None:
+    if not can_manage_processes(user):
+        raise NotAllowed("Only managers and admins can change the process tree.")
+
+
+def get_process(path: str) -> Process:
+    process = db.session.scalar(select(Process).where(Process.path == path.strip("/")))
+    if process is None:
+        raise NotFound(f"There is no process at “{path}”.", "process")
+    return process
+
+
+def process_tree() -> list[TreeNode]:
+    """The whole tree as nested nodes, roots first, siblings by position then name."""
+    processes = db.session.scalars(
+        select(Process).order_by(Process.position, Process.name)
+    ).all()
+    nodes = {process.id: TreeNode(process) for process in processes}
+    roots: list[TreeNode] = []
+    for process in processes:
+        node = nodes[process.id]
+        if process.parent_id is None:
+            roots.append(node)
+        else:
+            nodes[process.parent_id].children.append(node)
+    return roots
+
+
+def subtree_ids(process: Process) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Process.id).where(
+                or_(Process.path == process.path, Process.path.startswith(process.path + "/"))
+            )
+        )
+    )
+
+
+def description_html(process: Process):
+    return render_markdown(process.description, links.resolver_for(process.path))
+
+
+def create_process(
+    actor: User,
+    name: str,
+    parent: Process | None = None,
+    slug: str = "",
+    description: str = "",
+    position: int = 0,
+) -> Process:
+    require_process_manager(actor)
+    name, slug = _checked_name_and_slug(name, slug, parent)
+    path = join_path(parent.path if parent else "", slug)
+    process = Process(
+        name=name,
+        slug=slug,
+        parent=parent,
+        path=path,
+        description=description,
+        position=position,
+    )
+    db.session.add(process)
+    db.session.execute(PathRedirect.__table__.delete().where(PathRedirect.old_path == path))
+    links.invalidate_links_to([path])
+    db.session.commit()
+    return process
+
+
+def update_process(
+    actor: User, process: Process, name: str, slug: str, description: str
+) -> Process:
+    """Rename a process (its name, its slug or both) and change its description."""
+    require_process_manager(actor)
+    name, slug = _checked_name_and_slug(name, slug, process.parent, exclude=process)
+    process.name = name
+    process.description = description
+    if slug != process.slug:
+        process.slug = slug
+        _repath(process, join_path(process.parent.path if process.parent else "", slug))
+    db.session.commit()
+    return process
+
+
+def move_process(actor: User, process: Process, new_parent: Process | None) -> Process:
+    require_process_manager(actor)
+    if new_parent is not None and (
+        new_parent.id == process.id or new_parent.path.startswith(process.path + "/")
+    ):
+        raise DomainError(
+            f"“{process.name}” cannot move into itself or one of its own sub-processes.",
+            "parent",
+        )
+    if new_parent is not None and new_parent.id == process.parent_id:
+        return process
+    _checked_name_and_slug(process.name, process.slug, new_parent, exclude=process)
+    process.parent = new_parent
+    _repath(process, join_path(new_parent.path if new_parent else "", process.slug))
+    db.session.commit()
+    return process
+
+
+def delete_process(actor: User, process: Process) -> None:
+    require_process_manager(actor)
+    if process.children or process.pages:
+        raise DomainError(
+            f"“{process.name}” still has sub-processes or pages; move or delete them first."
+        )
+    path = process.path
+    db.session.delete(process)
+    links.invalidate_links_to([path])
+    db.session.commit()
+
+
+def _checked_name_and_slug(
+    name: str, slug: str, parent: Process | None, exclude: Process | None = None
+) -> tuple[str, str]:
+    name = name.strip()
+    slug = (slug.strip() or slugify(name)).lower()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "A process needs a name."
+    elif len(name) > MAX_NAME_LENGTH:
+        errors["name"] = f"A process name has at most {MAX_NAME_LENGTH} characters."
+    if not errors and not is_valid_slug(slug):
+        errors["slug"] = (
+            "A slug uses lowercase letters, digits and single hyphens, at most 80 characters."
+        )
+    if not errors:
+        taken = slug_taken(parent, slug, exclude_process=exclude)
+        if taken:
+            errors["slug"] = taken
+    if errors:
+        raise ValidationError(errors)
+    return name, slug
+
+
+def slug_taken(
+    parent: Process | None,
+    slug: str,
+    exclude_process: Process | None = None,
+    exclude_page: Page | None = None,
+) -> str | None:
+    """A message when a slug is already used by a sibling process or a page of the parent.
+
+    Processes and pages share one namespace per process, so that a path names one thing.
+    """
+    siblings = select(Process).where(
+        Process.slug == slug,
+        Process.parent_id.is_(None) if parent is None else Process.parent_id == parent.id,
+    )
+    if exclude_process is not None:
+        siblings = siblings.where(Process.id != exclude_process.id)
+    other = db.session.scalar(siblings)
+    if other is not None:
+        return f"“{other.name}” already uses the address “{other.path}”."
+    if parent is not None:
+        pages = select(Page).where(Page.process_id == parent.id, Page.slug == slug)
+        if exclude_page is not None:
+            pages = pages.where(Page.id != exclude_page.id)
+        page = db.session.scalar(pages)
+        if page is not None:
+            return f"The page “{page.title}” already uses the address “{page.path}”."
+    return None
+
+
+def _repath(process: Process, new_path: str) -> None:
+    """Give a process a new path, carrying its subtree along and leaving redirects behind."""
+    old_path = process.path
+    if old_path == new_path:
+        return
+    moved: list[tuple[str, str]] = []
+    for node in db.session.scalars(
+        select(Process).where(or_(Process.path == old_path, Process.path.startswith(old_path + "/")))
+    ):
+        old = node.path
+        node.path = new_path + old[len(old_path) :]
+        moved.append((old, node.path))
+        remember_old_path(old, process_id=node.id)
+    for page in db.session.scalars(select(Page).where(Page.path.startswith(old_path + "/"))):
+        old = page.path
+        page.path = new_path + old[len(old_path) :]
+        moved.append((old, page.path))
+        remember_old_path(old, page_id=page.id)
+    new_paths = [new for _, new in moved]
+    db.session.execute(
+        PathRedirect.__table__.delete().where(PathRedirect.old_path.in_(new_paths))
+    )
+    links.invalidate_links_to([path for pair in moved for path in pair])
+
+
+def remember_old_path(
+    old_path: str, page_id: int | None = None, process_id: int | None = None
+) -> None:
+    """Point an old path at its object; an older redirect from the same path is replaced."""
+    db.session.merge(PathRedirect(old_path=old_path, page_id=page_id, process_id=process_id))
+
+
+def resolve_path(path: str) -> Page | Process | str | None:
+    """What a URL path names: a page, a process, the current path of a moved one, or None."""
+    path = path.strip("/")
+    page = db.session.scalar(select(Page).where(Page.path == path))
+    if page is not None:
+        return page
+    process = db.session.scalar(select(Process).where(Process.path == path))
+    if process is not None:
+        return process
+    moved = db.session.get(PathRedirect, path)
+    if moved is not None:
+        if moved.page_id is not None:
+            return db.session.get(Page, moved.page_id).path
+        if moved.process_id is not None:
+            return db.session.get(Process, moved.process_id).path
+    return None

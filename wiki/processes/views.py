@@ -1,0 +1,168 @@
+"""Views for the home page, the process tree and the lists across it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wiki.errors import DomainError, ValidationError
+from wiki.processes import history, page_views, tree
+from wiki.processes.blueprint import bp
+from wiki.processes.models import Page, Process
+
+__all__ = ["bp"]
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "processes/home.html",
+        roots=tree.process_tree(),
+        changes=history.recent_changes(limit=10),
+        my_reviews=history.pages_due_for_review(owner_id=current_user.id)[:10],
+    )
+
+
+@bp.get("/p/<path:path>")
+def view(path: str):
+    found = tree.resolve_path(path)
+    if isinstance(found, Page):
+        return page_views.show_page(found)
+    if isinstance(found, Process):
+        return _show_process(found)
+    if isinstance(found, str):
+        return redirect(url_for("processes.view", path=found), 301)
+    abort(404)
+
+
+def _show_process(process: Process):
+    return render_template(
+        "processes/process.html",
+        process=process,
+        description=tree.description_html(process),
+        can_manage=tree.can_manage_processes(current_user),
+    )
+
+
+@bp.route("/processes/new", methods=["GET", "POST"])
+def new_process():
+    parent = tree.get_process(request.values["parent"]) if request.values.get("parent") else None
+    tree.require_process_manager(current_user)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            process = tree.create_process(
+                current_user,
+                name=request.form.get("name", ""),
+                parent=parent,
+                slug=request.form.get("slug", ""),
+                description=request.form.get("description", ""),
+            )
+        except ValidationError as error:
+            errors = error.errors
+        else:
+            flash(f"Created the process “{process.name}”.", "success")
+            return redirect(url_for("processes.view", path=process.path))
+    return render_template(
+        "processes/process_form.html", process=None, parent=parent, errors=errors,
+        values=request.form,
+    ), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/p/<path:path>/+settings", methods=["GET", "POST"])
+def edit_process(path: str):
+    process = tree.get_process(path)
+    tree.require_process_manager(current_user)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            tree.update_process(
+                current_user,
+                process,
+                name=request.form.get("name", ""),
+                slug=request.form.get("slug", ""),
+                description=request.form.get("description", ""),
+            )
+        except ValidationError as error:
+            errors = error.errors
+        else:
+            flash(f"Saved “{process.name}”.", "success")
+            return redirect(url_for("processes.view", path=process.path))
+    values = request.form if request.method == "POST" else None
+    return render_template(
+        "processes/process_form.html", process=process, parent=process.parent, errors=errors,
+        values=values,
+    ), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/p/<path:path>/+move-process", methods=["GET", "POST"])
+def move_process(path: str):
+    process = tree.get_process(path)
+    tree.require_process_manager(current_user)
+    error_message = None
+    if request.method == "POST":
+        target = request.form.get("parent", "")
+        try:
+            new_parent = tree.get_process(target) if target else None
+            tree.move_process(current_user, process, new_parent)
+        except DomainError as error:
+            error_message = error.message
+        else:
+            flash(f"Moved “{process.name}”.", "success")
+            return redirect(url_for("processes.view", path=process.path))
+    return render_template(
+        "processes/move_process.html", process=process, roots=tree.process_tree(),
+        error=error_message, selected=request.form.get("parent"),
+    ), (422 if error_message else 200)  # fmt: skip
+
+
+@bp.post("/p/<path:path>/+delete-process")
+def delete_process(path: str):
+    process = tree.get_process(path)
+    parent_path = process.parent.path if process.parent else None
+    try:
+        tree.delete_process(current_user, process)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("processes.view", path=process.path))
+    flash(f"Deleted the process “{process.name}”.", "success")
+    if parent_path:
+        return redirect(url_for("processes.view", path=parent_path))
+    return redirect(url_for("processes.home"))
+
+
+@bp.get("/changes")
+def changes():
+    process = _process_filter()
+    page_number = max(request.args.get("page", 1, type=int), 1)
+    size = 50
+    revisions = history.recent_changes(process, limit=size + 1, offset=(page_number - 1) * size)
+    return render_template(
+        "processes/changes.html", revisions=revisions[:size], process=process,
+        page_number=page_number, has_more=len(revisions) > size, roots=tree.process_tree(),
+    )  # fmt: skip
+
+
+@bp.get("/changes.atom")
+def changes_feed():
+    process = _process_filter()
+    revisions = history.recent_changes(process, limit=50)
+    body = render_template("processes/changes.atom.xml", revisions=revisions, process=process)
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
+def _process_filter() -> Process | None:
+    path = request.args.get("process", "").strip("/")
+    return tree.get_process(path) if path else None
+
+
+@bp.get("/reviews")
+def reviews():
+    return render_template("processes/reviews.html", pages=history.pages_due_for_review())
+
+
+@bp.get("/tags/<tag>")
+def tagged(tag: str):
+    return render_template("processes/tagged.html", tag=tag, pages=history.pages_tagged(tag))
