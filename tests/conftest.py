@@ -1,0 +1,155 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL via WIKI_TEST_DATABASE_URL), a fresh app
+per test, logged-in clients, and the browser set up for Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, create_engine, text
+from werkzeug.serving import make_server
+
+from tests import factories
+from wiki import create_app
+from wiki.extensions import db
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+PASSWORD = factories.PASSWORD
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head once per run; tests empty it after themselves."""
+    url = os.environ.get("WIKI_TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "wiki.db")
+    )
+    if not url.startswith("sqlite"):
+        _drop_everything(url)
+    app = create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": "test"},
+        instance_path=str(tmp_path_factory.mktemp("instance")),
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    metadata = MetaData()
+    metadata.reflect(engine)
+    metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Per-test overrides; a test module may override this fixture."""
+    return {"WTF_CSRF_ENABLED": False}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, **app_config},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def people(app) -> dict:
+    """One person per role, and a newcomer, all with factories.PASSWORD."""
+    return {
+        "admin": factories.make_user(email="ada@example.com", name="Ada Admin", roles=["admin"]),
+        "manager": factories.make_user(
+            email="marty@example.com", name="Marty Manager", roles=["manager"]
+        ),
+        "trainer": factories.make_user(
+            email="carrie@example.com", name="Carrie Trainer", roles=["trainer"]
+        ),
+        "member": factories.make_user(email="priya@example.com", name="Priya Member"),
+        "newcomer": factories.make_user(
+            email="jill@example.com", name="Jill Newcomer", start_date="2026-11-16"
+        ),
+    }
+
+
+@pytest.fixture
+def xss_payloads() -> list[str]:
+    """Every payload of the shared XSS corpora (one per line, plus the JSON ones)."""
+    import json
+
+    corpus = SHARED / "testdata" / "xss"
+    payloads: list[str] = []
+    for name in ("rsnake.txt", "markdown-and-wiki.txt"):
+        payloads += [line for line in (corpus / name).read_text().splitlines() if line.strip()]
+    payloads += [item["payload"] for item in json.loads((corpus / "wiki-regressions.json").read_text())]
+    assert len(payloads) > 150
+    return payloads
+
+
+# --- Browser tests: Debian's Chromium, a live server in a thread --------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def live_server_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

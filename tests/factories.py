@@ -1,0 +1,71 @@
+"""Keyword factories for test data, written through the same services the app uses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from wiki.auth import services as accounts
+from wiki.auth.models import User
+from wiki.errors import NotFound
+from wiki.processes import pages, tree
+from wiki.processes.models import Page, Process
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(
+    email: str = "someone@example.com",
+    name: str = "Some One",
+    roles: list[str] | None = None,
+    start_date: str | None = None,
+    password: str | None = PASSWORD,
+) -> User:
+    return accounts.create_user(
+        accounts.PersonForm(
+            email=email,
+            name=name,
+            roles=tuple(roles or ["member"]),
+            start_date=date.fromisoformat(start_date) if start_date else None,
+        ),
+        password=password,
+    )
+
+
+def _system_manager() -> User:
+    manager = accounts.find_user_by_email("factory-manager@example.com")
+    return manager or make_user(
+        email="factory-manager@example.com", name="Factory Manager", roles=["manager"]
+    )
+
+
+def make_process(path: str, name: str | None = None, description: str = "") -> Process:
+    """Create a process at a slug path, creating missing ancestors on the way."""
+    parent = None
+    built = ""
+    for slug in path.strip("/").split("/"):
+        built = f"{built}/{slug}" if built else slug
+        try:
+            parent = tree.get_process(built)
+        except NotFound:
+            is_leaf = built == path.strip("/")
+            parent = tree.create_process(
+                _system_manager(),
+                name=(name if is_leaf and name else slug.replace("-", " ").capitalize()),
+                parent=parent,
+                slug=slug,
+                description=description if is_leaf else "",
+            )
+    return parent
+
+
+def make_page(
+    process: Process | str,
+    title: str = "A page",
+    body: str = "Some text.",
+    author: User | None = None,
+    tags: str = "",
+) -> Page:
+    if isinstance(process, str):
+        process = make_process(process)
+    author = author or _system_manager()
+    return pages.create_page(author, process, pages.PageDraft(title, body, "Created", tags))
