@@ -1,0 +1,100 @@
+"""Login, logout, invitations, password hashing and safe redirects after login."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from wiki.auth import services
+from wiki.extensions import db
+
+
+def test_login_with_email_and_password_lands_home(client, auth, people):
+    response = auth.login("JILL@example.com ")
+    assert response.status_code == 302 and response.location == "/"
+    assert "Welcome, Jill Newcomer" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [("jill@example.com", "wrong password!"), ("nobody@example.com", factories.PASSWORD)],
+)
+def test_wrong_email_and_wrong_password_get_the_same_answer(client, people, email, password):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "That email and password do not match an active account." in html
+    assert f'value="{email}"' in html  # the email is kept in the form
+
+
+def test_deactivated_person_cannot_log_in(client, auth, people):
+    services.set_active(people["admin"], people["member"], False)
+    assert auth.login("priya@example.com").status_code == 401
+
+
+def test_passwords_are_hashed_with_scrypt(people):
+    user = people["member"]
+    assert user.password_hash.startswith("scrypt:")
+    assert factories.PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    "next_url, expected",
+    [
+        ("/p/finance", "/p/finance"),
+        ("/changes?process=finance", "/changes?process=finance"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("http:evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/\t/evil.example", "/"),
+    ],
+)
+def test_next_redirects_only_to_paths_of_this_site(client, people, next_url, expected):
+    response = client.post(
+        "/login",
+        data={"email": "jill@example.com", "password": factories.PASSWORD, "next": next_url},
+    )
+    assert response.status_code == 302
+    assert response.location == expected
+
+
+def test_pages_need_login_and_come_back_after_it(client, people):
+    response = client.get("/changes")
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+    login_page = client.get(response.location).get_data(as_text=True)
+    assert 'name="next" value="/changes"' in login_page
+
+
+def test_logout_is_a_post_and_ends_the_session(client, auth, people):
+    auth.login("jill@example.com")
+    assert client.get("/logout").status_code == 405  # GET never changes state
+    assert client.get("/").status_code == 200
+    assert auth.logout().status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_invitation_sets_a_password_once(client, people):
+    invited = factories.make_user(email="new@example.com", name="New Person", password=None)
+    token = services.invite(invited)
+    assert client.post("/login", data={"email": "new@example.com", "password": ""}).status_code == 401
+    page = client.get(f"/invitation/{token}")
+    assert "Welcome to Onramp, New Person" in page.get_data(as_text=True)
+    short = client.post(f"/invitation/{token}", data={"password": "short", "password_again": "short"})
+    assert short.status_code == 422
+    assert "at least 10 characters" in short.get_data(as_text=True)
+    done = client.post(
+        f"/invitation/{token}", data={"password": "a long passphrase", "password_again": "a long passphrase"}
+    )
+    assert done.status_code == 302
+    assert client.get(f"/invitation/{token}").status_code == 404  # used up
+    db.session.refresh(invited)
+    assert invited.invitation_hash is None and invited.password_hash.startswith("scrypt:")
+
+
+def test_unknown_invitation_is_refused(client):
+    response = client.get("/invitation/not-a-token")
+    assert response.status_code == 404
+    assert "not valid" in response.get_data(as_text=True)
