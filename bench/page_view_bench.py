@@ -10,6 +10,7 @@ The bar (/work/shared/performance.md): a page view at >= 50 % of the bare route'
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import http.client
 import os
@@ -24,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -95,7 +97,7 @@ class Server:
         self.name = name
         self.port = free_port()
         self.log_path = log
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
         command = [
             sys.executable, "-m", "gunicorn",
             "-w", str(WORKERS), "-k", "sync",
@@ -133,10 +135,8 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGTERM)  # our own gunicorn master's group
                 self.process.wait(timeout=10)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 self.process.wait()
         self._log.close()
 
@@ -161,18 +161,19 @@ def session_cookie(headers) -> str | None:
     return None
 
 
+def csrf_token(body: bytes) -> str | None:
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+    return html.unescape(match.group(1).decode()) if match else None
+
+
 def log_in(port: int) -> str:
     """Log in as the demo user; returns the session cookie's value."""
     status, headers, body = request(port, "GET", "/login")
-    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+    token = csrf_token(body)
     cookie = session_cookie(headers)
-    if status != 200 or not match or not cookie:
+    if status != 200 or not token or not cookie:
         raise RuntimeError(f"GET /login: status {status}, csrf token or session cookie missing")
-    from urllib.parse import urlencode
-
-    form = urlencode(
-        {"csrf_token": html.unescape(match.group(1).decode()), "email": EMAIL, "password": PASSWORD}
-    )
+    form = urlencode({"csrf_token": token, "email": EMAIL, "password": PASSWORD})
     status, headers, _ = request(
         port,
         "POST",
@@ -228,12 +229,15 @@ def _ms(text: str) -> float | None:
     return float(match.group(1)) * _UNIT_MS[match.group(2)] if match else None
 
 
-def run_wrk(wrk: str, port: int, path: str, cookie: str | None, seconds: int) -> Result:
+def run_wrk(
+    wrk: str, port: int, path: str, cookie: str | None, seconds: int, warmup: bool = True
+) -> Result:
     base = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}"]
     if cookie:
         base += ["-H", f"Cookie: session={cookie}"]
     url = f"http://{HOST}:{port}{path}"
-    subprocess.run(base + [f"-d{WARMUP_SECONDS}s", url], capture_output=True, check=True)
+    if warmup:
+        subprocess.run(base + [f"-d{WARMUP_SECONDS}s", url], capture_output=True, check=True)
     out = subprocess.run(
         base + [f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
     ).stdout
@@ -253,7 +257,12 @@ def run_wrk(wrk: str, port: int, path: str, cookie: str | None, seconds: int) ->
 
 
 def run_python_load(
-    port: int, path: str, cookie: str | None, seconds: float, max_requests: int = 200_000
+    port: int,
+    path: str,
+    cookie: str | None,
+    seconds: float,
+    warmup: bool = True,
+    max_requests: int = 200_000,
 ) -> Result:
     """Fallback: CONNECTIONS threads, each one keep-alive http.client connection."""
     headers = {"Cookie": f"session={cookie}"} if cookie else {}
@@ -302,12 +311,15 @@ def run_python_load(
             thread.join()
         return time.perf_counter() - started
 
-    phase(WARMUP_SECONDS, record=False)
+    if warmup:
+        phase(WARMUP_SECONDS, record=False)
     elapsed = phase(seconds, record=True)
     latencies.sort()
 
     def pct(q: float) -> float | None:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else None
+        if not latencies:
+            return None
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
 
     return Result(
         "", path, len(latencies) / elapsed, pct(0.50), pct(0.99), len(latencies), counters["errors"]
@@ -317,24 +329,34 @@ def run_python_load(
 # --------------------------------------------------------------------------- report
 
 
-def print_table(results: list[Result], tool: str) -> bool:
-    bare = results[0].rps
+def print_table(results: list[Result], bare_after: Result, tool: str) -> bool:
+    """Ratios are against the mean of the bare route measured first and last."""
+    bare = (results[0].rps + bare_after.rps) / 2
     print()
-    print(f"gunicorn {WORKERS} sync workers; {tool}, {THREADS} threads, {CONNECTIONS} connections")
-    header = f"{'name':<14} {'path':<54} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bytes':>7} {'vs bare':>8}"
+    print(f"gunicorn {WORKERS} sync workers; {tool}")
+    header = (
+        f"{'name':<14} {'path':<54} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'bytes':>7} {'vs bare':>8}"
+    )
     print(header)
     print("-" * len(header))
 
     def fmt(value: float | None) -> str:
         return f"{value:.2f}" if value is not None else "-"
 
-    for r in results:
+    for r in [*results, bare_after]:
         print(
             f"{r.name:<14} {r.path:<54} {r.rps:>9.1f} {fmt(r.p50_ms):>8} {fmt(r.p99_ms):>8} "
             f"{r.body_bytes:>7} {r.rps / bare:>8.1%}"
             + (f"  ({r.errors} errors)" if r.errors else "")
         )
     print()
+    drift = abs(results[0].rps - bare_after.rps) / max(results[0].rps, bare_after.rps)
+    if drift > 0.2:
+        print(
+            f"WARNING: the bare route moved {drift:.0%} between the first and last measurement; "
+            "something else is using the CPU, so the ratios below are unreliable. Re-run."
+        )
     met = True
     for r in results[1:]:
         ok = r.rps / bare >= BAR and not r.errors
@@ -360,8 +382,8 @@ def profile(tmpdir: Path, count: int = 500) -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}, instance_path=str(tmpdir))
     client = app.test_client()
     body = client.get("/login").data
-    token = html.unescape(re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body).group(1).decode())
-    response = client.post("/login", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD})
+    form = {"csrf_token": csrf_token(body), "email": EMAIL, "password": PASSWORD}
+    response = client.post("/login", data=form)
     assert response.status_code in (302, 303), response.status_code
 
     statements: list[str] = []
@@ -403,7 +425,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
-    parser.add_argument("--profile", action="store_true", help="SQL per view + cProfile, no servers")
+    parser.add_argument(
+        "--profile", action="store_true", help="SQL per view + cProfile; starts no servers"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wiki-bench-") as tmp:
@@ -414,7 +438,16 @@ def main() -> int:
             return 0
 
         wrk = None if args.no_wrk else ensure_wrk()
-        tool = f"wrk ({wrk})" if wrk else "Python http.client load generator (client-bound!)"
+        tool = (
+            f"wrk -t{THREADS} -c{CONNECTIONS} -d{args.duration}s after a {WARMUP_SECONDS} s warm-up"
+            if wrk
+            else f"Python load generator, {CONNECTIONS} keep-alive threads, {args.duration} s "
+            "(client-bound: it understates the bare route, so ratios read high)"
+        )
+        load1 = os.getloadavg()[0]
+        print(f"load average {load1:.2f} on {os.cpu_count()} CPUs", flush=True)
+        if load1 > 1.0:
+            print("WARNING: the machine is busy; ratios may be off. Re-run when it is idle.")
         started = time.monotonic()
         url = build_database(tmpdir)
         print(f"database ready in {time.monotonic() - started:.1f} s: {url}", flush=True)
@@ -436,12 +469,14 @@ def main() -> int:
             cookie = log_in(wiki.port)
             status, _, bare_body = request(bare.port, "GET", "/")
             assert status == 200
-            sizes = {path: check_page(wiki.port, path, title, cookie) for _, path, title in WIKI_PAGES}
+            sizes = {
+                path: check_page(wiki.port, path, title, cookie) for _, path, title in WIKI_PAGES
+            }
 
-            def measure(port: int, path: str, with_cookie: str | None) -> Result:
+            def measure(port: int, path: str, with_cookie: str | None, warmup=True) -> Result:
                 if wrk:
-                    return run_wrk(wrk, port, path, with_cookie, args.duration)
-                return run_python_load(port, path, with_cookie, args.duration)
+                    return run_wrk(wrk, port, path, with_cookie, args.duration, warmup)
+                return run_python_load(port, path, with_cookie, args.duration, warmup)
 
             results = []
             print("measuring bare route ...", flush=True)
@@ -453,7 +488,10 @@ def main() -> int:
                 result = measure(wiki.port, path, cookie)
                 result.name, result.body_bytes = name, sizes[path]
                 results.append(result)
-            met = print_table(results, tool)
+            print("measuring bare route again (drift check) ...", flush=True)
+            bare_after = measure(bare.port, "/", None, warmup=False)
+            bare_after.name, bare_after.body_bytes = "bare (again)", len(bare_body)
+            met = print_table(results, bare_after, tool)
             print(f"total {time.monotonic() - started:.0f} s")
             return 0 if met else 1
         finally:

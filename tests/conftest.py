@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, text
 from werkzeug.serving import make_server
@@ -63,11 +63,18 @@ def app(database_url: str, app_config: dict, tmp_path: Path) -> Iterator[Flask]:
         {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, **app_config},
         instance_path=str(tmp_path / "instance"),
     )
+    # The test's own app context is reused by the client's requests (Flask reuses an active
+    # context of the same app), so give each request a fresh `g`, as a server would.
+    request_started.connect(_fresh_globals, app)
     with app.app_context():
         yield app
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+def _fresh_globals(sender: Flask, **extra) -> None:
+    g.__dict__.clear()
 
 
 def _empty_tables() -> None:

@@ -1,1 +1,1 @@
-"""Browser tests: Playwright drives Debian's Chromium against the app served from the test process."""
+"""Browser tests: Playwright drives Debian's Chromium against the app served in-process."""

@@ -1,4 +1,4 @@
-"""Browser-test fixtures: CSRF stays on, so every form the browser submits carries its real token."""
+"""Browser-test fixtures. CSRF stays on: every form the browser submits carries its token."""
 
 from __future__ import annotations
 

@@ -1,0 +1,211 @@
+"""axe-core (bundled with axe-playwright-python, so it runs offline) on the main screens.
+
+No violation of impact "serious" or "critical" is allowed. On failure the message lists every such
+violation per screen: rule id, impact, help text, help URL and the CSS target of each node."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from wiki.extensions import db
+from wiki.processes import pages as page_service
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+PROCESS = "finance/accounts-payable"
+PAGE = f"{PROCESS}/three-way-match"
+
+FIRST_BODY = """## Before you start
+
+Check the purchase order in [[Invoice intake]] first; exceptions go to [[Exception handling]].
+
+| Document | Who checks | Tolerance |
+|----------|------------|----------:|
+| Purchase order | Buyer | 0 % |
+| Goods receipt | Warehouse | 2 % |
+| Invoice | Accounts payable | 2 % |
+"""
+SECOND_BODY = (
+    FIRST_BODY
+    + """
+## Afterwards
+
+1. Post the invoice.
+2. File the `PO` number with `code` and **bold** notes.
+"""
+)
+
+
+@dataclass
+class Screen:
+    name: str
+    url: str
+    prepare: Callable[[Page], None] | None = None  # after goto, before axe runs
+    status: int = 200
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def wiki_data(people) -> None:
+    """A process two levels deep, a page with a table, headings and wiki links (one resolved, one
+    not yet written), two revisions, and an overdue page owned by the admin for the review lists."""
+    factories.make_process(PROCESS, description="Paying suppliers: **three-way match** and more.")
+    factories.make_page(PROCESS, "Invoice intake", "Scan, then register the invoice.")
+    page = factories.make_page(PROCESS, "Three-way match", FIRST_BODY, tags="invoices, month-end")
+    page_service.save_page(
+        people["admin"],
+        page,
+        page_service.PageDraft("Three-way match", SECOND_BODY, "Added the afterwards steps"),
+        page.latest_revision,
+    )
+    stale = factories.make_page("finance", "Closing checklist", "Old text.", author=people["admin"])
+    stale.last_reviewed_at = datetime(2020, 1, 6)
+    stale.created_at = datetime(2020, 1, 6)
+    db.session.commit()
+    db.session.remove()
+
+
+def _blocking(results: dict) -> list[dict]:
+    return [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+
+
+def _report(screen: Screen, violations: list[dict]) -> str:
+    lines = [f"== {screen.name} ({screen.url})"]
+    for violation in violations:
+        lines.append(
+            f"  [{violation['impact']}] {violation['id']}: {violation['help']} "
+            f"({violation.get('helpUrl', '')})"
+        )
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            lines.append(f"      target: {target}")
+            lines.append(f"        html: {node.get('html', '').strip()[:300]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " | ")
+            if summary:
+                lines.append(f"        why:  {summary[:400]}")
+    return "\n".join(lines)
+
+
+def _audit(page: Page, axe: Axe, base: str, screens: list[Screen]) -> None:
+    failures: list[str] = []
+    for screen in screens:
+        response = page.goto(base + screen.url)
+        assert response is not None
+        if screen.prepare:
+            screen.prepare(page)
+        else:
+            assert response.status == screen.status, f"{screen.name}: HTTP {response.status}"
+        violations = _blocking(axe.run(page).response)
+        if violations:
+            failures.append(_report(screen, violations))
+    if failures:
+        message = "serious/critical accessibility violations:\n" + "\n".join(failures)
+        print(message)
+        pytest.fail(message, pytrace=False)
+
+
+def _submit_blank(field_label: str) -> Callable[[Page], None]:
+    """Submit the form with a field holding only spaces: the browser's `required` check passes,
+    the server refuses it and re-displays the form with the error tied to the field."""
+
+    def prepare(page: Page) -> None:
+        page.get_by_role("textbox", name=field_label, exact=True).fill("   ")
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.get_by_role("button", name="Save", exact=True).click()
+        assert answer.value.status == 422
+        expect(page.locator(".error-summary")).to_be_visible()
+
+    return prepare
+
+
+def _preview(page: Page) -> None:
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview .prose table")).to_be_visible()
+
+
+def _conflict(page: Page) -> None:
+    page.locator("input[name=base_revision]").evaluate("input => { input.value = '1'; }")
+    page.get_by_label("Text (markdown)").fill(FIRST_BODY + "\nMy competing change.\n")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert answer.value.status == 409
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
+
+
+def _wrong_password(page: Page) -> None:
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password", exact=True).fill("not the password")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Log in").click()
+    assert answer.value.status == 401
+    expect(page.locator("#login-error")).to_be_visible()
+
+
+def test_logged_out_screens_have_no_serious_violations(
+    page: Page, live_server_url: str, axe: Axe, people
+):
+    _audit(
+        page,
+        axe,
+        live_server_url,
+        [
+            Screen("login", "/login"),
+            Screen("login with an error", "/login", prepare=_wrong_password),
+        ],
+    )
+
+
+def test_logged_in_screens_have_no_serious_violations(
+    page: Page, live_server_url: str, axe: Axe, login, wiki_data
+):
+    page.set_default_timeout(5000)
+    login(page, "ada@example.com")
+    _audit(
+        page,
+        axe,
+        live_server_url,
+        [
+            Screen("home", "/"),
+            Screen("process (two levels deep)", f"/p/{PROCESS}"),
+            Screen("page view", f"/p/{PAGE}"),
+            Screen("edit form", f"/p/{PAGE}/+edit"),
+            Screen("edit form with preview", f"/p/{PAGE}/+edit", prepare=_preview),
+            Screen("edit conflict", f"/p/{PAGE}/+edit", prepare=_conflict),
+            Screen("history", f"/p/{PAGE}/+history"),
+            Screen("diff", f"/p/{PAGE}/+diff?from=1&to=2"),
+            Screen("old revision", f"/p/{PAGE}/+revision/1"),
+            Screen("recent changes", "/changes"),
+            Screen("due for review", "/reviews"),
+            Screen("tagged", "/tags/invoices"),
+            Screen("people (admin)", "/admin/users"),
+            Screen(
+                "new page with empty title", f"/p/{PROCESS}/+new", prepare=_submit_blank("Title")
+            ),
+            Screen(
+                "new process with empty name",
+                f"/processes/new?parent={PROCESS}",
+                prepare=_submit_blank("Name"),
+            ),
+            Screen("not found", "/p/no-such-process", status=404),
+        ],
+    )
+
+
+def test_axe_reports_a_known_violation(page: Page, axe: Axe):
+    """Guards the checks above against passing vacuously (axe not loaded, rules not run)."""
+    page.set_content(
+        '<!doctype html><html lang="en"><title>t</title><main><img src="x.png"></main>'
+    )
+    violations = {v["id"]: v["impact"] for v in axe.run(page).response["violations"]}
+    assert violations.get("image-alt") == "critical"

@@ -1,0 +1,67 @@
+"""Who may do what: every guarded route checked for every role, and for visitors."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+ROLES = ["admin", "manager", "trainer", "member", "newcomer"]
+EMAILS = {
+    "admin": "ada@example.com",
+    "manager": "marty@example.com",
+    "trainer": "carrie@example.com",
+    "member": "priya@example.com",
+    "newcomer": "jill@example.com",
+}
+EVERYONE = set(ROLES)
+MANAGERS = {"admin", "manager"}
+
+# (method, url, form data, roles allowed). The page is owned by the trainer.
+ROUTES = [
+    ("GET", "/", None, EVERYONE),
+    ("GET", "/p/p2p", None, EVERYONE),
+    ("GET", "/p/p2p/three-way-match", None, EVERYONE),
+    ("GET", "/p/p2p/three-way-match/+edit", None, EVERYONE),
+    ("GET", "/p/p2p/three-way-match/+history", None, EVERYONE),
+    ("GET", "/changes", None, EVERYONE),
+    ("GET", "/changes.atom", None, EVERYONE),
+    ("GET", "/reviews", None, EVERYONE),
+    ("POST", "/p/p2p/+new", {"title": "New one", "body": "x"}, EVERYONE),
+    ("GET", "/processes/new", None, MANAGERS),
+    ("POST", "/processes/new", {"name": "Treasury"}, MANAGERS),
+    ("GET", "/p/p2p/+settings", None, MANAGERS),
+    ("GET", "/p/p2p/+move-process", None, MANAGERS),
+    ("POST", "/p/empty/+delete-process", {}, MANAGERS),
+    ("POST", "/p/p2p/+templates", {"name": "Checklist", "body": "- [ ]"}, MANAGERS),
+    ("POST", "/p/p2p/three-way-match/+review", {}, MANAGERS | {"trainer"}),
+    ("POST", "/p/p2p/three-way-match/+delete", {}, MANAGERS | {"trainer"}),
+    ("GET", "/admin/users", None, {"admin"}),
+    ("GET", "/admin/users/new", None, {"admin"}),
+    ("POST", "/admin/users/new", {"name": "X", "email": "x@example.com"}, {"admin"}),
+]
+
+
+@pytest.fixture
+def site(people):
+    factories.make_page("p2p", "Three-way match", "Text", author=people["trainer"])
+    factories.make_process("empty")
+    return people
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, url, data, allowed", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+def test_route_permissions_by_role(client, auth, site, role, method, url, data, allowed):
+    auth.login(EMAILS[role])
+    response = client.open(url, method=method, data=data)
+    if role in allowed:
+        assert response.status_code < 400, response.get_data(as_text=True)[:500]
+    else:
+        assert response.status_code == 403
+        assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, url, data, allowed", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+def test_visitors_are_sent_to_login(client, site, method, url, data, allowed):
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 302 and response.location.startswith("/login")

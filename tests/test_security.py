@@ -1,0 +1,73 @@
+"""Security at the edge: CSRF on every state-changing route, headers, cookies, escaped flashes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return {}  # CSRF on, as in production
+
+
+def _post_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            yield rule
+
+
+def test_every_state_changing_route_refuses_a_missing_csrf_token(app, client, auth, people):
+    factories.make_page("p2p", "Three-way match", "Text")
+    client.post("/login", data={"email": "ada@example.com", "password": factories.PASSWORD})
+    rules = list(_post_rules(app))
+    assert len(rules) >= 15
+    for rule in rules:
+        values = {arg: "1" for arg in rule.arguments}
+        values["path"] = "p2p/three-way-match"
+        url = rule.build(values, append_unknown=False)[1]
+        response = client.post(url, data={"title": "Changed", "body": "Changed"})
+        assert response.status_code == 400, url
+        assert "nothing was changed" in response.get_data(as_text=True), url
+
+
+def test_login_with_csrf_token_works_and_without_is_refused(client, people):
+    data = {"email": "jill@example.com", "password": factories.PASSWORD}
+    assert client.post("/login", data=data).status_code == 400
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={**data, "csrf_token": token.group(1)}).status_code == 302
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def _login_cookie(client, base_url: str) -> str:
+    login_page = client.get("/login", base_url=base_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+    data = {"email": "jill@example.com", "password": factories.PASSWORD, "csrf_token": token}
+    response = client.post(
+        "/login", data=data, base_url=base_url, headers={"Referer": f"{base_url}/login"}
+    )
+    assert response.status_code == 302
+    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+
+
+def test_session_cookie_is_httponly_lax_and_secure_behind_https(app, people):
+    plain = _login_cookie(app.test_client(), "http://localhost")
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
+    secure = _login_cookie(app.test_client(), "https://localhost")
+    assert "HttpOnly" in secure and "Secure" in secure
+
+
+def test_no_inline_script_in_pages(client, people):
+    html = client.get("/login").get_data(as_text=True)
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
