@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -59,6 +60,7 @@ class Result:
     requests: int = 0
     errors: int = 0
     body_bytes: int = 0
+    cpu_ms: float | None = None  # gunicorn workers' CPU time per request (user + system)
 
 
 # --------------------------------------------------------------------------- database
@@ -128,6 +130,18 @@ class Server:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s")
+
+    def worker_cpu_seconds(self) -> float:
+        """User + system CPU time of this server's worker processes (read from /proc)."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.process.pid:  # ppid
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -230,7 +244,13 @@ def _ms(text: str) -> float | None:
 
 
 def run_wrk(
-    wrk: str, port: int, path: str, cookie: str | None, seconds: int, warmup: bool = True
+    wrk: str,
+    port: int,
+    path: str,
+    cookie: str | None,
+    seconds: int,
+    warmup: bool = True,
+    on_start: Callable[[], None] = lambda: None,
 ) -> Result:
     base = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}"]
     if cookie:
@@ -238,6 +258,7 @@ def run_wrk(
     url = f"http://{HOST}:{port}{path}"
     if warmup:
         subprocess.run(base + [f"-d{WARMUP_SECONDS}s", url], capture_output=True, check=True)
+    on_start()
     out = subprocess.run(
         base + [f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
     ).stdout
@@ -262,6 +283,7 @@ def run_python_load(
     cookie: str | None,
     seconds: float,
     warmup: bool = True,
+    on_start: Callable[[], None] = lambda: None,
     max_requests: int = 200_000,
 ) -> Result:
     """Fallback: CONNECTIONS threads, each one keep-alive http.client connection."""
@@ -313,6 +335,7 @@ def run_python_load(
 
     if warmup:
         phase(WARMUP_SECONDS, record=False)
+    on_start()
     elapsed = phase(seconds, record=True)
     latencies.sort()
 
@@ -336,8 +359,9 @@ def print_table(results: list[Result], bare_after: Result, tool: str) -> bool:
     print(f"gunicorn {WORKERS} sync workers; {tool}")
     header = (
         f"{'name':<14} {'path':<54} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'bytes':>7} {'vs bare':>8}"
+        f"{'bytes':>7} {'CPU ms/req':>10} {'vs bare':>8}"
     )
+    print("CPU ms/req: the gunicorn workers' user+system CPU per request (robust to a busy box).")
     print(header)
     print("-" * len(header))
 
@@ -347,7 +371,7 @@ def print_table(results: list[Result], bare_after: Result, tool: str) -> bool:
     for r in [*results, bare_after]:
         print(
             f"{r.name:<14} {r.path:<54} {r.rps:>9.1f} {fmt(r.p50_ms):>8} {fmt(r.p99_ms):>8} "
-            f"{r.body_bytes:>7} {r.rps / bare:>8.1%}"
+            f"{r.body_bytes:>7} {fmt(r.cpu_ms):>10} {r.rps / bare:>8.1%}"
             + (f"  ({r.errors} errors)" if r.errors else "")
         )
     print()
@@ -473,23 +497,36 @@ def main() -> int:
                 path: check_page(wiki.port, path, title, cookie) for _, path, title in WIKI_PAGES
             }
 
-            def measure(port: int, path: str, with_cookie: str | None, warmup=True) -> Result:
+            def measure(server: Server, path: str, with_cookie: str | None, warmup=True) -> Result:
+                cpu = {}
+
+                def on_start() -> None:
+                    cpu["start"] = server.worker_cpu_seconds()
+
+                port = server.port
                 if wrk:
-                    return run_wrk(wrk, port, path, with_cookie, args.duration, warmup)
-                return run_python_load(port, path, with_cookie, args.duration, warmup)
+                    result = run_wrk(wrk, port, path, with_cookie, args.duration, warmup, on_start)
+                else:
+                    result = run_python_load(
+                        port, path, with_cookie, args.duration, warmup, on_start
+                    )
+                if result.requests:
+                    used = server.worker_cpu_seconds() - cpu["start"]
+                    result.cpu_ms = used / result.requests * 1000
+                return result
 
             results = []
             print("measuring bare route ...", flush=True)
-            result = measure(bare.port, "/", None)
+            result = measure(bare, "/", None)
             result.name, result.body_bytes = "bare route", len(bare_body)
             results.append(result)
             for name, path, _ in WIKI_PAGES:
                 print(f"measuring {name} ...", flush=True)
-                result = measure(wiki.port, path, cookie)
+                result = measure(wiki, path, cookie)
                 result.name, result.body_bytes = name, sizes[path]
                 results.append(result)
             print("measuring bare route again (drift check) ...", flush=True)
-            bare_after = measure(bare.port, "/", None, warmup=False)
+            bare_after = measure(bare, "/", None, warmup=False)
             bare_after.name, bare_after.body_bytes = "bare (again)", len(bare_body)
             met = print_table(results, bare_after, tool)
             print(f"total {time.monotonic() - started:.0f} s")

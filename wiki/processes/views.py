@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from wiki.errors import DomainError, ValidationError
@@ -137,7 +137,7 @@ def delete_process(path: str):
 def changes():
     process = _process_filter()
     page_number = max(request.args.get("page", 1, type=int), 1)
-    size = 50
+    size = current_app.config["PAGE_SIZE"]
     revisions = history.recent_changes(process, limit=size + 1, offset=(page_number - 1) * size)
     return render_template(
         "processes/changes.html", revisions=revisions[:size], process=process,

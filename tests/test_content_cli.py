@@ -1,0 +1,99 @@
+"""`wiki content load/export/logins` on the demo organisation and on broken folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import REPO
+from wiki.auth import services
+from wiki.extensions import db
+from wiki.processes.models import Page, Process, Revision
+
+CONTENT = REPO / "content"
+
+
+def run(app, *args: str):
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_content_meets_the_brief(app):
+    result = run(app, "content", "load", str(CONTENT), "--demo-password")
+    assert result.exit_code == 0, result.output
+    assert "Loading content" in result.output  # the progress bar
+    top = db.session.scalars(select(Process).where(Process.parent_id.is_(None))).all()
+    assert len(top) >= 3 and count(Process) - len(top) >= 12
+    assert count(Page) >= 30
+    people = services.list_users()
+    assert len(people) >= 8
+    roles = [person.roles for person in people]
+    assert any("manager" in r for r in roles) and any("trainer" in r for r in roles)
+    assert sum(person.is_newcomer for person in people) >= 2
+    password = (Path(app.instance_path) / "demo-password").read_text().strip()
+    assert services.authenticate("jill@example.com", password) is not None
+    logins = run(app, "content", "logins", str(CONTENT))
+    assert "jill@example.com" in logins.output and password in logins.output
+
+
+def test_load_is_idempotent_and_reports_changes(app, tmp_path):
+    assert run(app, "content", "load", str(CONTENT)).exit_code == 0
+    pages_before, revisions_before = count(Page), count(Revision)
+    again = run(app, "content", "load", str(CONTENT))
+    assert "0 created, 0 updated" in again.output
+    assert (count(Page), count(Revision)) == (pages_before, revisions_before)
+    changed = tmp_path / "content"
+    shutil.copytree(CONTENT, changed)
+    target = changed / "processes/procure-to-pay/invoice-processing/three-way-match.md"
+    target.write_text(target.read_text() + "\nOne more line.\n")
+    result = run(app, "content", "load", str(changed))
+    assert "0 created, 1 updated" in result.output
+    assert "updated page procure-to-pay/invoice-processing/three-way-match" in result.output
+    assert count(Revision) == revisions_before + 1
+
+
+def test_load_export_load_is_lossless(app, tmp_path):
+    run(app, "content", "load", str(CONTENT))
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run(app, "content", "export", str(first)).exit_code == 0
+    reload = run(app, "content", "load", str(first))
+    assert "0 created, 0 updated" in reload.output, reload.output
+    run(app, "content", "export", str(second))
+    first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert first_files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for relative in first_files:
+        assert (first / relative).read_text() == (second / relative).read_text(), relative
+    original_pages = sorted(p.name for p in (CONTENT / "processes").rglob("*.md"))
+    assert original_pages == sorted(p.name for p in (first / "processes").rglob("*.md"))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("---\ntitle: Three-way match\n- stray item\n---\nBody\n", "match.md:3: invalid front matter"),
+        ("no front matter\n", "three-way-match.md:1: the file must start with a '---'"),
+        ("---\nowner: priya@example.com\n---\nBody\n", "needs a “title”"),
+        ("---\ntitle: Something else\n---\nBody\n", "must be the title's slug"),
+    ],
+)
+def test_malformed_files_are_named_and_nothing_is_loaded(app, tmp_path, text, message):
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    (broken / "processes/procure-to-pay/invoice-processing/three-way-match.md").write_text(text)
+    result = run(app, "content", "load", str(broken))
+    assert result.exit_code != 0
+    assert message in result.output and "Nothing was loaded." in result.output
+    assert count(Page) == 0 and count(Process) == 0
+
+
+def test_if_empty_leaves_an_existing_wiki_alone(app):
+    run(app, "content", "load", str(CONTENT))
+    result = run(app, "content", "load", str(CONTENT), "--if-empty")
+    assert "already has pages" in result.output
