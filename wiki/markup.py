@@ -38,7 +38,7 @@ ALLOWED_ATTRIBUTES = {
 # No javascript:, vbscript: or data: URLs; relative URLs (no scheme) stay allowed.
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
-WIKI_LINK = r"\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{1,300}))?\]\]"
+WIKILINK_PATTERN = r"\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{1,300}))?\]\]"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ LinkResolver = Callable[[str], LinkTarget]
 
 class _WikiLinkPattern(InlineProcessor):
     def __init__(self, resolve: LinkResolver):
-        super().__init__(WIKI_LINK)
+        super().__init__(WIKILINK_PATTERN)
         self.resolve = resolve
 
     def handleMatch(self, match: re.Match[str], data: str):  # noqa: N802 (Markdown's API)
@@ -84,7 +84,7 @@ class _WikiLinkExtension(markdown.Extension):
 
 def find_wiki_links(text: str) -> list[str]:
     """The targets of the wiki links in a markdown text, in order, without duplicates."""
-    return list(dict.fromkeys(m.group(1).strip() for m in re.finditer(WIKI_LINK, text)))
+    return list(dict.fromkeys(m.group(1).strip() for m in re.finditer(WIKILINK_PATTERN, text)))
 
 
 def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Markup:
