@@ -126,7 +126,9 @@ def xss_payloads() -> list[str]:
     payloads: list[str] = []
     for name in ("rsnake.txt", "markdown-and-wiki.txt"):
         payloads += [line for line in (corpus / name).read_text().splitlines() if line.strip()]
-    payloads += [item["payload"] for item in json.loads((corpus / "wiki-regressions.json").read_text())]
+    payloads += [
+        item["payload"] for item in json.loads((corpus / "wiki-regressions.json").read_text())
+    ]
     assert len(payloads) > 150
     return payloads
 

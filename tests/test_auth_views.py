@@ -79,14 +79,19 @@ def test_logout_is_a_post_and_ends_the_session(client, auth, people):
 def test_invitation_sets_a_password_once(client, people):
     invited = factories.make_user(email="new@example.com", name="New Person", password=None)
     token = services.invite(invited)
-    assert client.post("/login", data={"email": "new@example.com", "password": ""}).status_code == 401
+    assert (
+        client.post("/login", data={"email": "new@example.com", "password": ""}).status_code == 401
+    )
     page = client.get(f"/invitation/{token}")
     assert "Welcome to Onramp, New Person" in page.get_data(as_text=True)
-    short = client.post(f"/invitation/{token}", data={"password": "short", "password_again": "short"})
+    short = client.post(
+        f"/invitation/{token}", data={"password": "short", "password_again": "short"}
+    )
     assert short.status_code == 422
     assert "at least 10 characters" in short.get_data(as_text=True)
     done = client.post(
-        f"/invitation/{token}", data={"password": "a long passphrase", "password_again": "a long passphrase"}
+        f"/invitation/{token}",
+        data={"password": "a long passphrase", "password_again": "a long passphrase"},
     )
     assert done.status_code == 302
     assert client.get(f"/invitation/{token}").status_code == 404  # used up

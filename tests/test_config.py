@@ -1,4 +1,4 @@
-"""Configuration: load order, the generated secret key, SQLite settings and the README's coverage."""
+"""Configuration: load order, the generated secret key, SQLite settings, README coverage."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ from wiki.extensions import db
 def test_load_order_defaults_instance_env_mapping(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     instance.mkdir()
-    (instance / "config.py").write_text("PAGE_SIZE = 10\nREVIEW_INTERVAL_DAYS = 30\nINVITATION_DAYS = 3\n")
+    (instance / "config.py").write_text(
+        "PAGE_SIZE = 10\nREVIEW_INTERVAL_DAYS = 30\nINVITATION_DAYS = 3\n"
+    )
     monkeypatch.setenv("WIKI_REVIEW_INTERVAL_DAYS", "60")
     monkeypatch.setenv("WIKI_INVITATION_DAYS", "5")
-    app = create_app({"INVITATION_DAYS": 7, "DATABASE_URL": "sqlite://"}, instance_path=str(instance))
+    app = create_app(
+        {"INVITATION_DAYS": 7, "DATABASE_URL": "sqlite://"}, instance_path=str(instance)
+    )
     assert app.config["SQLITE_BUSY_TIMEOUT_MS"] == DEFAULTS["SQLITE_BUSY_TIMEOUT_MS"]  # default
     assert app.config["PAGE_SIZE"] == 10  # instance config beats defaults
     assert app.config["REVIEW_INTERVAL_DAYS"] == 60  # env beats instance config

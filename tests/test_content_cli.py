@@ -77,7 +77,10 @@ def test_load_export_load_is_lossless(app, tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("---\ntitle: Three-way match\n- stray item\n---\nBody\n", "match.md:3: invalid front matter"),
+        (
+            "---\ntitle: Three-way match\n- stray item\n---\nBody\n",
+            "match.md:3: invalid front matter",
+        ),
         ("no front matter\n", "three-way-match.md:1: the file must start with a '---'"),
         ("---\nowner: priya@example.com\n---\nBody\n", "needs a “title”"),
         ("---\ntitle: Something else\n---\nBody\n", "must be the title's slug"),

@@ -8,7 +8,17 @@ from tests import factories
 from wiki.markup import render_markdown
 from wiki.processes import pages
 
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc", "background", "poster"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "srcdoc",
+    "background",
+    "poster",
+}
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "math", "base", "frame"}
 # Tags the layout itself uses, but that user text must never bring in.
 FOREIGN_IN_TEXT = {"form", "meta", "link", "input", "button", "textarea"}

@@ -78,7 +78,10 @@ def test_rename_keeps_history_and_the_old_url_redirects(people):
     page = factories.make_page("p2p", "Three way match", "Text")
     pages.save_page(people["member"], page, draft(title="Three-way matching", body="Text"), 1)
     assert page.path == "p2p/three-way-matching"
-    assert [r.title for r in history.page_history(page)] == ["Three-way matching", "Three way match"]
+    assert [r.title for r in history.page_history(page)] == [
+        "Three-way matching",
+        "Three way match",
+    ]
     assert tree.resolve_path("p2p/three-way-match") == "p2p/three-way-matching"
 
 
@@ -121,11 +124,13 @@ def test_wiki_links_resolve_relative_absolute_and_missing(app, people):
     with app.test_request_context():
         html = str(pages.rendered_html(pages.latest_revision(page)))
     assert '<a class="wikilink" href="/p/p2p/invoices/three-way-match">Three-way match</a>' in html
-    assert 'class="wikilink wikilink-missing" href="/p/p2p/payments/+new?title=Vendor+cleanup"' in html
+    assert (
+        'class="wikilink wikilink-missing" href="/p/p2p/payments/+new?title=Vendor+cleanup"' in html
+    )
     assert '<a class="wikilink" href="/p/p2p">p2p</a>' in html
-    assert [p.title for p in links.backlinks(tree.resolve_path("p2p/invoices/three-way-match"))] == [
-        "Payment run"
-    ]
+    assert [
+        p.title for p in links.backlinks(tree.resolve_path("p2p/invoices/three-way-match"))
+    ] == ["Payment run"]
 
 
 def test_creating_a_missing_target_refreshes_the_linking_page(app, people):

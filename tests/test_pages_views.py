@@ -19,7 +19,7 @@ def test_start_a_page_from_a_template(client, auth, people):
     )
     assert response.status_code == 302 and response.location == "/p/p2p/gr-ir-clearing"
     page_html = client.get("/p/p2p/gr-ir-clearing").get_data(as_text=True)
-    assert "<h2 id=\"steps\">Steps</h2>" in page_html and "Priya Member" in page_html
+    assert '<h2 id="steps">Steps</h2>' in page_html and "Priya Member" in page_html
 
 
 def test_page_shows_breadcrumb_owner_review_and_backlinks(client, auth, people):
@@ -64,7 +64,9 @@ def test_invalid_edit_keeps_the_text_and_names_the_field(client, auth, people):
 
 def test_conflict_screen_shows_their_change_and_keeps_my_text(client, auth, people):
     page = factories.make_page("p2p", "Three-way match", "Line one\n")
-    pages.save_page(people["member"], page, pages.PageDraft("Three-way match", "Line one\nPriya's line\n"), 1)
+    pages.save_page(
+        people["member"], page, pages.PageDraft("Three-way match", "Line one\nPriya's line\n"), 1
+    )
     auth.login("jill@example.com")
     response = client.post(
         "/p/p2p/three-way-match/+edit",
@@ -82,7 +84,9 @@ def test_conflict_screen_shows_their_change_and_keeps_my_text(client, auth, peop
 
 def test_history_diff_and_revert_screens(client, auth, people):
     page = factories.make_page("p2p", "Three-way match", "alpha\n")
-    pages.save_page(people["member"], page, pages.PageDraft("Three-way match", "alpha\nbeta\n", "Add beta"), 1)
+    pages.save_page(
+        people["member"], page, pages.PageDraft("Three-way match", "alpha\nbeta\n", "Add beta"), 1
+    )
     auth.login("jill@example.com")
     history_html = client.get("/p/p2p/three-way-match/+history").get_data(as_text=True)
     assert "Add beta" in history_html and "Priya Member" in history_html
@@ -110,7 +114,9 @@ def test_move_page_screen_and_reviews_list(client, auth, people):
     response = client.post("/p/p2p/three-way-match/+move", data={"process": "p2p/invoices"})
     assert response.location == "/p/p2p/invoices/three-way-match"
     refused = client.post("/p/p2p/invoices/three-way-match/+move", data={"process": "nowhere"})
-    assert refused.status_code == 422 and "There is no process at “nowhere”" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "There is no process at “nowhere”" in refused.get_data(
+        as_text=True
+    )
     assert client.post("/p/p2p/invoices/three-way-match/+review").status_code == 302
     assert "Every page has been reviewed in time." in client.get("/reviews").get_data(as_text=True)
 
@@ -120,7 +126,9 @@ def test_process_screens_refuse_a_move_into_a_descendant(client, auth, people):
     auth.login("marty@example.com")
     response = client.post("/p/finance/+move-process", data={"parent": "finance/payments"})
     assert response.status_code == 422
-    assert "cannot move into itself or one of its own sub-processes" in response.get_data(as_text=True)
+    assert "cannot move into itself or one of its own sub-processes" in response.get_data(
+        as_text=True
+    )
     assert tree.get_process("finance").parent is None
 
 

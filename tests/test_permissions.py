@@ -50,7 +50,9 @@ def site(people):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, url, data, allowed", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+@pytest.mark.parametrize(
+    "method, url, data, allowed", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES]
+)
 def test_route_permissions_by_role(client, auth, site, role, method, url, data, allowed):
     auth.login(EMAILS[role])
     response = client.open(url, method=method, data=data)
@@ -61,7 +63,9 @@ def test_route_permissions_by_role(client, auth, site, role, method, url, data, 
         assert "Not allowed" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method, url, data, allowed", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+@pytest.mark.parametrize(
+    "method, url, data, allowed", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES]
+)
 def test_visitors_are_sent_to_login(client, site, method, url, data, allowed):
     response = client.open(url, method=method, data=data)
     assert response.status_code == 302 and response.location.startswith("/login")

@@ -37,7 +37,9 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, client, au
 def test_login_with_csrf_token_works_and_without_is_refused(client, people):
     data = {"email": "jill@example.com", "password": factories.PASSWORD}
     assert client.post("/login", data=data).status_code == 400
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    )
     assert client.post("/login", data={**data, "csrf_token": token.group(1)}).status_code == 302
 
 

@@ -4,7 +4,9 @@ from tests import factories
 
 
 def test_home_shows_process_map_and_changes(client, auth, people):
-    factories.make_page("procure-to-pay/invoice-processing", "Three-way match", "Match PO, GR and invoice.")
+    factories.make_page(
+        "procure-to-pay/invoice-processing", "Three-way match", "Match PO, GR and invoice."
+    )
     auth.login("jill@example.com")
     response = client.get("/")
     assert response.status_code == 200

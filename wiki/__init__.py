@@ -9,9 +9,7 @@ from typing import Any
 from flask import Flask
 
 
-def create_app(
-    config: Mapping[str, Any] | None = None, instance_path: str | None = None
-) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app. The instance folder holds the SQLite file, secret key and config.py."""
     app = Flask(
         __name__,

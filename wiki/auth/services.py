@@ -127,9 +127,7 @@ def invite(user: User) -> str:
     """A fresh invitation token for the user; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     user.invitation_hash = _token_hash(token)
-    user.invitation_expires_at = utcnow() + timedelta(
-        days=current_app.config["INVITATION_DAYS"]
-    )
+    user.invitation_expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
     db.session.commit()
     return token
 

@@ -69,7 +69,8 @@ def logins(directory: Path) -> None:
     password = _demo_password()
     click.echo("Log in at http://127.0.0.1:5000/login as any of these demo people:")
     for person in tree.people:
-        click.echo(f"  {person.email:<28} {', '.join(r for r in person.roles if r != 'member') or 'member':<18} {person.name}")
+        roles = ", ".join(role for role in person.roles if role != "member") or "member"
+        click.echo(f"  {person.email:<28} {roles:<18} {person.name}")
     click.echo(f"Demo password for all of them: {password}")
     click.echo(f"(generated for this instance, kept in {_demo_password_path()})")
 

@@ -75,13 +75,11 @@ def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         raise ContentError(f"{source}:1: the file must start with a '---' front matter line.")
-    for index, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            break
-    else:
+    closing = next((i for i, line in enumerate(lines) if i and line.strip() == "---"), None)
+    if closing is None:
         raise ContentError(f"{source}:1: the front matter has no closing '---' line.")
     try:
-        meta = yaml.safe_load("".join(lines[1:index])) or {}
+        meta = yaml.safe_load("".join(lines[1:closing])) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line_number = mark.line + 2 if mark is not None else 1
@@ -89,7 +87,7 @@ def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
         raise ContentError(f"{source}:{line_number}: invalid front matter: {problem}.") from error
     if not isinstance(meta, dict):
         raise ContentError(f"{source}:2: the front matter must be a mapping of keys to values.")
-    return meta, "".join(lines[index + 1 :]).lstrip("\n")
+    return meta, "".join(lines[closing + 1 :]).lstrip("\n")
 
 
 def read_content(root: Path) -> ContentTree:
@@ -117,9 +115,9 @@ def _read_people(path: Path) -> list[PersonEntry]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise ContentError(
-            f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}."
-        ) from error
+        line_number = mark.line + 1 if mark else 1
+        problem = getattr(error, "problem", None) or error
+        raise ContentError(f"{path}:{line_number}: invalid YAML: {problem}.") from error
     people = []
     for number, item in enumerate(data.get("people") or [], start=1):
         if not isinstance(item, dict) or not item.get("email") or not item.get("name"):

@@ -117,13 +117,16 @@ def _load_page(entry: files.PageEntry, process: Process, people: dict[str, User]
     interval = entry.review_interval_days or 180
     meta_wanted = (owner.id if owner else None, entry.tags, interval, reviewed)
     meta_changed = meta_wanted != (
-        page.owner_id, page.tags, page.review_interval_days, page.last_reviewed_at
+        page.owner_id,
+        page.tags,
+        page.review_interval_days,
+        page.last_reviewed_at,
     )
     if meta_changed:
         page.owner, page.review_interval_days, page.last_reviewed_at = owner, interval, reviewed
         page.tag_rows = [PageTag(tag=tag) for tag in entry.tags]
-    text_changed = (
-        created or latest_revision(page).content_hash != content_hash(entry.title, entry.body)
+    text_changed = created or latest_revision(page).content_hash != content_hash(
+        entry.title, entry.body
     )
     if text_changed:
         page.title = entry.title

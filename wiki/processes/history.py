@@ -72,9 +72,7 @@ def recent_changes(
     return list(db.session.scalars(query))
 
 
-def pages_due_for_review(
-    now: datetime | None = None, owner_id: int | None = None
-) -> list[Page]:
+def pages_due_for_review(now: datetime | None = None, owner_id: int | None = None) -> list[Page]:
     """Pages whose last review (or creation) is older than their review interval, oldest first."""
     now = now or utcnow()
     reference = func.coalesce(Page.last_reviewed_at, Page.created_at)

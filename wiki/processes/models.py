@@ -159,6 +159,4 @@ class PathRedirect(db.Model):
 
     old_path: Mapped[str] = mapped_column(String(1200), primary_key=True)
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
-    process_id: Mapped[int | None] = mapped_column(
-        ForeignKey("processes.id", ondelete="CASCADE")
-    )
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))

@@ -43,9 +43,7 @@ def save_template(actor: User, process: Process, name: str, body: str) -> PageTe
     if len(name) > 120:
         raise ValidationError({"name": "A template name has at most 120 characters."})
     template = db.session.scalar(
-        select(PageTemplate).where(
-            PageTemplate.process_id == process.id, PageTemplate.name == name
-        )
+        select(PageTemplate).where(PageTemplate.process_id == process.id, PageTemplate.name == name)
     )
     if template is None:
         template = PageTemplate(process=process, name=name)

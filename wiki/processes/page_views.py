@@ -212,5 +212,3 @@ def templates(path: str):
         templates=page_templates.templates_for(process), errors=errors, values=request.form,
         can_manage=tree.can_manage_processes(current_user),
     ), (422 if errors else 200)  # fmt: skip
-
-

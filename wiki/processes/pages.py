@@ -103,8 +103,7 @@ def create_page(
         slug=slug,
         path=path,
         owner=owner or actor,
-        review_interval_days=review_interval_days
-        or current_app.config["REVIEW_INTERVAL_DAYS"],
+        review_interval_days=review_interval_days or current_app.config["REVIEW_INTERVAL_DAYS"],
         latest_revision=1,
     )
     page.tag_rows = [PageTag(tag=tag) for tag in tags or []]

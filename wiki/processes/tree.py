@@ -43,9 +43,7 @@ def get_process(path: str) -> Process:
 
 def process_tree() -> list[TreeNode]:
     """The whole tree as nested nodes, roots first, siblings by position then name."""
-    processes = db.session.scalars(
-        select(Process).order_by(Process.position, Process.name)
-    ).all()
+    processes = db.session.scalars(select(Process).order_by(Process.position, Process.name)).all()
     nodes = {process.id: TreeNode(process) for process in processes}
     roots: list[TreeNode] = []
     for process in processes:
@@ -201,7 +199,9 @@ def _repath(process: Process, new_path: str) -> None:
         return
     moved: list[tuple[str, str]] = []
     for node in db.session.scalars(
-        select(Process).where(or_(Process.path == old_path, Process.path.startswith(old_path + "/")))
+        select(Process).where(
+            or_(Process.path == old_path, Process.path.startswith(old_path + "/"))
+        )
     ):
         old = node.path
         node.path = new_path + old[len(old_path) :]
@@ -213,9 +213,7 @@ def _repath(process: Process, new_path: str) -> None:
         moved.append((old, page.path))
         remember_old_path(old, page_id=page.id)
     new_paths = [new for _, new in moved]
-    db.session.execute(
-        PathRedirect.__table__.delete().where(PathRedirect.old_path.in_(new_paths))
-    )
+    db.session.execute(PathRedirect.__table__.delete().where(PathRedirect.old_path.in_(new_paths)))
     links.invalidate_links_to([path for pair in moved for path in pair])
 
 
