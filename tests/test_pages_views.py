@@ -139,3 +139,25 @@ def test_recent_changes_filter_by_process(client, auth, people):
     html = client.get("/changes?process=r2r").get_data(as_text=True)
     assert "Accruals" in html and "Three-way match" not in html
     assert client.get("/changes?process=nowhere").status_code == 404
+
+
+def test_owner_hands_over_a_page_and_sets_its_review_interval(client, auth, people):
+    factories.make_page("p2p", "Three-way match", "Text", author=people["member"])
+    auth.login("priya@example.com")
+    page_html = client.get("/p/p2p/three-way-match").get_data(as_text=True)
+    assert "/p/p2p/three-way-match/+ownership" in page_html
+    bad = client.post(
+        "/p/p2p/three-way-match/+ownership",
+        data={"owner": str(people["trainer"].id), "review_interval_days": "0"},
+    )
+    assert bad.status_code == 422
+    assert "Choose a review interval from 1 to 3650 days." in bad.get_data(as_text=True)
+    response = client.post(
+        "/p/p2p/three-way-match/+ownership",
+        data={"owner": str(people["trainer"].id), "review_interval_days": "30"},
+    )
+    assert response.status_code == 302
+    page = pages.get_page("p2p/three-way-match")
+    assert (page.owner.email, page.review_interval_days) == ("carrie@example.com", 30)
+    # Priya no longer owns it, so she may no longer change it.
+    assert client.get("/p/p2p/three-way-match/+ownership").status_code == 403

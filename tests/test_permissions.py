@@ -35,6 +35,7 @@ ROUTES = [
     ("POST", "/p/empty/+delete-process", {}, MANAGERS),
     ("POST", "/p/p2p/+templates", {"name": "Checklist", "body": "- [ ]"}, MANAGERS),
     ("POST", "/p/p2p/three-way-match/+review", {}, MANAGERS | {"trainer"}),
+    ("GET", "/p/p2p/three-way-match/+ownership", None, MANAGERS | {"trainer"}),
     ("POST", "/p/p2p/three-way-match/+delete", {}, MANAGERS | {"trainer"}),
     ("GET", "/admin/users", None, {"admin"}),
     ("GET", "/admin/users/new", None, {"admin"}),

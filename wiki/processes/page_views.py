@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.auth import services as accounts
 from wiki.errors import DomainError, ValidationError
 from wiki.processes import history, links, page_templates, pages, tree
 from wiki.processes.blueprint import bp
@@ -176,6 +177,33 @@ def move(path: str):
         "processes/move_page.html", page=page, roots=tree.process_tree(), error=error_message,
         selected=request.form.get("process", page.process.path),
     ), (422 if error_message else 200)  # fmt: skip
+
+
+@bp.route("/p/<path:path>/+ownership", methods=["GET", "POST"])
+def ownership(path: str):
+    page = pages.get_page(path)
+    errors: dict[str, str] = {}
+    values = {"owner": str(page.owner_id or ""), "review_interval_days": page.review_interval_days}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        interval = request.form.get("review_interval_days", type=int)
+        owner_id = request.form.get("owner", type=int)
+        try:
+            owner = accounts.get_user(owner_id) if owner_id else None
+            if owner is None:
+                raise ValidationError({"owner": "Choose the page's owner."})
+            pages.update_ownership(current_user, page, owner, interval or 0)
+        except ValidationError as error:
+            errors = error.errors
+        else:
+            flash(f"{owner.name} owns “{page.title}”, reviewed every {interval} days.", "success")
+            return redirect(url_for("processes.view", path=page.path))
+    elif not pages.can_review(current_user, page):
+        abort(403)
+    return render_template(
+        "processes/ownership.html", page=page, people=accounts.list_users(), values=values,
+        errors=errors,
+    ), (422 if errors else 200)  # fmt: skip
 
 
 @bp.post("/p/<path:path>/+delete")

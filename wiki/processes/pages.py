@@ -23,6 +23,7 @@ from wiki.timeutil import utcnow
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 300
 MAX_TAGS = 20
+MAX_REVIEW_INTERVAL_DAYS = 3650
 
 
 class PageConflict(DomainError):
@@ -190,6 +191,24 @@ def mark_reviewed(actor: User, page: Page) -> None:
     if not can_review(actor, page):
         raise NotAllowed("Only the page's owner, managers and admins can mark it reviewed.")
     page.last_reviewed_at = utcnow()
+    db.session.commit()
+
+
+def update_ownership(actor: User, page: Page, owner: User, review_interval_days: int) -> None:
+    """Hand a page to another owner and set how often it must be reviewed."""
+    if not can_review(actor, page):
+        raise NotAllowed("Only the page's owner, managers and admins can change these.")
+    errors: dict[str, str] = {}
+    if not owner.active:
+        errors["owner"] = f"{owner.name} is deactivated; choose an active person."
+    if not 1 <= review_interval_days <= MAX_REVIEW_INTERVAL_DAYS:
+        errors["review_interval_days"] = (
+            f"Choose a review interval from 1 to {MAX_REVIEW_INTERVAL_DAYS} days."
+        )
+    if errors:
+        raise ValidationError(errors)
+    page.owner = owner
+    page.review_interval_days = review_interval_days
     db.session.commit()
 
 
