@@ -10,6 +10,7 @@ from flask_login import current_user
 from wiki.auth import services
 from wiki.auth.models import ROLES
 from wiki.errors import DomainError, ValidationError
+from wiki.forms import form_response
 from wiki.security import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,9 +68,9 @@ def new_user():
                     )
                 flash(f"{user.name} can now log in.", "success")
                 return redirect(url_for("admin.users"))
-    return render_template(
-        "admin/user_form.html", user=None, roles=ROLES, errors=errors, values=request.form
-    ), (422 if errors else 200)
+    return form_response(
+        "admin/user_form.html", errors, user=None, roles=ROLES, errors=errors, values=request.form
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -87,9 +88,9 @@ def edit_user(user_id: int):
                 flash(f"Saved {user.name}.", "success")
                 return redirect(url_for("admin.users"))
     values = request.form if request.method == "POST" else None
-    return render_template(
-        "admin/user_form.html", user=user, roles=ROLES, errors=errors, values=values
-    ), (422 if errors else 200)
+    return form_response(
+        "admin/user_form.html", errors, user=user, roles=ROLES, errors=errors, values=values
+    )
 
 
 @bp.post("/users/<int:user_id>/active")

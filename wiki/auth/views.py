@@ -9,6 +9,7 @@ from wiki.auth import services
 from wiki.auth.models import User
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db, login_manager
+from wiki.forms import form_response
 from wiki.security import safe_next_path
 
 bp = Blueprint("auth", __name__)
@@ -67,6 +68,4 @@ def accept_invitation(token: str):
                 login_user(user)
                 flash(f"Welcome, {user.name}. Your password is set.", "success")
                 return redirect(url_for("processes.home"))
-    return render_template("auth/invitation.html", user=user, errors=errors), (
-        422 if errors else 200
-    )
+    return form_response("auth/invitation.html", errors, user=user, errors=errors)

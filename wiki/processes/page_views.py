@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from wiki.auth import services as accounts
 from wiki.errors import DomainError, ValidationError
+from wiki.forms import form_response
 from wiki.processes import history, links, page_templates, pages, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page
@@ -56,10 +57,17 @@ def new_page(path: str):
             else:
                 flash(f"Created “{page.title}”.", "success")
                 return redirect(url_for("processes.view", path=page.path))
-    return render_template(
-        "processes/edit.html", process=process, page=None, values=values, errors=errors,
-        preview=preview, templates=templates, base_revision=None,
-    ), (422 if errors else 200)  # fmt: skip
+    return form_response(
+        "processes/edit.html",
+        errors,
+        process=process,
+        page=None,
+        values=values,
+        errors=errors,
+        preview=preview,
+        templates=templates,
+        base_revision=None,
+    )
 
 
 @bp.route("/p/<path:path>/+edit", methods=["GET", "POST"])
@@ -173,10 +181,14 @@ def move(path: str):
         else:
             flash(f"Moved “{page.title}”.", "success")
             return redirect(url_for("processes.view", path=page.path))
-    return render_template(
-        "processes/move_page.html", page=page, roots=tree.process_tree(), error=error_message,
+    return form_response(
+        "processes/move_page.html",
+        error_message,
+        page=page,
+        roots=tree.process_tree(),
+        error=error_message,
         selected=request.form.get("process", page.process.path),
-    ), (422 if error_message else 200)  # fmt: skip
+    )
 
 
 @bp.route("/p/<path:path>/+ownership", methods=["GET", "POST"])
@@ -200,10 +212,14 @@ def ownership(path: str):
             return redirect(url_for("processes.view", path=page.path))
     elif not pages.can_review(current_user, page):
         abort(403)
-    return render_template(
-        "processes/ownership.html", page=page, people=accounts.list_users(), values=values,
+    return form_response(
+        "processes/ownership.html",
+        errors,
+        page=page,
+        people=accounts.list_users(),
+        values=values,
         errors=errors,
-    ), (422 if errors else 200)  # fmt: skip
+    )
 
 
 @bp.post("/p/<path:path>/+delete")
@@ -235,8 +251,12 @@ def templates(path: str):
         else:
             flash(f"Saved the template “{template.name}”.", "success")
             return redirect(url_for("processes.templates", path=process.path))
-    return render_template(
-        "processes/templates.html", process=process,
-        templates=page_templates.templates_for(process), errors=errors, values=request.form,
+    return form_response(
+        "processes/templates.html",
+        errors,
+        process=process,
+        templates=page_templates.templates_for(process),
+        errors=errors,
+        values=request.form,
         can_manage=tree.can_manage_processes(current_user),
-    ), (422 if errors else 200)  # fmt: skip
+    )

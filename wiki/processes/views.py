@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from wiki.errors import DomainError, ValidationError
+from wiki.forms import form_response
 from wiki.processes import history, page_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
@@ -63,10 +64,14 @@ def new_process():
         else:
             flash(f"Created the process “{process.name}”.", "success")
             return redirect(url_for("processes.view", path=process.path))
-    return render_template(
-        "processes/process_form.html", process=None, parent=parent, errors=errors,
+    return form_response(
+        "processes/process_form.html",
+        errors,
+        process=None,
+        parent=parent,
+        errors=errors,
         values=request.form,
-    ), (422 if errors else 200)  # fmt: skip
+    )
 
 
 @bp.route("/p/<path:path>/+settings", methods=["GET", "POST"])
@@ -89,10 +94,14 @@ def edit_process(path: str):
             flash(f"Saved “{process.name}”.", "success")
             return redirect(url_for("processes.view", path=process.path))
     values = request.form if request.method == "POST" else None
-    return render_template(
-        "processes/process_form.html", process=process, parent=process.parent, errors=errors,
+    return form_response(
+        "processes/process_form.html",
+        errors,
+        process=process,
+        parent=process.parent,
+        errors=errors,
         values=values,
-    ), (422 if errors else 200)  # fmt: skip
+    )
 
 
 @bp.route("/p/<path:path>/+move-process", methods=["GET", "POST"])
@@ -110,10 +119,14 @@ def move_process(path: str):
         else:
             flash(f"Moved “{process.name}”.", "success")
             return redirect(url_for("processes.view", path=process.path))
-    return render_template(
-        "processes/move_process.html", process=process, roots=tree.process_tree(),
-        error=error_message, selected=request.form.get("parent"),
-    ), (422 if error_message else 200)  # fmt: skip
+    return form_response(
+        "processes/move_process.html",
+        error_message,
+        process=process,
+        roots=tree.process_tree(),
+        error=error_message,
+        selected=request.form.get("parent"),
+    )
 
 
 @bp.post("/p/<path:path>/+delete-process")
