@@ -20,13 +20,14 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     load_config(app, config)
 
-    from wiki import database, security
+    from wiki import database, pagecache, security
     from wiki.extensions import csrf, login_manager
 
     database.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    pagecache.init_app(app)
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "INVITATION_DAYS": 14,
     "MAX_BODY_CHARS": 200_000,
+    "PAGE_CACHE_SIZE": 500,
+    "PAGE_CACHE_SECONDS": 60,
 }
 
 
