@@ -61,6 +61,7 @@ class Result:
     errors: int = 0
     body_bytes: int = 0
     cpu_ms: float | None = None  # gunicorn workers' CPU time per request (user + system)
+    informational: bool = False  # reported, not held to the bar
 
 
 # --------------------------------------------------------------------------- database
@@ -383,6 +384,9 @@ def print_table(results: list[Result], bare_after: Result, tool: str) -> bool:
         )
     met = True
     for r in results[1:]:
+        if r.informational:
+            print(f"{r.name}: {r.rps / bare:.1%} of bare (first views and after every edit)")
+            continue
         ok = r.rps / bare >= BAR and not r.errors
         met = met and ok
         print(f"{r.name}: {r.rps / bare:.1%} of bare -> {'meets' if ok else 'BELOW'} the 50 % bar")
@@ -403,7 +407,9 @@ def profile(tmpdir: Path, count: int = 500) -> None:
     from wiki.extensions import db
 
     url = build_database(tmpdir)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}, instance_path=str(tmpdir))
+    # The page cache off: this profiles what rendering a page costs.
+    config = {"DATABASE_URL": url, "SECRET_KEY": "bench", "PAGE_CACHE_SIZE": 0}
+    app = create_app(config, instance_path=str(tmpdir))
     client = app.test_client()
     body = client.get("/login").data
     form = {"csrf_token": csrf_token(body), "email": EMAIL, "password": PASSWORD}
@@ -487,10 +493,18 @@ def main() -> int:
             servers.append(bare)
             wiki = Server("wiki", "wiki:create_app()", wiki_env, tmpdir / "wiki.log", REPO)
             servers.append(wiki)
+            # The same wiki with its page cache off: what rendering a page costs.
+            uncached_env = {**wiki_env, "WIKI_PAGE_CACHE_SIZE": "0"}
+            uncached = Server(
+                "wiki-uncached", "wiki:create_app()", uncached_env, tmpdir / "uncached.log", REPO
+            )
+            servers.append(uncached)
             bare.wait_ready("/")
             wiki.wait_ready("/login")
+            uncached.wait_ready("/login")
 
             cookie = log_in(wiki.port)
+            uncached_cookie = log_in(uncached.port)
             status, _, bare_body = request(bare.port, "GET", "/")
             assert status == 200
             sizes = {
@@ -524,6 +538,12 @@ def main() -> int:
                 print(f"measuring {name} ...", flush=True)
                 result = measure(wiki, path, cookie)
                 result.name, result.body_bytes = name, sizes[path]
+                results.append(result)
+            for name, path, _ in WIKI_PAGES:
+                print(f"measuring {name} with the page cache off ...", flush=True)
+                result = measure(uncached, path, uncached_cookie)
+                result.name, result.body_bytes = f"{name} (no cache)", sizes[path]
+                result.informational = True
                 results.append(result)
             print("measuring bare route again (drift check) ...", flush=True)
             bare_after = measure(bare, "/", None, warmup=False)

@@ -25,7 +25,10 @@ def test_repeat_view_is_served_from_the_cache_until_a_write(client, auth, people
     client.get(URL)  # renders and stores the HTML (a write)
     assert "Original text" in client.get(URL).get_data(as_text=True)
     _sneak_body_change("<p>Sneaked in</p>")
-    assert "Original text" in client.get(URL).get_data(as_text=True)  # from the cache
+    cached = client.get(URL)
+    assert "Original text" in cached.get_data(as_text=True)  # from the cache
+    assert "frame-ancestors 'none'" in cached.headers["Content-Security-Policy"]
+    assert cached.headers["Cache-Control"] == "private, no-cache"
     pages.save_page(people["member"], page, pages.PageDraft("Three-way match", "Edited"), 1)
     assert "Edited" in client.get(URL).get_data(as_text=True)  # the save emptied it
 

@@ -1,18 +1,25 @@
 """A per-worker cache of whole HTML pages, per session cookie, forgotten whenever anything is
-written (see versioning). It answers repeat views without loading the user or the page."""
+written (see versioning). A repeat view is answered before Flask sees the request: no session
+decoding, no user loading, no rendering; one read of the version counter."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, request, session
 from flask_login import current_user
+from sqlalchemy.engine import Engine
+from werkzeug.http import parse_cookie
 
-from wiki.versioning import current_version
+from wiki.extensions import db
+from wiki.versioning import VERSION_QUERY
 
+# Set by the app on a response it is willing to have repeated to the same session.
+STORABLE = "wiki.page_cache.storable"
 # Pages that must always be answered fresh.
 UNCACHED_ENDPOINTS = {"auth.login", "auth.accept_invitation", "static"}
 
@@ -21,8 +28,8 @@ UNCACHED_ENDPOINTS = {"auth.login", "auth.accept_invitation", "static"}
 class _Entry:
     version: int
     stored_at: float
+    headers: list[tuple[str, str]]
     body: bytes
-    content_type: str
 
 
 class PageCache:
@@ -54,46 +61,84 @@ class PageCache:
                 self._entries.popitem(last=False)
 
 
+class PageCacheMiddleware:
+    def __init__(self, wsgi_app: Callable, cache: PageCache, engine: Engine, cookie_name: str):
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        self.engine = engine
+        self.cookie_name = cookie_name
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        cookie = None
+        if environ.get("REQUEST_METHOD") == "GET" and "HTTP_COOKIE" in environ:
+            cookie = parse_cookie(environ).get(self.cookie_name)
+        if not cookie:
+            return self.wsgi_app(environ, start_response)
+        key = (cookie, f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
+        version = self._version()
+        entry = self.cache.get(key, version)
+        if entry is not None:
+            start_response("200 OK", entry.headers)
+            return [entry.body]
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        storable = (
+            environ.get(STORABLE)
+            and captured.get("status", "").startswith("200")
+            and not any(name.lower() == "set-cookie" for name, _ in captured["headers"])
+        )
+        if not storable:
+            return body
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self.cache.put(key, _Entry(version, time.monotonic(), list(captured["headers"]), content))
+        return [content]
+
+    def _version(self) -> int:
+        # A raw pooled connection: a tenth of the cost of going through the ORM session.
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(VERSION_QUERY)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return row[0] if row else 0
+
+
+def _mark_storable(response: Response) -> Response:
+    if response.mimetype != "text/html" or request.method != "GET":
+        return response
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    # A response that changes the session (a flash shown, a token added) sets a new cookie,
+    # and is not one to repeat.
+    if (
+        response.status_code == 200
+        and request.endpoint not in UNCACHED_ENDPOINTS
+        and not session.modified
+        and current_user.is_authenticated
+    ):
+        request.environ[STORABLE] = True
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Register first, so a hit is answered before the user is loaded."""
+    app.after_request(_mark_storable)
     if app.config["PAGE_CACHE_SIZE"] <= 0:
         return
+    with app.app_context():
+        engine = db.engine
     cache = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["PAGE_CACHE_SECONDS"])
-    cookie_name = app.config["SESSION_COOKIE_NAME"]
-
-    def answer_from_cache() -> Response | None:
-        cookie = request.cookies.get(cookie_name)
-        if request.method != "GET" or not cookie or request.endpoint in UNCACHED_ENDPOINTS:
-            return None
-        g.page_cache_key = (cookie, request.full_path)
-        g.page_cache_version = current_version()
-        entry = cache.get(g.page_cache_key, g.page_cache_version)
-        if entry is None:
-            return None
-        g.page_cache_hit = True
-        return Response(entry.body, content_type=entry.content_type)
-
-    def remember(response: Response) -> Response:
-        key = g.get("page_cache_key")
-        if key is None or response.mimetype != "text/html":
-            return response
-        response.headers["Cache-Control"] = "private, no-cache"
-        response.vary.add("Cookie")
-        # A response that changes the session (a flash shown, a token added) sets a new
-        # cookie, and is not one to repeat.
-        cacheable = (
-            not g.get("page_cache_hit")
-            and response.status_code == 200
-            and not session.modified
-            and "Set-Cookie" not in response.headers
-            and current_user.is_authenticated
-        )
-        if cacheable:
-            entry = _Entry(
-                g.page_cache_version, time.monotonic(), response.get_data(), response.content_type
-            )
-            cache.put(key, entry)
-        return response
-
-    app.before_request_funcs.setdefault(None, []).insert(0, answer_from_cache)
-    app.after_request(remember)
+    app.wsgi_app = PageCacheMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, cache, engine, app.config["SESSION_COOKIE_NAME"]
+    )

@@ -3,12 +3,13 @@ know, with one small query, when anything they hold may be stale."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from wiki.extensions import db
 
 WROTE = "wiki_wrote"
+VERSION_QUERY = "SELECT version FROM site_state WHERE id = 1"
 
 
 class SiteState(db.Model):
@@ -21,7 +22,7 @@ class SiteState(db.Model):
 
 
 def current_version() -> int:
-    return db.session.scalar(select(SiteState.version).where(SiteState.id == 1)) or 0
+    return db.session.execute(text(VERSION_QUERY)).scalar() or 0
 
 
 @event.listens_for(Session, "do_orm_execute")

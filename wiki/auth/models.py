@@ -32,7 +32,7 @@ class User(UserMixin, db.Model):
     invitation_expires_at: Mapped[datetime | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+        cascade="all, delete-orphan", order_by="UserRole.role"
     )
 
     @property

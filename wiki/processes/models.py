@@ -72,7 +72,7 @@ class Page(db.Model):
     process: Mapped[Process] = relationship(back_populates="pages")
     owner: Mapped[User | None] = relationship()
     tag_rows: Mapped[list[PageTag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="PageTag.tag"
+        cascade="all, delete-orphan", order_by="PageTag.tag"
     )
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="page", cascade="all, delete-orphan", passive_deletes=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
@@ -63,6 +63,16 @@ def subtree_ids(process: Process) -> list[int]:
             )
         )
     )
+
+
+def page_counts(processes: list[Process]) -> dict[int, int]:
+    """How many pages each of these processes holds, in one query."""
+    rows = db.session.execute(
+        select(Page.process_id, func.count(Page.id))
+        .where(Page.process_id.in_([process.id for process in processes]))
+        .group_by(Page.process_id)
+    )
+    return {process_id: count for process_id, count in rows}
 
 
 def description_html(process: Process):

@@ -41,6 +41,7 @@ def _show_process(process: Process):
         "processes/process.html",
         process=process,
         description=tree.description_html(process),
+        page_counts=tree.page_counts(process.children),
         can_manage=tree.can_manage_processes(current_user),
     )
 
