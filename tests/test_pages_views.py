@@ -161,3 +161,15 @@ def test_owner_hands_over_a_page_and_sets_its_review_interval(client, auth, peop
     assert (page.owner.email, page.review_interval_days) == ("carrie@example.com", 30)
     # Priya no longer owns it, so she may no longer change it.
     assert client.get("/p/p2p/three-way-match/+ownership").status_code == 403
+
+
+def test_unknown_template_and_process_answer_not_found_with_a_message(client, auth, people):
+    factories.make_process("p2p")
+    auth.login("jill@example.com")
+    for url in ("/p/p2p/+new?template=abc", "/p/p2p/+new?template=999"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "That page template no longer exists." in response.get_data(as_text=True)
+    response = client.get("/p/nowhere/+new")
+    assert response.status_code == 404
+    assert "There is no process at “nowhere”." in response.get_data(as_text=True)

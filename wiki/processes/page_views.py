@@ -42,8 +42,9 @@ def new_page(path: str):
     errors: dict[str, str] = {}
     preview = None
     values = {"title": request.args.get("title", ""), "body": "", "summary": "", "tags": ""}
-    if request.args.get("template"):
-        values["body"] = page_templates.get_template(int(request.args["template"])).body
+    if "template" in request.args:
+        template_id = request.args.get("template", type=int) or 0
+        values["body"] = page_templates.get_template(template_id).body
     if request.method == "POST":
         draft = _draft()
         values = request.form.to_dict()
@@ -237,8 +238,8 @@ def templates(path: str):
     errors: dict[str, str] = {}
     if request.method == "POST":
         tree.require_process_manager(current_user)
-        if request.form.get("delete"):
-            template = page_templates.get_template(int(request.form["delete"]))
+        if "delete" in request.form:
+            template = page_templates.get_template(request.form.get("delete", type=int) or 0)
             page_templates.delete_template(current_user, template)
             flash(f"Deleted the template “{template.name}”.", "success")
             return redirect(url_for("processes.templates", path=process.path))
