@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from wiki.auth.models import User
@@ -15,9 +15,9 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.markup import render_markdown
 from wiki.processes import links
-from wiki.processes.models import Page, PageTag, PathRedirect, Process, Revision
+from wiki.processes.models import Page, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
-from wiki.processes.tree import remember_old_path, slug_taken
+from wiki.processes.tree import forget_old_paths, remember_old_path, slug_taken
 from wiki.timeutil import utcnow
 
 MAX_TITLE_LENGTH = 200
@@ -109,7 +109,7 @@ def create_page(
     )
     page.tag_rows = [PageTag(tag=tag) for tag in tags or []]
     db.session.add(page)
-    db.session.execute(delete(PathRedirect).where(PathRedirect.old_path == path))
+    forget_old_paths([path])
     db.session.flush()
     append_revision(page, 1, actor, title, draft.body, summary or "Created")
     links.invalidate_links_to([path])
@@ -285,7 +285,7 @@ def _rename(page: Page, title: str, slug: str) -> None:
 
 def _after_path_change(page: Page, old_path: str) -> None:
     remember_old_path(old_path, page_id=page.id)
-    db.session.execute(delete(PathRedirect).where(PathRedirect.old_path == page.path))
+    forget_old_paths([page.path])
     links.invalidate_links_to([old_path, page.path])
     # Relative links in the page's own text now resolve from its new process.
     db.session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
@@ -99,7 +99,7 @@ def create_process(
         position=position,
     )
     db.session.add(process)
-    db.session.execute(PathRedirect.__table__.delete().where(PathRedirect.old_path == path))
+    forget_old_paths([path])
     links.invalidate_links_to([path])
     db.session.commit()
     return process
@@ -223,8 +223,13 @@ def _repath(process: Process, new_path: str) -> None:
         moved.append((old, page.path))
         remember_old_path(old, page_id=page.id)
     new_paths = [new for _, new in moved]
-    db.session.execute(PathRedirect.__table__.delete().where(PathRedirect.old_path.in_(new_paths)))
+    forget_old_paths(new_paths)
     links.invalidate_links_to([path for pair in moved for path in pair])
+
+
+def forget_old_paths(paths: list[str]) -> None:
+    """A path that names something live again no longer redirects."""
+    db.session.execute(delete(PathRedirect).where(PathRedirect.old_path.in_(paths)))
 
 
 def remember_old_path(
