@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 WIKI_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export WIKI_TEST_POSTGRES_URL
 
-.PHONY: setup run test test-sqlite test-postgres chromium lint format bench
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+
+.PHONY: setup run test test-sqlite test-postgres chromium html-checker lint format bench
 
 setup: $(STAMP)
 
@@ -28,7 +30,13 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium
+# The Nu HTML Checker (Java is on the machine; the jar comes from the npm registry).
+html-checker: $(VNU_JAR)
+
+$(VNU_JAR):
+	npm install --no-save --no-audit --no-fund --silent vnu-jar
+
+test: setup chromium html-checker
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory test-sqlite

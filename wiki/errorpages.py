@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    # HTML unless the client prefers JSON: "*/*" (curl, wget) gets the page.
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.path.startswith("/api/") or best == "application/json"
 
 

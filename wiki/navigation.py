@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_layout_context)
     app.add_template_filter(_when, "when")
     app.add_template_filter(_day, "day")
+    app.add_template_filter(_iso, "iso")
 
 
 def _sidebar_tree() -> list[tree.TreeNode]:
@@ -33,3 +34,8 @@ def _when(moment: datetime | None) -> str:
 
 def _day(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "never"
+
+
+def _iso(moment: datetime) -> str:
+    """For <time datetime>: whole seconds, marked as UTC."""
+    return moment.isoformat(timespec="seconds") + "Z"

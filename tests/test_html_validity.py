@@ -1,0 +1,71 @@
+"""Valid HTML: the Nu HTML Checker finds no error on the main pages (`make html-checker`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests import factories
+from tests.conftest import REPO
+from wiki.processes import pages
+
+VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+URLS = [
+    "/",
+    "/p/p2p",
+    "/p/p2p/invoices",
+    "/p/p2p/invoices/three-way-match",
+    "/p/p2p/invoices/three-way-match/+edit",
+    "/p/p2p/invoices/three-way-match/+history",
+    "/p/p2p/invoices/three-way-match/+diff?from=1&to=2",
+    "/p/p2p/invoices/three-way-match/+revision/1",
+    "/p/p2p/invoices/three-way-match/+move",
+    "/p/p2p/invoices/three-way-match/+ownership",
+    "/p/p2p/+new",
+    "/p/p2p/+templates",
+    "/p/p2p/+settings",
+    "/p/p2p/+move-process",
+    "/processes/new",
+    "/changes",
+    "/reviews",
+    "/tags/invoices",
+    "/admin/users",
+    "/admin/users/new",
+    "/no/such/page",
+]
+
+
+def test_main_pages_are_valid_html(client, auth, people, tmp_path):
+    assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `make html-checker`"
+    body = "## Steps\n\n| a | b |\n|---|---:|\n| 1 | 2 |\n\nSee [[Missing page]] and [[/p2p]].\n"
+    page = factories.make_page("p2p/invoices", "Three-way match", body, tags="invoices")
+    pages.save_page(people["admin"], page, pages.PageDraft(page.title, body + "\nMore.\n"), 1)
+    files = [tmp_path / "login.html"]
+    files[0].write_bytes(client.get("/login").data)
+    auth.login("ada@example.com")
+    files.append(tmp_path / "conflict.html")
+    files[-1].write_bytes(
+        client.post(
+            "/p/p2p/invoices/three-way-match/+edit",
+            data={"title": "Three-way match", "body": "Mine", "base_revision": "1"},
+        ).data
+    )
+    for number, url in enumerate(URLS):
+        files.append(tmp_path / f"page-{number}.html")
+        files[-1].write_bytes(client.get(url).data)
+    checked = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    names = {
+        f"file:{path}": url for path, url in zip(files, ["/login", "conflict", *URLS], strict=True)
+    }
+    errors = [
+        f"{names.get(m['url'], m['url'])}: {m['message']} ({m.get('extract', '')!r})"
+        for m in messages
+    ]
+    assert errors == []
