@@ -103,3 +103,31 @@ def test_unknown_invitation_is_refused(client):
     response = client.get("/invitation/not-a-token")
     assert response.status_code == 404
     assert "not valid" in response.get_data(as_text=True)
+
+
+def test_keep_me_logged_in_makes_a_lasting_cookie(client, people):
+    data = {"email": "jill@example.com", "password": factories.PASSWORD}
+    plain = client.post("/login", data=data).headers["Set-Cookie"]
+    assert "Expires" not in plain
+    client.post("/logout")
+    lasting = client.post("/login", data={**data, "remember": "1"}).headers["Set-Cookie"]
+    assert "Expires" in lasting and "HttpOnly" in lasting
+
+
+def test_change_own_password(client, auth, people):
+    auth.login("jill@example.com")
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "nope", "password": "a new passphrase",
+              "password_again": "a new passphrase"},
+    )  # fmt: skip
+    assert wrong.status_code == 422
+    assert "That is not your current password." in wrong.get_data(as_text=True)
+    done = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "password": "a new passphrase",
+              "password_again": "a new passphrase"},
+    )  # fmt: skip
+    assert done.status_code == 302
+    assert services.authenticate("jill@example.com", "a new passphrase") is not None
+    assert services.authenticate("jill@example.com", factories.PASSWORD) is None

@@ -32,6 +32,7 @@ URLS = [
     "/tags/invoices",
     "/admin/users",
     "/admin/users/new",
+    "/account/password",
     "/no/such/page",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     "TRUSTED_PROXIES": 0,
     "INVITATION_DAYS": 14,
+    "LOGIN_DAYS": 30,
     "MAX_BODY_CHARS": 200_000,
     "PAGE_CACHE_SIZE": 500,
     "PAGE_CACHE_SECONDS": 60,
@@ -45,6 +47,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    # "Keep me logged in" makes the session cookie last this long; it is not renewed on every
+    # request, so a page does not set a new cookie each time it is viewed.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["LOGIN_DAYS"])
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_BODY_CHARS"] + 65536
 
 

@@ -116,6 +116,12 @@ def set_password(user: User, password: str) -> None:
     db.session.commit()
 
 
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if user.password_hash is None or not check_password_hash(user.password_hash, current_password):
+        raise ValidationError({"current_password": "That is not your current password."})
+    set_password(user, new_password)
+
+
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(

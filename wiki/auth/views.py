@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from wiki.auth import services
@@ -34,7 +34,9 @@ def login():
     if request.method == "POST":
         user = services.authenticate(email, request.form.get("password", ""))
         if user is not None:
-            login_user(user, remember=bool(request.form.get("remember")))
+            login_user(user)
+            # Kept in the session cookie itself, which is Secure over https.
+            session.permanent = bool(request.form.get("remember"))
             return redirect(next_path or url_for("processes.home"))
         error = "That email and password do not match an active account."
     status = 401 if error else 200
@@ -69,3 +71,23 @@ def accept_invitation(token: str):
                 flash(f"Welcome, {user.name}. Your password is set.", "success")
                 return redirect(url_for("processes.home"))
     return form_response("auth/invitation.html", errors, user=user, errors=errors)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if password != request.form.get("password_again", ""):
+            errors["password_again"] = "The two new passwords differ."
+        else:
+            try:
+                services.change_password(
+                    current_user, request.form.get("current_password", ""), password
+                )
+            except ValidationError as error:
+                errors = error.errors
+            else:
+                flash("Your password is changed.", "success")
+                return redirect(url_for("processes.home"))
+    return form_response("auth/password.html", errors, errors=errors)
