@@ -89,3 +89,15 @@ def test_users_cli_creates_a_person_from_stdin(app, people):
         input="a long passphrase\n",
     )
     assert again.exit_code != 0 and "already has an account" in again.output
+
+
+def test_admin_cannot_remove_their_own_admin_role(client, auth, people):
+    auth.login("ada@example.com")
+    admin = people["admin"]
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={"name": "Ada Admin", "email": "ada@example.com", "roles": ["manager"]},
+    )
+    assert response.status_code == 422
+    assert "You cannot remove your own admin role." in response.get_data(as_text=True)
+    assert services.get_user(admin.id).roles == {"admin", "member"}

@@ -81,7 +81,7 @@ def edit_user(user_id: int):
         form, errors = _person_form()
         if not errors:
             try:
-                services.update_user(user, form)
+                services.update_user(current_user, user, form)
             except ValidationError as error:
                 errors = error.errors
             else:

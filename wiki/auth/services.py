@@ -83,8 +83,11 @@ def create_user(form: PersonForm, password: str | None = None) -> User:
     return user
 
 
-def update_user(user: User, form: PersonForm) -> User:
+def update_user(actor: User, user: User, form: PersonForm) -> User:
     email, name, roles = _checked_person(form)
+    if actor.id == user.id and actor.has_role("admin") and "admin" not in roles:
+        # Otherwise the last admin could lock everyone out of the admin screens.
+        raise ValidationError({"roles": "You cannot remove your own admin role."})
     other = find_user_by_email(email)
     if other is not None and other.id != user.id:
         raise ValidationError({"email": f"{email} already has an account."})
