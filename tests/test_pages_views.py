@@ -173,3 +173,33 @@ def test_unknown_template_and_process_answer_not_found_with_a_message(client, au
     response = client.get("/p/nowhere/+new")
     assert response.status_code == 404
     assert "There is no process at “nowhere”." in response.get_data(as_text=True)
+
+
+def test_conflict_on_different_lines_offers_both_changes_merged(client, auth, people):
+    page = factories.make_page("p2p", "Three-way match", "Alpha\nBeta\nGamma\n")
+    pages.save_page(
+        people["member"],
+        page,
+        pages.PageDraft("Three-way match", "ALPHA by Priya\nBeta\nGamma\n"),
+        1,
+    )
+    auth.login("jill@example.com")
+    response = client.post(
+        "/p/p2p/three-way-match/+edit",
+        data={"title": "Three-way match", "body": "Alpha\nBeta\nGamma by Jill\n",
+              "base_revision": "1", "action": "save"},
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "the editor below holds both changes" in html
+    assert '<textarea id="field-body" name="body"' in html
+    editor = html.split('name="body"', 1)[1].split("</textarea>", 1)[0]
+    assert "ALPHA by Priya\nBeta\nGamma by Jill" in editor
+    assert "Alpha\nBeta\nGamma by Jill" in html  # her own text, kept on screen
+    assert pages.latest_revision(page).number == 2
+    client.post(
+        "/p/p2p/three-way-match/+edit",
+        data={"title": "Three-way match", "body": "ALPHA by Priya\nBeta\nGamma by Jill\n",
+              "base_revision": "2", "action": "save"},
+    )  # fmt: skip
+    assert pages.latest_revision(page).body == "ALPHA by Priya\nBeta\nGamma by Jill\n"

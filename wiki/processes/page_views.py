@@ -10,6 +10,7 @@ from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response
 from wiki.processes import history, links, page_templates, pages, tree
 from wiki.processes.blueprint import bp
+from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
 
 
@@ -107,6 +108,11 @@ def _edit_form(page, values, errors, preview, base_revision, status=200):
 
 def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, values):
     base_text = conflict.base.body if conflict.base else ""
+    # Edits to different lines are merged for the editor, so that saving keeps both people's
+    # work; the editor's own text stays on the screen either way.
+    merged = merge_texts(base_text, conflict.latest.body, draft.body) if conflict.base else None
+    if merged is not None:
+        values = {**values, "body": merged}
     return render_template(
         "processes/conflict.html",
         page=page,
@@ -114,6 +120,8 @@ def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, 
         conflict=conflict,
         their_change=history.diff_texts(base_text, conflict.latest.body, "yours", "theirs"),
         your_change=history.diff_texts(conflict.latest.body, draft.body, "theirs", "yours"),
+        merged=merged is not None,
+        your_text=draft.body,
         values=values,
         base_revision=conflict.latest.number,
         errors={},
