@@ -1,4 +1,4 @@
-"""Home page: a logged-in member sees the process map and recent changes."""
+"""Home page: a logged-in member sees the process map and what changed lately."""
 
 from tests import factories
 
