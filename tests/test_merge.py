@@ -48,3 +48,14 @@ def test_changes_to_different_lines_merge(theirs, mine, merged):
 )
 def test_changes_to_the_same_lines_do_not_merge(theirs, mine):
     assert merge_texts(BASE, theirs, mine) is None
+
+
+def test_repetitive_texts_merge_quickly():
+    import time
+
+    base = "a\n" * 1500
+    started = time.process_time()
+    merge_texts(base, "a\n" * 1499 + "b\n", "a\nc\n" * 750)
+    merge_texts(base * 10, base * 10 + "end\n", "start\n" + base * 10)
+    # Half a minute before; a generous bound that only a quadratic-or-worse matcher exceeds.
+    assert time.process_time() - started < 5

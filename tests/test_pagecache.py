@@ -73,3 +73,18 @@ def test_version_moves_on_writing_commits_only(people):
     people["member"].name = "Priya Renamed"
     db.session.commit()
     assert current_version() == before + 1
+
+
+def test_cache_is_bounded_in_bytes_and_skips_huge_pages():
+    import time
+
+    from wiki.pagecache import PageCache, _Entry
+
+    cache = PageCache(size=1000, seconds=60, max_bytes=64_000)  # at most 1,000 bytes a page
+    for number in range(100):
+        cache.put(("cookie", f"/p/{number}"), _Entry(1, time.monotonic(), [], b"x" * 900))
+    assert cache.stored_bytes == 71 * 900  # the oldest were dropped to stay within budget
+    assert cache.get(("cookie", "/p/28"), 1) is None
+    assert cache.get(("cookie", "/p/29"), 1) is not None
+    cache.put(("cookie", "/big"), _Entry(1, time.monotonic(), [], b"x" * 1001))
+    assert cache.get(("cookie", "/big"), 1) is None

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_CHARS": 200_000,
     "PAGE_CACHE_SIZE": 500,
     "PAGE_CACHE_SECONDS": 60,
+    "PAGE_CACHE_MAX_MB": 64,
 }
 
 
@@ -51,7 +52,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     # request, so a page does not set a new cookie each time it is viewed.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["LOGIN_DAYS"])
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
-    app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_BODY_CHARS"] + 65536
+    # A form-encoded non-ASCII character takes up to 12 bytes ("%E4%B8%AD" for 3 UTF-8 bytes).
+    app.config["MAX_CONTENT_LENGTH"] = 12 * app.config["MAX_BODY_CHARS"] + 65536
+    # The token is bound to the session; a time limit would only refuse long edits.
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
 
 
 def _instance_secret(path: Path) -> str:

@@ -33,11 +33,15 @@ class _Entry:
 
 
 class PageCache:
-    """An LRU of rendered pages, keyed by session cookie and full path."""
+    """An LRU of rendered pages, keyed by session cookie and full path, bounded in count and
+    in bytes (a big diff page is megabytes; a member could otherwise fill a worker's memory)."""
 
-    def __init__(self, size: int, seconds: float):
+    def __init__(self, size: int, seconds: float, max_bytes: int):
         self.size = size
         self.seconds = seconds
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // 64
+        self._bytes = 0
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -46,19 +50,30 @@ class PageCache:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            # A page holds CSRF tokens and review due dates: keep it only a short while.
+            # A page shows review due dates and "time ago": keep it only a short while.
             if entry.version != version or time.monotonic() - entry.stored_at > self.seconds:
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry
 
     def put(self, key: tuple[str, str], entry: _Entry) -> None:
+        if len(entry.body) > self.max_entry_bytes:
+            return
         with self._lock:
+            if key in self._entries:
+                self._drop(key)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._bytes += len(entry.body)
+            while len(self._entries) > self.size or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    @property
+    def stored_bytes(self) -> int:
+        return self._bytes
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        self._bytes -= len(self._entries.pop(key).body)
 
 
 class PageCacheMiddleware:
@@ -138,7 +153,11 @@ def init_app(app: Flask) -> None:
         return
     with app.app_context():
         engine = db.engine
-    cache = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["PAGE_CACHE_SECONDS"])
+    cache = PageCache(
+        app.config["PAGE_CACHE_SIZE"],
+        app.config["PAGE_CACHE_SECONDS"],
+        app.config["PAGE_CACHE_MAX_MB"] * 1024 * 1024,
+    )
     app.wsgi_app = PageCacheMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, cache, engine, app.config["SESSION_COOKIE_NAME"]
     )
