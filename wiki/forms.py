@@ -6,6 +6,17 @@ from typing import Any
 
 from flask import render_template
 
+# Database integers are 32-bit signed: a larger number names nothing, and must not reach a query.
+MAX_ID = 2**31 - 1
+
+
+def whole_number(text: str | None) -> int | None:
+    """A positive number that fits a database integer, or None."""
+    if text is None or not text.strip().isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
 
 def form_response(template: str, refused: dict[str, str] | str | None, **context: Any):
     """Render a form's page; `refused` (the errors, if any) makes the status 422."""

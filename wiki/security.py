@@ -41,8 +41,18 @@ def init_app(app: Flask) -> None:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.session_interface = HttpsAwareSessionInterface()
+    app.before_request(_refuse_nul)
     app.before_request(_require_login)
     app.after_request(_set_security_headers)
+
+
+def _refuse_nul() -> None:
+    # No text of ours holds NUL; PostgreSQL refuses it, so refuse it before any query does.
+    values = [request.path, *request.args.values()]
+    if request.method == "POST":
+        values += [value for values_of_key in request.form.listvalues() for value in values_of_key]
+    if any("\x00" in value for value in values):
+        abort(400, "Text may not contain NUL characters.")
 
 
 def _require_login() -> Any:

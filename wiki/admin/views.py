@@ -73,7 +73,7 @@ def new_user():
     )
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     user = services.get_user(user_id)
     errors: dict[str, str] = {}
@@ -93,7 +93,7 @@ def edit_user(user_id: int):
     )
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<int(max=2147483647):user_id>/active")
 def set_active(user_id: int):
     user = services.get_user(user_id)
     active = request.form.get("active") == "1"
@@ -106,7 +106,7 @@ def set_active(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/invitation")
+@bp.post("/users/<int(max=2147483647):user_id>/invitation")
 def reinvite(user_id: int):
     user = services.get_user(user_id)
     token = services.invite(user)

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wiki.auth.models import ROLES, User, UserRole
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db
+from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,7 +74,7 @@ def create_user(form: PersonForm, password: str | None = None) -> User:
     user = User(
         email=email,
         name=name,
-        job_title=form.job_title.strip(),
+        job_title=clean_line(form.job_title),
         start_date=form.start_date,
         password_hash=hash_password(password) if password is not None else None,
     )
@@ -91,7 +92,7 @@ def update_user(actor: User, user: User, form: PersonForm) -> User:
     other = find_user_by_email(email)
     if other is not None and other.id != user.id:
         raise ValidationError({"email": f"{email} already has an account."})
-    user.email, user.name, user.job_title = email, name, form.job_title.strip()
+    user.email, user.name, user.job_title = email, name, clean_line(form.job_title)
     user.start_date = form.start_date
     set_roles(user, roles)
     db.session.commit()
@@ -155,8 +156,8 @@ def _token_hash(token: str) -> str:
 
 
 def _checked_person(form: PersonForm) -> tuple[str, str, tuple[str, ...]]:
-    email = form.email.strip().lower()
-    name = " ".join(form.name.split())
+    email = clean_line(form.email).lower()
+    name = clean_line(form.name)
     roles = tuple(sorted(set(form.roles) | {"member"}))
     errors: dict[str, str] = {}
     if not EMAIL_PATTERN.match(email) or len(email) > 254:

@@ -9,6 +9,7 @@ from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
 from wiki.processes.models import PageTemplate, Process
 from wiki.processes.tree import require_process_manager
+from wiki.textutil import clean_line, clean_text
 
 
 def templates_for(process: Process) -> list[PageTemplate]:
@@ -37,7 +38,7 @@ def get_template(template_id: int) -> PageTemplate:
 def save_template(actor: User, process: Process, name: str, body: str) -> PageTemplate:
     """Create a template, or replace the body of the process's template of the same name."""
     require_process_manager(actor)
-    name = " ".join(name.split())
+    name = clean_line(name)
     if not name:
         raise ValidationError({"name": "A template needs a name."})
     if len(name) > 120:
@@ -48,7 +49,7 @@ def save_template(actor: User, process: Process, name: str, body: str) -> PageTe
     if template is None:
         template = PageTemplate(process=process, name=name)
         db.session.add(template)
-    template.body = body
+    template.body = clean_text(body)
     db.session.commit()
     return template
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from wiki.auth import services as accounts
 from wiki.errors import DomainError, ValidationError
-from wiki.forms import form_response
+from wiki.forms import form_response, whole_number
 from wiki.processes import history, links, page_templates, pages, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.merge import merge_texts
@@ -30,7 +30,7 @@ def show_page(page: Page):
 def _draft(with_tags: bool = True) -> pages.PageDraft:
     return pages.PageDraft(
         title=request.form.get("title", ""),
-        body=request.form.get("body", "").replace("\r\n", "\n"),
+        body=request.form.get("body", ""),
         summary=request.form.get("summary", ""),
         tags=request.form.get("tags", "") if with_tags else None,
     )
@@ -44,7 +44,7 @@ def new_page(path: str):
     preview = None
     values = {"title": request.args.get("title", ""), "body": "", "summary": "", "tags": ""}
     if "template" in request.args:
-        template_id = request.args.get("template", type=int) or 0
+        template_id = whole_number(request.args.get("template")) or 0
         values["body"] = page_templates.get_template(template_id).body
     if request.method == "POST":
         draft = _draft()
@@ -84,7 +84,7 @@ def edit(path: str):
                   "tags": ", ".join(page.tags)}  # fmt: skip
         return _edit_form(page, values, errors, preview, base_revision)
     values = request.form.to_dict()
-    base_revision = request.form.get("base_revision", type=int) or 0
+    base_revision = whole_number(request.form.get("base_revision")) or 0
     draft = _draft()
     if request.form.get("action") == "preview":
         preview = pages.preview_html(page.process, draft.body)
@@ -139,8 +139,8 @@ def page_history(path: str):
 @bp.get("/p/<path:path>/+diff")
 def diff(path: str):
     page = pages.get_page(path)
-    newer = request.args.get("to", page.latest_revision, type=int)
-    older = request.args.get("from", max(newer - 1, 1), type=int)
+    newer = whole_number(request.args.get("to")) or page.latest_revision
+    older = whole_number(request.args.get("from")) or max(newer - 1, 1)
     if older > newer:
         older, newer = newer, older
     old, new = pages.get_revision(page, older), pages.get_revision(page, newer)
@@ -150,7 +150,7 @@ def diff(path: str):
     )  # fmt: skip
 
 
-@bp.get("/p/<path:path>/+revision/<int:number>")
+@bp.get("/p/<path:path>/+revision/<int(max=2147483647):number>")
 def revision(path: str, number: int):
     page = pages.get_page(path)
     old = pages.get_revision(page, number)
@@ -159,7 +159,7 @@ def revision(path: str, number: int):
     )
 
 
-@bp.post("/p/<path:path>/+revert/<int:number>")
+@bp.post("/p/<path:path>/+revert/<int(max=2147483647):number>")
 def revert(path: str, number: int):
     page = pages.get_page(path)
     changed = pages.revert_page(current_user, page, number)
@@ -207,8 +207,8 @@ def ownership(path: str):
     values = {"owner": str(page.owner_id or ""), "review_interval_days": page.review_interval_days}
     if request.method == "POST":
         values = request.form.to_dict()
-        interval = request.form.get("review_interval_days", type=int)
-        owner_id = request.form.get("owner", type=int)
+        interval = whole_number(request.form.get("review_interval_days"))
+        owner_id = whole_number(request.form.get("owner"))
         try:
             owner = accounts.get_user(owner_id) if owner_id else None
             if owner is None:
@@ -247,7 +247,7 @@ def templates(path: str):
     if request.method == "POST":
         tree.require_process_manager(current_user)
         if "delete" in request.form:
-            template = page_templates.get_template(request.form.get("delete", type=int) or 0)
+            template = page_templates.get_template(whole_number(request.form.get("delete")) or 0)
             page_templates.delete_template(current_user, template)
             flash(f"Deleted the template “{template.name}”.", "success")
             return redirect(url_for("processes.templates", path=process.path))

@@ -18,6 +18,7 @@ from wiki.processes import links
 from wiki.processes.models import Page, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.processes.tree import forget_old_paths, remember_old_path, slug_taken
+from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 
 MAX_TITLE_LENGTH = 200
@@ -96,6 +97,7 @@ def create_page(
     owner: User | None = None,
     review_interval_days: int | None = None,
 ) -> Page:
+    draft = _cleaned(draft)
     title, slug, summary, tags = _checked_draft(draft, process)
     path = join_path(process.path, slug)
     page = Page(
@@ -123,6 +125,7 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
     Raises PageConflict when another save landed after base_revision, so two people never
     overwrite each other.
     """
+    draft = _cleaned(draft)
     title, slug, summary, tags = _checked_draft(draft, page.process, exclude=page)
     latest = latest_revision(page)
     if base_revision != page.latest_revision:
@@ -219,12 +222,20 @@ def can_review(user: User, page: Page) -> bool:
 can_delete = can_review
 
 
+def _cleaned(draft: PageDraft) -> PageDraft:
+    return PageDraft(
+        clean_line(draft.title),
+        clean_text(draft.body),
+        clean_line(draft.summary),
+        None if draft.tags is None else clean_line(draft.tags),
+    )
+
+
 def _checked_draft(
     draft: PageDraft, process: Process, exclude: Page | None = None
 ) -> tuple[str, str, str, list[str] | None]:
-    title = " ".join(draft.title.split())
+    title, summary = draft.title, draft.summary
     slug = slugify(title)
-    summary = draft.summary.strip()
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = "A page needs a title."

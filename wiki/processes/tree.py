@@ -13,8 +13,10 @@ from wiki.markup import render_markdown
 from wiki.processes import links
 from wiki.processes.models import Page, PathRedirect, Process
 from wiki.processes.paths import is_valid_slug, join_path, slugify
+from wiki.textutil import clean_line, clean_text
 
 MAX_NAME_LENGTH = 120
+MAX_PATH_LENGTH = 1000  # Process.path's column size
 
 
 @dataclass
@@ -55,16 +57,6 @@ def process_tree() -> list[TreeNode]:
     return roots
 
 
-def subtree_ids(process: Process) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(Process.id).where(
-                or_(Process.path == process.path, Process.path.startswith(process.path + "/"))
-            )
-        )
-    )
-
-
 def page_counts(processes: list[Process]) -> dict[int, int]:
     """How many pages each of these processes holds, in one query."""
     rows = db.session.execute(
@@ -95,7 +87,7 @@ def create_process(
         slug=slug,
         parent=parent,
         path=path,
-        description=description,
+        description=clean_text(description),
         position=position,
     )
     db.session.add(process)
@@ -112,8 +104,9 @@ def update_process(
     require_process_manager(actor)
     name, slug = _checked_name_and_slug(name, slug, process.parent, exclude=process)
     process.name = name
-    process.description = description
+    process.description = clean_text(description)
     if slug != process.slug:
+        _check_path_length(process, join_path(process.parent.path if process.parent else "", slug))
         process.slug = slug
         _repath(process, join_path(process.parent.path if process.parent else "", slug))
     db.session.commit()
@@ -132,6 +125,7 @@ def move_process(actor: User, process: Process, new_parent: Process | None) -> P
     if new_parent is not None and new_parent.id == process.parent_id:
         return process
     _checked_name_and_slug(process.name, process.slug, new_parent, exclude=process)
+    _check_path_length(process, join_path(new_parent.path if new_parent else "", process.slug))
     process.parent = new_parent
     _repath(process, join_path(new_parent.path if new_parent else "", process.slug))
     db.session.commit()
@@ -153,8 +147,8 @@ def delete_process(actor: User, process: Process) -> None:
 def _checked_name_and_slug(
     name: str, slug: str, parent: Process | None, exclude: Process | None = None
 ) -> tuple[str, str]:
-    name = name.strip()
-    slug = (slug.strip() or slugify(name)).lower()
+    name = clean_line(name)
+    slug = (clean_line(slug) or slugify(name)).lower()
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "A process needs a name."
@@ -164,6 +158,8 @@ def _checked_name_and_slug(
         errors["slug"] = (
             "A slug uses lowercase letters, digits and single hyphens, at most 80 characters."
         )
+    if not errors and len(join_path(parent.path if parent else "", slug)) > MAX_PATH_LENGTH:
+        errors["slug"] = _too_long_message()
     if not errors:
         taken = slug_taken(parent, slug, exclude_process=exclude)
         if taken:
@@ -171,6 +167,30 @@ def _checked_name_and_slug(
     if errors:
         raise ValidationError(errors)
     return name, slug
+
+
+def _too_long_message() -> str:
+    return (
+        f"The address would be longer than {MAX_PATH_LENGTH:,} characters: choose a shorter "
+        "slug or a place nearer the top."
+    )
+
+
+def _check_path_length(process: Process, new_path: str) -> None:
+    """Refuse a rename or move that would make a path in the subtree too long."""
+    longest = max(len(node.path) for node in _subtree(process))
+    if len(new_path) + longest - len(process.path) > MAX_PATH_LENGTH:
+        raise ValidationError({"slug": _too_long_message()})
+
+
+def _subtree(process: Process) -> list[Process]:
+    return list(
+        db.session.scalars(
+            select(Process).where(
+                or_(Process.path == process.path, Process.path.startswith(process.path + "/"))
+            )
+        )
+    )
 
 
 def slug_taken(
@@ -208,11 +228,7 @@ def _repath(process: Process, new_path: str) -> None:
     if old_path == new_path:
         return
     moved: list[tuple[str, str]] = []
-    for node in db.session.scalars(
-        select(Process).where(
-            or_(Process.path == old_path, Process.path.startswith(old_path + "/"))
-        )
-    ):
+    for node in _subtree(process):
         old = node.path
         node.path = new_path + old[len(old_path) :]
         moved.append((old, node.path))

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from wiki.errors import DomainError, ValidationError
-from wiki.forms import form_response
+from wiki.forms import form_response, whole_number
 from wiki.processes import history, page_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
@@ -150,7 +150,7 @@ def delete_process(path: str):
 @bp.get("/changes")
 def changes():
     process = _process_filter()
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    page_number = whole_number(request.args.get("page")) or 1
     size = current_app.config["PAGE_SIZE"]
     revisions = history.recent_changes(process, limit=size + 1, offset=(page_number - 1) * size)
     return render_template(

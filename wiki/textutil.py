@@ -1,0 +1,18 @@
+"""Cleaning text input: pure functions, no Flask. Control characters never reach the database,
+where PostgreSQL refuses NUL and XML (the Atom feed) refuses the rest."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Multi-line text: Unix line ends, no control characters but tab and newline."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_line(text: str) -> str:
+    """One-line text: control characters removed and runs of white space made one space."""
+    return " ".join(_CONTROL.sub("", text).split())
