@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests import factories
-from wiki.processes import page_templates, pages, tree
+from wiki.processes import history, page_templates, pages, tree
 
 
 def test_start_a_page_from_a_template(client, auth, people):
@@ -203,3 +203,34 @@ def test_conflict_on_different_lines_offers_both_changes_merged(client, auth, pe
               "base_revision": "2", "action": "save"},
     )  # fmt: skip
     assert pages.latest_revision(page).body == "ALPHA by Priya\nBeta\nGamma by Jill\n"
+
+
+def test_a_tag_change_is_a_revision_and_is_not_undone_by_an_older_editor(client, auth, people):
+    page = factories.make_page("p2p", "Goods receipt", "Text", tags="invoices")
+    pages.save_page(
+        people["member"], page, pages.PageDraft("Goods receipt", "Text", "", "invoices, gr"), 1
+    )
+    assert [r.summary for r in history.page_history(page)][0] == "Tags: gr, invoices"
+    auth.login("jill@example.com")
+    response = client.post(
+        "/p/p2p/goods-receipt/+edit",
+        data={"title": "Goods receipt", "body": "Text, edited", "tags": "invoices",
+              "base_tags": "invoices", "base_revision": "1"},
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'name="tags" value="gr, invoices"' in html  # their tags, since Jill kept hers
+
+
+def test_a_rename_made_meanwhile_is_kept_on_the_conflict_screen(client, auth, people):
+    page = factories.make_page("p2p", "Goods receipt", "Text")
+    pages.save_page(people["member"], page, pages.PageDraft("Goods receipt (GR)", "Text"), 1)
+    auth.login("jill@example.com")
+    response = client.post(
+        "/p/p2p/goods-receipt/+edit",
+        data={"title": "Goods receipt", "body": "Text, edited", "base_revision": "1"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "They renamed the page from “Goods receipt” to “Goods receipt (GR)”." in html
+    assert 'name="title" value="Goods receipt (GR)"' in html

@@ -80,8 +80,9 @@ def edit(path: str):
     base_revision = page.latest_revision
     if request.method == "GET":
         latest = pages.latest_revision(page)
-        values = {"title": page.title, "body": latest.body, "summary": "",
-                  "tags": ", ".join(page.tags)}  # fmt: skip
+        tags = ", ".join(page.tags)
+        values = {"title": page.title, "body": latest.body, "summary": "", "tags": tags,
+                  "base_tags": tags}  # fmt: skip
         return _edit_form(page, values, errors, preview, base_revision)
     values = request.form.to_dict()
     base_revision = whole_number(request.form.get("base_revision")) or 0
@@ -111,8 +112,19 @@ def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, 
     # Edits to different lines are merged for the editor, so that saving keeps both people's
     # work; the editor's own text stays on the screen either way.
     merged = merge_texts(base_text, conflict.latest.body, draft.body) if conflict.base else None
-    if merged is not None:
-        values = {**values, "body": merged}
+    current_tags = ", ".join(page.tags)
+    values = {
+        **values,
+        "body": draft.body if merged is None else merged,
+        # Keep their new title and tags unless this editor changed them too.
+        "title": conflict.latest.title
+        if conflict.base and draft.title == conflict.base.title
+        else draft.title,
+        "tags": current_tags
+        if pages.parse_tags(draft.tags or "") == pages.parse_tags(values.get("base_tags", ""))
+        else draft.tags,
+        "base_tags": current_tags,
+    }
     return render_template(
         "processes/conflict.html",
         page=page,

@@ -15,7 +15,7 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.markup import render_markdown
 from wiki.processes import links
-from wiki.processes.models import Page, PageTag, Process, Revision
+from wiki.processes.models import Page, PageTag, PathRedirect, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.processes.tree import forget_old_paths, remember_old_path, slug_taken
 from wiki.textutil import clean_line, clean_text
@@ -57,7 +57,13 @@ def content_hash(title: str, body: str) -> str:
 
 
 def get_page(path: str) -> Page:
-    page = db.session.scalar(select(Page).where(Page.path == path.strip("/")))
+    """The page at path, or at the path it was renamed or moved to from there."""
+    path = path.strip("/")
+    page = db.session.scalar(select(Page).where(Page.path == path))
+    if page is None:
+        moved = db.session.get(PathRedirect, path)
+        # An editor opened before a rename posts to the old path: the save must still land.
+        page = db.session.get(Page, moved.page_id) if moved and moved.page_id else None
     if page is None:
         raise NotFound(f"There is no page at “{path}”.")
     return page
@@ -131,12 +137,13 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
     if base_revision != page.latest_revision:
         raise PageConflict(page, _revision_or_none(page, base_revision), latest)
     tags_changed = tags is not None and tags != page.tags
-    if tags is not None:
+    if latest.content_hash == content_hash(title, draft.body) and not tags_changed:
+        return False
+    if tags_changed:
         page.tag_rows = [PageTag(tag=tag) for tag in tags]
-    if latest.content_hash == content_hash(title, draft.body):
-        if tags_changed:
-            db.session.commit()
-        return tags_changed
+        # A change of tags alone is a revision too, so that it shows in history and an editor
+        # who started before it meets a conflict instead of silently undoing it.
+        summary = summary or f"Tags: {', '.join(tags) or 'none'}"
     number = base_revision + 1
     # The guarded update is the lock: of two saves from the same base, only one matches.
     claimed = db.session.execute(

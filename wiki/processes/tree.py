@@ -37,7 +37,12 @@ def require_process_manager(user: User) -> None:
 
 
 def get_process(path: str) -> Process:
-    process = db.session.scalar(select(Process).where(Process.path == path.strip("/")))
+    """The process at path, or at the path it was renamed or moved to from there."""
+    path = path.strip("/")
+    process = db.session.scalar(select(Process).where(Process.path == path))
+    if process is None:
+        moved = db.session.get(PathRedirect, path)
+        process = db.session.get(Process, moved.process_id) if moved and moved.process_id else None
     if process is None:
         raise NotFound(f"There is no process at “{path}”.", "process")
     return process
