@@ -157,3 +157,31 @@ def test_delete_needs_owner_or_manager(people):
         pages.delete_page(people["newcomer"], page)
     pages.delete_page(people["member"], page)
     assert tree.resolve_path("p2p/three-way-match") is None
+
+
+def test_renaming_a_process_keeps_relative_links_working(app, people):
+    page = factories.make_page("p2p", "Overview", "Read [[Vendor cleanup]].")
+    with app.test_request_context():
+        assert "/p/p2p/+new?title=Vendor+cleanup" in pages.rendered_html(
+            pages.latest_revision(page)
+        )
+        tree.update_process(
+            people["manager"], tree.get_process("p2p"), "P2P", "purchase-to-pay", ""
+        )
+        db.session.expire_all()
+        html = pages.rendered_html(pages.latest_revision(page))
+        assert "/p/purchase-to-pay/+new?title=Vendor+cleanup" in html
+        target = factories.make_page("purchase-to-pay", "Vendor cleanup", "Steps.")
+        db.session.expire_all()
+        assert "wikilink-missing" not in pages.rendered_html(pages.latest_revision(page))
+    assert [source.title for source in links.backlinks(target)] == ["Overview"]
+
+
+def test_moving_a_page_relinks_its_relative_links(app, people):
+    factories.make_page("r2r", "Accruals", "Text")
+    page = factories.make_page("p2p", "Overview", "See [[Accruals]].")
+    with app.test_request_context():
+        assert "wikilink-missing" in pages.rendered_html(pages.latest_revision(page))
+        pages.move_page(people["member"], page, tree.get_process("r2r"))
+        db.session.expire_all()
+        assert "wikilink-missing" not in pages.rendered_html(pages.latest_revision(page))

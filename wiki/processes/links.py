@@ -41,6 +41,23 @@ def record_links(page: Page, body: str) -> None:
     db.session.add_all(PageLink(source_page_id=page.id, target_path=t) for t in sorted(targets))
 
 
+def relink_moved_page(page: Page) -> None:
+    """A page's process path changed: its relative links now point elsewhere, so record them
+    anew and forget every rendering of its revisions."""
+    body = db.session.scalar(
+        select(Revision.body).where(
+            Revision.page_id == page.id, Revision.number == page.latest_revision
+        )
+    )
+    record_links(page, body or "")
+    db.session.execute(
+        update(Revision)
+        .where(Revision.page_id == page.id)
+        .values(html=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def invalidate_links_to(paths: list[str]) -> None:
     """Forget the rendered HTML of pages whose links to these paths now resolve differently."""
     if not paths:

@@ -305,13 +305,7 @@ def _after_path_change(page: Page, old_path: str) -> None:
     remember_old_path(old_path, page_id=page.id)
     forget_old_paths([page.path])
     links.invalidate_links_to([old_path, page.path])
-    # Relative links in the page's own text now resolve from its new process.
-    db.session.execute(
-        update(Revision)
-        .where(Revision.page_id == page.id)
-        .values(html=None)
-        .execution_options(synchronize_session=False)
-    )
+    links.relink_moved_page(page)
 
 
 def _revision_or_none(page: Page, number: int) -> Revision | None:

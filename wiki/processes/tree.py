@@ -243,6 +243,7 @@ def _repath(process: Process, new_path: str) -> None:
         page.path = new_path + old[len(old_path) :]
         moved.append((old, page.path))
         remember_old_path(old, page_id=page.id)
+        links.relink_moved_page(page)
     new_paths = [new for _, new in moved]
     forget_old_paths(new_paths)
     links.invalidate_links_to([path for pair in moved for path in pair])
