@@ -100,3 +100,33 @@ def test_if_empty_leaves_an_existing_wiki_alone(app):
     run(app, "content", "load", str(CONTENT))
     result = run(app, "content", "load", str(CONTENT), "--if-empty")
     assert "already has pages" in result.output
+
+
+def test_web_made_content_exports_and_reloads_unchanged(app, tmp_path, people):
+    from tests import factories
+    from wiki.processes import page_templates, tree
+
+    factories.make_page("p2p", "Vendor block", "\n\nStarts with blank lines.\r\nAnd CRLF.\n")
+    process = tree.get_process("p2p")
+    tree.update_process(people["manager"], process, "P2P", "p2p", "Line one\r\nLine two")
+    page_templates.save_template(people["manager"], process, "Checklist", "- one")
+    page_templates.save_template(people["manager"], process, "checklist!", "- two")
+    exported = tmp_path / "export"
+    assert run(app, "content", "export", str(exported)).exit_code == 0
+    assert len(list((exported / "processes/p2p/_templates").glob("*.md"))) == 2
+    again = run(app, "content", "load", str(exported))
+    assert "0 created, 0 updated" in again.output, again.output
+
+
+def test_a_process_cannot_land_on_a_page_address(app, tmp_path, people):
+    from tests import factories
+
+    factories.make_page("procure-to-pay", "Vendor master data", "A page made in the wiki.")
+    pages_before = count(Page)
+    result = run(app, "content", "load", str(CONTENT))
+    assert result.exit_code != 0
+    assert "process procure-to-pay/vendor-master-data: a page of the wiki has this address." in (
+        result.output
+    )
+    assert "Nothing was loaded." in result.output
+    assert count(Page) == pages_before

@@ -39,8 +39,11 @@ def load(directory: Path, if_empty: bool, demo_password: bool) -> None:
     except files.ContentError as error:
         raise click.ClickException(f"{error} Nothing was loaded.") from error
     password = _demo_password() if demo_password else None
-    with click.progressbar(length=len(tree), label="Loading content") as bar:
-        report = loader.load_content(tree, password, on_item=lambda: bar.update(1))
+    try:
+        with click.progressbar(length=len(tree), label="Loading content") as bar:
+            report = loader.load_content(tree, password, on_item=lambda: bar.update(1))
+    except files.ContentError as error:
+        raise click.ClickException(f"{error} Nothing was loaded.") from error
     for label in report.created:
         click.echo(f"  created {label}")
     for label in report.updated:

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
+from wiki.auth.models import ROLES
 from wiki.processes.paths import is_valid_slug, join_path, slugify
+from wiki.textutil import clean_line
 
 PROCESS_FILE = "_process.md"
 TEMPLATES_DIR = "_templates"
@@ -87,7 +89,8 @@ def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
         raise ContentError(f"{source}:{line_number}: invalid front matter: {problem}.") from error
     if not isinstance(meta, dict):
         raise ContentError(f"{source}:2: the front matter must be a mapping of keys to values.")
-    return meta, "".join(lines[closing + 1 :]).lstrip("\n")
+    # The body is exactly what follows the closing line, so an export reads back unchanged.
+    return meta, "".join(lines[closing + 1 :])
 
 
 def read_content(root: Path) -> ContentTree:
@@ -122,6 +125,12 @@ def _read_people(path: Path) -> list[PersonEntry]:
     for number, item in enumerate(data.get("people") or [], start=1):
         if not isinstance(item, dict) or not item.get("email") or not item.get("name"):
             raise ContentError(f"{path}: person {number} needs an email and a name.")
+        unknown = set(item.get("roles") or []) - set(ROLES)
+        if unknown:
+            raise ContentError(
+                f"{path}: person {number} has unknown roles {sorted(unknown)}; "
+                f"roles are {', '.join(ROLES)}."
+            )
         people.append(
             PersonEntry(
                 email=str(item["email"]).strip().lower(),
@@ -146,7 +155,7 @@ def _read_process(folder: Path, parent_path: str, content: ContentTree) -> None:
     content.processes.append(
         ProcessEntry(
             path=path,
-            name=_required(meta, "name", source),
+            name=_required(meta, "name", source, max_length=120),
             description=description,
             position=_int(meta.get("position", 0), source, "position"),
         )
@@ -156,7 +165,9 @@ def _read_process(folder: Path, parent_path: str, content: ContentTree) -> None:
             content.pages.append(_read_page(file, path))
     for file in sorted((folder / TEMPLATES_DIR).glob("*.md")):
         meta, body = split_front_matter(file.read_text(encoding="utf-8"), file)
-        content.templates.append(TemplateEntry(path, _required(meta, "name", file), body))
+        content.templates.append(
+            TemplateEntry(path, _required(meta, "name", file, max_length=120), body)
+        )
     for child in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != TEMPLATES_DIR):
         if (folder / f"{child.name}.md").exists():
             raise ContentError(f"{child}: a page and a sub-process cannot share “{child.name}”.")
@@ -171,8 +182,13 @@ def _read_page(file: Path, process_path: str) -> PageEntry:
             f"{file}:2: the file name must be the title's slug, “{slugify(title)}.md”."
         )
     tags = meta.get("tags") or []
-    if not isinstance(tags, list):
-        raise ContentError(f"{file}:2: tags must be a list, such as [invoices, month-end].")
+    if not isinstance(tags, list) or not all(
+        is_valid_slug(str(tag).strip().lower()) and len(str(tag)) <= 50 for tag in tags
+    ):
+        raise ContentError(
+            f"{file}:2: tags must be a list of lowercase words and hyphens, "
+            "such as [invoices, month-end]."
+        )
     interval = meta.get("review_interval_days")
     return PageEntry(
         process_path=process_path,
@@ -186,11 +202,13 @@ def _read_page(file: Path, process_path: str) -> PageEntry:
     )
 
 
-def _required(meta: dict[str, Any], key: str, source: Path) -> str:
+def _required(meta: dict[str, Any], key: str, source: Path, max_length: int = 200) -> str:
     value = meta.get(key)
-    if not isinstance(value, str | int | float) or not str(value).strip():
+    if not isinstance(value, str | int | float) or not clean_line(str(value)):
         raise ContentError(f"{source}:2: the front matter needs a “{key}”.")
-    return str(value).strip()
+    if len(clean_line(str(value))) > max_length:
+        raise ContentError(f"{source}:2: “{key}” has more than {max_length} characters.")
+    return clean_line(str(value))
 
 
 def _int(value: Any, source: Path, key: str) -> int:

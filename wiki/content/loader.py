@@ -17,6 +17,7 @@ from wiki.processes import links
 from wiki.processes.models import Page, PageTag, PageTemplate, Process
 from wiki.processes.pages import append_revision, content_hash, latest_revision
 from wiki.processes.paths import parent_path, slugify
+from wiki.processes.tree import forget_old_paths
 
 IMPORT_SUMMARY = "Loaded from the content folder"
 
@@ -90,12 +91,16 @@ def _load_person(entry: files.PersonEntry, demo_password: str | None, report) ->
 def _load_process(entry: files.ProcessEntry, known: dict[str, Process], report) -> Process:
     process = db.session.scalar(select(Process).where(Process.path == entry.path))
     created = process is None
+    if created and db.session.scalar(select(Page.id).where(Page.path == entry.path)):
+        raise files.ContentError(f"process {entry.path}: a page of the wiki has this address.")
     if process is None:
         parent = known.get(parent_path(entry.path))
         process = Process(
             path=entry.path, slug=entry.path.rsplit("/", 1)[-1], parent=parent, name=entry.name
         )
         db.session.add(process)
+        forget_old_paths([entry.path])
+        links.invalidate_links_to([entry.path])
     wanted = (entry.name, entry.description, entry.position)
     changed = wanted != (process.name, process.description, process.position)
     if changed:
@@ -108,7 +113,10 @@ def _load_page(entry: files.PageEntry, process: Process, people: dict[str, User]
     page = db.session.scalar(select(Page).where(Page.path == entry.path))
     created = page is None
     owner = people.get(entry.owner) if entry.owner else None
+    if created and db.session.scalar(select(Process.id).where(Process.path == entry.path)):
+        raise files.ContentError(f"page {entry.path}: a process of the wiki has this address.")
     if page is None:
+        forget_old_paths([entry.path])
         page = Page(process=process, slug=entry.slug, path=entry.path, title=entry.title)
         db.session.add(page)
         db.session.flush()
@@ -176,9 +184,17 @@ def export_content(root: Path, on_item: Callable[[], None] = lambda: None) -> in
         templates = db.session.scalars(
             select(PageTemplate).where(PageTemplate.process_id == process.id)
         )
+        used: set[str] = set()
         for template in templates:
+            # Names that slug alike ("Checklist", "checklist!") each keep a file of their own.
+            stem = slugify(template.name) or "template"
+            unique, number = stem, 1
+            while unique in used:
+                number += 1
+                unique = f"{stem}-{number}"
+            used.add(unique)
             files.write_front_matter(
-                folder / files.TEMPLATES_DIR / f"{slugify(template.name)}.md",
+                folder / files.TEMPLATES_DIR / f"{unique}.md",
                 {"name": template.name},
                 template.body,
             )
