@@ -131,3 +131,22 @@ def test_change_own_password(client, auth, people):
     assert done.status_code == 302
     assert services.authenticate("jill@example.com", "a new passphrase") is not None
     assert services.authenticate("jill@example.com", factories.PASSWORD) is None
+
+
+def test_password_change_and_log_out_everywhere_end_other_sessions(app, people):
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        device.post("/login", data={"email": "jill@example.com", "password": factories.PASSWORD})
+        assert device.get("/").status_code == 200
+    laptop.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "password": "a new passphrase",
+              "password_again": "a new passphrase"},
+    )  # fmt: skip
+    assert laptop.get("/").status_code == 200  # the session that changed it carries on
+    assert phone.get("/").status_code == 302  # the other one is logged out
+    stolen = laptop.get_cookie("session").value
+    assert laptop.post("/account/sessions").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/").status_code == 302  # a copied cookie stops working too

@@ -28,6 +28,7 @@ ROUTES = [
     ("GET", "/changes.atom", None, EVERYONE),
     ("GET", "/reviews", None, EVERYONE),
     ("GET", "/account/password", None, EVERYONE),
+    ("POST", "/account/sessions", {}, EVERYONE),
     ("POST", "/p/p2p/+new", {"title": "New one", "body": "x"}, EVERYONE),
     ("GET", "/processes/new", None, MANAGERS),
     ("POST", "/processes/new", {"name": "Treasury"}, MANAGERS),

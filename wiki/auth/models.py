@@ -30,6 +30,10 @@ class User(UserMixin, db.Model):
     # Only a hash of the invitation token is kept, like a password.
     invitation_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     invitation_expires_at: Mapped[datetime | None]
+    # Part of the id kept in the session cookie: raising it ends every session of the person
+    # (password changed, deactivated, "log out everywhere"), since a signed cookie cannot be
+    # taken back otherwise.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role"
@@ -41,6 +45,9 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -109,12 +109,21 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if actor.id == user.id and not active:
         raise DomainError("You cannot deactivate your own account.")
     user.active = active
+    if not active:
+        user.session_generation += 1
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Log the person out everywhere: every cookie issued so far stops working."""
+    user.session_generation += 1
     db.session.commit()
 
 
 def set_password(user: User, password: str) -> None:
     check_password(password)
     user.password_hash = hash_password(password)
+    user.session_generation += 1
     user.invitation_hash = None
     user.invitation_expires_at = None
     db.session.commit()

@@ -20,8 +20,14 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    user_id, _, generation = session_id.partition(".")
+    if not user_id.isdigit() or not generation.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_generation != int(generation):
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,13 +87,21 @@ def change_password():
         if password != request.form.get("password_again", ""):
             errors["password_again"] = "The two new passwords differ."
         else:
+            user = current_user._get_current_object()
             try:
-                services.change_password(
-                    current_user, request.form.get("current_password", ""), password
-                )
+                services.change_password(user, request.form.get("current_password", ""), password)
             except ValidationError as error:
                 errors = error.errors
             else:
-                flash("Your password is changed.", "success")
+                login_user(user)  # other sessions end; this one carries on
+                flash("Your password is changed. Other devices are logged out.", "success")
                 return redirect(url_for("processes.home"))
     return form_response("auth/password.html", errors, errors=errors)
+
+
+@bp.post("/account/sessions")
+def end_all_sessions():
+    services.end_sessions(current_user)
+    logout_user()
+    flash("You are logged out on every device.", "info")
+    return redirect(url_for("auth.login"))
