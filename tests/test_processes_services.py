@@ -91,3 +91,15 @@ def test_delete_only_when_empty(people):
     tree.delete_process(people["manager"], empty)
     with pytest.raises(NotFound):
         tree.get_process("finance/empty")
+
+
+def test_an_address_taken_between_check_and_commit_is_a_clear_refusal(people):
+    from wiki.extensions import db
+    from wiki.processes.models import Process
+
+    factories.make_process("finance")
+    # What a second worker's create would look like after both passed the slug check.
+    db.session.add(Process(name="Finance", slug="finance", path="finance"))
+    with pytest.raises(ValidationError, match="Someone else just gave something this address"):
+        tree.commit_claiming_address("slug")
+    assert [node.process.path for node in tree.process_tree()] == ["finance"]

@@ -17,7 +17,12 @@ from wiki.markup import render_markdown
 from wiki.processes import links
 from wiki.processes.models import Page, PageTag, PathRedirect, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
-from wiki.processes.tree import forget_old_paths, remember_old_path, slug_taken
+from wiki.processes.tree import (
+    commit_claiming_address,
+    forget_old_paths,
+    remember_old_path,
+    slug_taken,
+)
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 
@@ -184,7 +189,7 @@ def move_page(actor: User, page: Page, process: Process) -> Page:
     page.process = process
     page.path = join_path(process.path, page.slug)
     _after_path_change(page, old_path)
-    db.session.commit()
+    commit_claiming_address("process")
     return page
 
 

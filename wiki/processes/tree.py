@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
@@ -98,7 +99,7 @@ def create_process(
     db.session.add(process)
     forget_old_paths([path])
     links.invalidate_links_to([path])
-    db.session.commit()
+    commit_claiming_address("slug")
     return process
 
 
@@ -114,7 +115,7 @@ def update_process(
         _check_path_length(process, join_path(process.parent.path if process.parent else "", slug))
         process.slug = slug
         _repath(process, join_path(process.parent.path if process.parent else "", slug))
-    db.session.commit()
+    commit_claiming_address("slug")
     return process
 
 
@@ -133,7 +134,7 @@ def move_process(actor: User, process: Process, new_parent: Process | None) -> P
     _check_path_length(process, join_path(new_parent.path if new_parent else "", process.slug))
     process.parent = new_parent
     _repath(process, join_path(new_parent.path if new_parent else "", process.slug))
-    db.session.commit()
+    commit_claiming_address("parent")
     return process
 
 
@@ -172,6 +173,17 @@ def _checked_name_and_slug(
     if errors:
         raise ValidationError(errors)
     return name, slug
+
+
+def commit_claiming_address(field: str) -> None:
+    """Commit a change that takes an address; if someone took it a moment ago, say so."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise ValidationError(
+            {field: "Someone else just gave something this address; choose another."}
+        ) from error
 
 
 def _too_long_message() -> str:
