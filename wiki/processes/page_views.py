@@ -27,12 +27,12 @@ def show_page(page: Page):
     )
 
 
-def _draft(with_tags: bool = True) -> pages.PageDraft:
+def _draft() -> pages.PageDraft:
     return pages.PageDraft(
         title=request.form.get("title", ""),
         body=request.form.get("body", ""),
         summary=request.form.get("summary", ""),
-        tags=request.form.get("tags", "") if with_tags else None,
+        tags=request.form.get("tags", ""),
     )
 
 
