@@ -150,3 +150,15 @@ def test_password_change_and_log_out_everywhere_end_other_sessions(app, people):
     replay = app.test_client()
     replay.set_cookie("session", stolen)
     assert replay.get("/").status_code == 302  # a copied cookie stops working too
+
+
+def test_a_new_password_typed_differently_twice_is_refused(client, auth, people):
+    auth.login("jill@example.com")
+    response = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "password": "a new passphrase",
+              "password_again": "a new passphrasf"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "The two new passwords differ." in response.get_data(as_text=True)
+    assert services.authenticate("jill@example.com", factories.PASSWORD) is not None

@@ -64,38 +64,39 @@ def accept_invitation(token: str):
         return render_template("auth/invitation.html", problem=error.message), 404
     errors: dict[str, str] = {}
     if request.method == "POST":
-        password = request.form.get("password", "")
-        if password != request.form.get("password_again", ""):
-            errors["password_again"] = "The two passwords differ."
+        try:
+            services.set_password(user, _chosen_password())
+        except ValidationError as error:
+            errors = error.errors
         else:
-            try:
-                services.set_password(user, password)
-            except ValidationError as error:
-                errors = error.errors
-            else:
-                login_user(user)
-                flash(f"Welcome, {user.name}. Your password is set.", "success")
-                return redirect(url_for("processes.home"))
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your password is set.", "success")
+            return redirect(url_for("processes.home"))
     return form_response("auth/invitation.html", errors, user=user, errors=errors)
+
+
+def _chosen_password() -> str:
+    """The new password typed twice in the form, or a ValidationError when the two differ."""
+    password = request.form.get("password", "")
+    if password != request.form.get("password_again", ""):
+        raise ValidationError({"password_again": "The two new passwords differ."})
+    return password
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     errors: dict[str, str] = {}
     if request.method == "POST":
-        password = request.form.get("password", "")
-        if password != request.form.get("password_again", ""):
-            errors["password_again"] = "The two new passwords differ."
+        user = current_user._get_current_object()
+        try:
+            current_password = request.form.get("current_password", "")
+            services.change_password(user, current_password, _chosen_password())
+        except ValidationError as error:
+            errors = error.errors
         else:
-            user = current_user._get_current_object()
-            try:
-                services.change_password(user, request.form.get("current_password", ""), password)
-            except ValidationError as error:
-                errors = error.errors
-            else:
-                login_user(user)  # other sessions end; this one carries on
-                flash("Your password is changed. Other devices are logged out.", "success")
-                return redirect(url_for("processes.home"))
+            login_user(user)  # other sessions end; this one carries on
+            flash("Your password is changed. Other devices are logged out.", "success")
+            return redirect(url_for("processes.home"))
     return form_response("auth/password.html", errors, errors=errors)
 
 
