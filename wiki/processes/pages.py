@@ -15,11 +15,12 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.markup import render_markdown
 from wiki.processes import links
-from wiki.processes.models import Page, PageTag, PathRedirect, Process, Revision
+from wiki.processes.models import Page, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.processes.tree import (
     commit_claiming_address,
     forget_old_paths,
+    moved_to,
     remember_old_path,
     slug_taken,
 )
@@ -66,9 +67,9 @@ def get_page(path: str) -> Page:
     path = path.strip("/")
     page = db.session.scalar(select(Page).where(Page.path == path))
     if page is None:
-        moved = db.session.get(PathRedirect, path)
         # An editor opened before a rename posts to the old path: the save must still land.
-        page = db.session.get(Page, moved.page_id) if moved and moved.page_id else None
+        moved = moved_to(path)
+        page = moved if isinstance(moved, Page) else None
     if page is None:
         raise NotFound(f"There is no page at “{path}”.")
     return page

@@ -42,8 +42,8 @@ def get_process(path: str) -> Process:
     path = path.strip("/")
     process = db.session.scalar(select(Process).where(Process.path == path))
     if process is None:
-        moved = db.session.get(PathRedirect, path)
-        process = db.session.get(Process, moved.process_id) if moved and moved.process_id else None
+        moved = moved_to(path)
+        process = moved if isinstance(moved, Process) else None
     if process is None:
         raise NotFound(f"There is no process at “{path}”.", "process")
     return process
@@ -282,10 +282,15 @@ def resolve_path(path: str) -> Page | Process | str | None:
     process = db.session.scalar(select(Process).where(Process.path == path))
     if process is not None:
         return process
-    moved = db.session.get(PathRedirect, path)
-    if moved is not None:
-        if moved.page_id is not None:
-            return db.session.get(Page, moved.page_id).path
-        if moved.process_id is not None:
-            return db.session.get(Process, moved.process_id).path
-    return None
+    moved = moved_to(path)
+    return moved.path if moved is not None else None
+
+
+def moved_to(old_path: str) -> Page | Process | None:
+    """The page or process that was renamed or moved away from old_path, if any."""
+    redirect = db.session.get(PathRedirect, old_path)
+    if redirect is None:
+        return None
+    if redirect.page_id is not None:
+        return db.session.get(Page, redirect.page_id)
+    return db.session.get(Process, redirect.process_id)
