@@ -112,9 +112,8 @@ def update_process(
     process.name = name
     process.description = clean_text(description)
     if slug != process.slug:
-        _check_path_length(process, join_path(process.parent.path if process.parent else "", slug))
-        process.slug = slug
         _repath(process, join_path(process.parent.path if process.parent else "", slug))
+        process.slug = slug
     commit_claiming_address("slug")
     return process
 
@@ -131,9 +130,8 @@ def move_process(actor: User, process: Process, new_parent: Process | None) -> P
     if new_parent is not None and new_parent.id == process.parent_id:
         return process
     _checked_name_and_slug(process.name, process.slug, new_parent, exclude=process)
-    _check_path_length(process, join_path(new_parent.path if new_parent else "", process.slug))
-    process.parent = new_parent
     _repath(process, join_path(new_parent.path if new_parent else "", process.slug))
+    process.parent = new_parent
     commit_claiming_address("parent")
     return process
 
@@ -193,13 +191,6 @@ def _too_long_message() -> str:
     )
 
 
-def _check_path_length(process: Process, new_path: str) -> None:
-    """Refuse a rename or move that would make a path in the subtree too long."""
-    longest = max(len(node.path) for node in _subtree(process))
-    if len(new_path) + longest - len(process.path) > MAX_PATH_LENGTH:
-        raise ValidationError({"slug": _too_long_message()})
-
-
 def _subtree(process: Process) -> list[Process]:
     return list(
         db.session.scalars(
@@ -244,8 +235,12 @@ def _repath(process: Process, new_path: str) -> None:
     old_path = process.path
     if old_path == new_path:
         return
+    subtree = _subtree(process)
+    # Refused before anything changes: no path in the subtree may outgrow its column.
+    if len(new_path) + max(len(node.path) for node in subtree) - len(old_path) > MAX_PATH_LENGTH:
+        raise ValidationError({"slug": _too_long_message()})
     moved: list[tuple[str, str]] = []
-    for node in _subtree(process):
+    for node in subtree:
         old = node.path
         node.path = new_path + old[len(old_path) :]
         moved.append((old, node.path))
