@@ -22,21 +22,27 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import database, pagecache, security
     from wiki.extensions import csrf, login_manager
+    from wiki.search import indexing
 
     database.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
+    indexing.init_app(app)
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
     from wiki.auth.views import bp as auth_bp
+    from wiki.people.views import bp as people_bp
     from wiki.processes.views import bp as processes_bp
+    from wiki.search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(processes_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(search_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

@@ -23,9 +23,11 @@ def cli() -> None:
 def register_commands(app: Flask) -> None:
     from wiki.auth.cli import users
     from wiki.content.cli import content
+    from wiki.search.cli import search
 
     app.cli.add_command(users)
     app.cli.add_command(content)
+    app.cli.add_command(search)
 
 
 if __name__ == "__main__":  # pragma: no cover

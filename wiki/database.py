@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     # Import the models so that their tables are part of the metadata migrations compare.
     from wiki.auth import models as _auth_models  # noqa: F401
     from wiki.processes import models as _process_models  # noqa: F401
+    from wiki.search import models as _search_models  # noqa: F401
     from wiki.versioning import SiteState  # noqa: F401
 
     db.init_app(app)

@@ -1,11 +1,13 @@
-"""render_markdown(text) -> Markup: Python-Markdown, then bleach. The allowlists live here."""
+"""render_markdown(text) -> Markup: Python-Markdown, then bleach. The allowlists live here.
+plain_text(text): the words of a markdown text, for the search index."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import bleach
 import markdown
@@ -110,3 +112,60 @@ def sanitize_html(html: str) -> str:
         strip=True,
         strip_comments=True,
     )
+
+
+@dataclass
+class PlainText:
+    text: str
+    headings: list[str] = field(default_factory=list)
+
+
+def plain_text(text: str) -> PlainText:
+    """The words of a markdown text without its markup, and its headings on their own."""
+    labelled = re.sub(WIKILINK_PATTERN, _wiki_link_label, text)
+    html = markdown.markdown(labelled, extensions=["extra", "sane_lists"], output_format="html")
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return PlainText(
+        text=re.sub(r"\s+", " ", "".join(collector.parts)).strip(),
+        headings=[" ".join(heading.split()) for heading in collector.headings],
+    )
+
+
+def _wiki_link_label(match: re.Match[str]) -> str:
+    target = match.group(1).strip()
+    return (match.group(2) or "").strip() or target.rstrip("/").rsplit("/", 1)[-1]
+
+
+class _TextCollector(HTMLParser):
+    BLOCKS = frozenset(
+        {"p", "div", "li", "br", "tr", "td", "th", "pre", "blockquote", "dt", "dd", "hr"}
+    )
+    HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.headings: list[str] = []
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HEADINGS:
+            self._heading = []
+        if tag in self.BLOCKS or tag in self.HEADINGS:
+            self.parts.append(" ")
+        if tag == "img":
+            self.parts.append(" " + (dict(attrs).get("alt") or "") + " ")
+
+    def handle_endtag(self, tag):
+        if tag in self.HEADINGS and self._heading is not None:
+            self.headings.append("".join(self._heading))
+            self._heading = None
+        if tag in self.BLOCKS or tag in self.HEADINGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+        if self._heading is not None:
+            self._heading.append(data)

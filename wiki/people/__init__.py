@@ -1,0 +1,1 @@
+"""People: profiles, and (with the expertise map) what each person knows."""

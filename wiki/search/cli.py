@@ -1,0 +1,114 @@
+"""`wiki search`: query from the shell, rebuild the index, and check it against the database."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from wiki.auth.models import User
+from wiki.extensions import db
+from wiki.search import services
+from wiki.search.indexing import indexer
+
+
+@click.group()
+def search() -> None:
+    """Query, rebuild and check the search index."""
+
+
+@search.command("query")
+@click.argument("text")
+@click.option("--process", "process_path", help="Only this process and those below it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.option("--as", "email", help="Search as this person (default: the first admin).")
+@with_appcontext
+def query_command(text: str, process_path: str | None, as_json: bool, email: str | None) -> None:
+    """Print ranked hits for TEXT."""
+    search_indexer = indexer()
+    if not search_indexer.ready():
+        search_indexer.rebuild(only_if_unusable=True)
+    outcome = services.search(_searcher(email), text, process_path=process_path)
+    hits = outcome.results.hits if outcome.results else []
+    rows = [
+        {
+            "type": hit.type,
+            "title": "".join(piece for piece, _ in hit.title),
+            "url": hit.url,
+            "process": " › ".join(c.name for c in outcome.breadcrumbs.get(hit.key, [])),
+            "score": round(hit.score, 4),
+        }
+        for hit in hits
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if outcome.did_you_mean:
+        click.echo(f"Did you mean: {outcome.did_you_mean}")
+    if not rows:
+        click.echo("No results.")
+    for number, row in enumerate(rows, 1):
+        trail = f"  [{row['process']}]" if row["process"] else ""
+        click.echo(f"{number:>3}. {row['title']} ({row['type']}, {row['score']}){trail}")
+        click.echo(f"     {row['url']}")
+
+
+def _searcher(email: str | None) -> User:
+    if email:
+        person = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if person is None:
+            raise click.ClickException(f"Nobody has the email address {email}.")
+        return person
+    admins = select(User).where(User.role_rows.any(role="admin"), User.active.is_(True))
+    person = db.session.scalar(admins.order_by(User.id))
+    if person is None:
+        raise click.ClickException("There is no active admin: pass --as EMAIL.")
+    return person
+
+
+@search.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the index from the database into a fresh directory and swap it in."""
+    bar = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        bar = click.progressbar(
+            length=total, label="Indexing", file=click.get_text_stream("stderr")
+        )
+        bar.__enter__()
+
+    try:
+        count = indexer().rebuild(on_start=start, on_item=lambda: bar.update(1))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"Indexed {count} documents.")
+
+
+@search.command("check")
+@click.option("--fix", is_flag=True, help="Repair what differs.")
+@with_appcontext
+def check_command(fix: bool) -> None:
+    """Compare the index with the database: missing, stale and orphaned documents."""
+    search_indexer = indexer()
+    if not search_indexer.ready():
+        search_indexer.rebuild(only_if_unusable=True)
+    drift = search_indexer.check()
+    for name in ("missing", "stale", "orphaned"):
+        keys = sorted(getattr(drift, name))
+        shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
+        click.echo(f"{name}: {len(keys)}" + (f" ({shown})" if keys else ""))
+    if not drift:
+        click.echo("The index matches the database.")
+        return
+    if not fix:
+        raise click.exceptions.Exit(1)
+    with click.progressbar(
+        length=len(drift.keys), label="Repairing", file=click.get_text_stream("stderr")
+    ) as bar:
+        search_indexer.repair(drift, on_item=bar.update)
+    click.echo(f"Repaired {len(drift.keys)} documents.")

@@ -1,0 +1,307 @@
+"""What is searchable: each document type says how to read its documents from the database,
+how to compute their stamps cheaply (for drift checks), and which model changes touch them.
+
+Adding a type (answered questions, gaps) means writing one `DocumentType` and calling
+`register` from its domain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from wiki.auth.models import User
+from wiki.markup import plain_text
+from wiki.processes.models import Page, PageTag, Process, Revision
+from wiki.search.index import Document
+
+# A change to a process's name or place reaches every page and process below it.
+SUBTREE = "subtree"
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    name: str  # the key prefix and the `type` facet ("page")
+    label: str  # how the facet reads ("Pages")
+    # id → Document for those ids that exist and are searchable; the others are removed.
+    load: Callable[[Session, list[int]], dict[int, Document]]
+    # id → stamp of every searchable document, from a cheap query.
+    stamps: Callable[[Session], dict[int, str]]
+    # model class → function(instance, how) giving the keys a flushed change touches,
+    # where how is "new", "changed" or "deleted".
+    watches: dict[type, Callable[[object, str], Iterable[str]]] = field(default_factory=dict)
+
+
+TYPES: dict[str, DocumentType] = {}
+
+
+def register(document_type: DocumentType) -> None:
+    TYPES[document_type.name] = document_type
+
+
+def key(type_name: str, object_id: int) -> str:
+    return f"{type_name}:{object_id}"
+
+
+def split_key(document_key: str) -> tuple[str, int]:
+    type_name, _, object_id = document_key.partition(":")
+    return type_name, int(object_id)
+
+
+def keys_touched(instance: object, how: str) -> list[str]:
+    touched: list[str] = []
+    for document_type in TYPES.values():
+        for model, watch in document_type.watches.items():
+            if isinstance(instance, model):
+                touched.extend(watch(instance, how))
+    return touched
+
+
+def load(session: Session, keys: Iterable[str]) -> dict[str, Document | None]:
+    """The current document for each key, None where it is gone; subtree keys expand."""
+    ids_by_type: dict[str, set[int]] = {}
+    for document_key in expand_subtrees(session, keys):
+        type_name, object_id = split_key(document_key)
+        if type_name in TYPES:
+            ids_by_type.setdefault(type_name, set()).add(object_id)
+    changes: dict[str, Document | None] = {}
+    for type_name, ids in ids_by_type.items():
+        found = TYPES[type_name].load(session, sorted(ids))
+        for object_id in ids:
+            changes[key(type_name, object_id)] = found.get(object_id)
+    return changes
+
+
+def expand_subtrees(session: Session, keys: Iterable[str]) -> set[str]:
+    expanded: set[str] = set()
+    for document_key in keys:
+        type_name, object_id = split_key(document_key)
+        if type_name != SUBTREE:
+            expanded.add(document_key)
+            continue
+        path = session.scalar(select(Process.path).where(Process.id == object_id))
+        if path is None:
+            continue
+        below = path + "/"
+        expanded.update(
+            key("process", i)
+            for i in session.scalars(select(Process.id).where(Process.path.startswith(below)))
+        )
+        expanded.update(
+            key("page", i)
+            for i in session.scalars(select(Page.id).where(Page.path.startswith(below)))
+        )
+    return expanded
+
+
+def all_stamps(session: Session) -> dict[str, str]:
+    stamps: dict[str, str] = {}
+    for type_name, document_type in TYPES.items():
+        for object_id, stamp in document_type.stamps(session).items():
+            stamps[key(type_name, object_id)] = stamp
+    return stamps
+
+
+def iter_all(session: Session, batch: int = 500) -> Iterator[Document]:
+    """Every searchable document, read in batches so that memory stays flat."""
+    for document_type in TYPES.values():
+        ids = sorted(document_type.stamps(session))
+        for start in range(0, len(ids), batch):
+            found = document_type.load(session, ids[start : start + batch])
+            yield from (found[i] for i in ids[start : start + batch] if i in found)
+            session.expunge_all()
+
+
+def _stamp(*parts: object) -> str:
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+def _changed(instance: object, *attributes: str) -> bool:
+    state = inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+# -- processes and the pages in them ---------------------------------------------------------
+
+
+def scope_of(path: str) -> list[str]:
+    """A process path and every path above it: "a/b" → ["a", "a/b"]."""
+    parts = path.split("/")
+    return ["/".join(parts[: n + 1]) for n in range(len(parts))]
+
+
+def process_names(session: Session, paths: Iterable[str]) -> dict[str, str]:
+    wanted = {prefix for path in paths for prefix in scope_of(path)}
+    rows = session.execute(select(Process.path, Process.name).where(Process.path.in_(wanted)))
+    return dict(rows.tuples().all())
+
+
+def _allprocess_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Process.path, Process.name)).tuples().all())
+
+
+def _names_along(names: dict[str, str], path: str) -> str:
+    return " › ".join(names.get(prefix, "") for prefix in scope_of(path))
+
+
+def _page_stamp(latest_revision: int, path: str, names: dict[str, str]) -> str:
+    return _stamp(latest_revision, path, _names_along(names, path.rsplit("/", 1)[0]))
+
+
+def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
+    rows = session.execute(
+        select(Page, Revision)
+        .join(Process, Process.id == Page.process_id)
+        .join(Revision, (Revision.page_id == Page.id) & (Revision.number == Page.latest_revision))
+        .where(Page.id.in_(ids))
+    ).all()
+    tags: dict[int, list[str]] = {}
+    for page_id, tag in session.execute(
+        select(PageTag.page_id, PageTag.tag).where(PageTag.page_id.in_(ids)).order_by(PageTag.tag)
+    ):
+        tags.setdefault(page_id, []).append(tag)
+    names = process_names(session, (page.path.rsplit("/", 1)[0] for page, _ in rows))
+    documents = {}
+    for page, revision in rows:
+        process_path = page.path.rsplit("/", 1)[0]
+        text = plain_text(revision.body)
+        documents[page.id] = Document(
+            key=key("page", page.id),
+            type="page",
+            title=page.title,
+            url="/p/" + page.path,
+            updated=page.updated_at,
+            stamp=_page_stamp(page.latest_revision, page.path, names),
+            body=text.text,
+            headings=" ".join(text.headings),
+            process=_names_along(names, process_path),
+            tags=tags.get(page.id, []),
+            scope=scope_of(process_path),
+            process_id=page.process_id,
+        )
+    return documents
+
+
+def _page_stamps(session: Session) -> dict[int, str]:
+    names = _allprocess_names(session)
+    rows = session.execute(select(Page.id, Page.latest_revision, Page.path))
+    return {page_id: _page_stamp(number, path, names) for page_id, number, path in rows}
+
+
+def _process_stamp(process: Process, names: dict[str, str]) -> str:
+    return _stamp(process.description, process.path, _names_along(names, process.path))
+
+
+def _load_processes(session: Session, ids: list[int]) -> dict[int, Document]:
+    processes = session.scalars(select(Process).where(Process.id.in_(ids))).all()
+    names = process_names(session, (process.path for process in processes))
+    documents = {}
+    for process in processes:
+        text = plain_text(process.description)
+        documents[process.id] = Document(
+            key=key("process", process.id),
+            type="process",
+            title=process.name,
+            url="/p/" + process.path,
+            updated=process.created_at,
+            stamp=_process_stamp(process, names),
+            body=text.text,
+            headings=" ".join(text.headings),
+            process=_names_along(names, process.path),
+            scope=scope_of(process.path),
+            process_id=process.id,
+        )
+    return documents
+
+
+def _process_stamps(session: Session) -> dict[int, str]:
+    names = _allprocess_names(session)
+    processes = session.scalars(select(Process)).all()
+    return {process.id: _process_stamp(process, names) for process in processes}
+
+
+def _watch_page(page: Page, how: str) -> list[str]:
+    if how != "changed" or _changed(page, "title", "path", "process_id", "updated_at"):
+        return [key("page", page.id)]
+    return []
+
+
+def _watch_revision(revision: Revision, how: str) -> list[str]:
+    # Revisions are only appended; a later change is the cached HTML, which is not indexed.
+    return [key("page", revision.page_id)] if how == "new" else []
+
+
+def _watch_process(process: Process, how: str) -> list[str]:
+    touched = [key("process", process.id)]
+    if how == "changed" and _changed(process, "name", "path"):
+        touched.append(key(SUBTREE, process.id))
+    return touched
+
+
+register(
+    DocumentType(
+        name="page",
+        label="Pages",
+        load=_load_pages,
+        stamps=_page_stamps,
+        watches={
+            Page: _watch_page,
+            Revision: _watch_revision,
+            PageTag: lambda tag, how: [key("page", tag.page_id)],
+        },
+    )
+)
+register(
+    DocumentType(
+        name="process",
+        label="Processes",
+        load=_load_processes,
+        stamps=_process_stamps,
+        watches={Process: _watch_process},
+    )
+)
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+def _load_people(session: Session, ids: list[int]) -> dict[int, Document]:
+    people = session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True))).all()
+    return {
+        person.id: Document(
+            key=key("person", person.id),
+            type="person",
+            title=person.name,
+            url=f"/people/{person.id}",
+            updated=person.created_at,
+            stamp=_stamp(person.name, person.job_title),
+            body=person.job_title,
+        )
+        for person in people
+    }
+
+
+def _people_stamps(session: Session) -> dict[int, str]:
+    rows = session.execute(select(User.id, User.name, User.job_title).where(User.active.is_(True)))
+    return {person_id: _stamp(name, job_title) for person_id, name, job_title in rows}
+
+
+def _watch_person(person: User, how: str) -> list[str]:
+    if how != "changed" or _changed(person, "name", "job_title", "active"):
+        return [key("person", person.id)]
+    return []
+
+
+register(
+    DocumentType(
+        name="person",
+        label="People",
+        load=_load_people,
+        stamps=_people_stamps,
+        watches={User: _watch_person},
+    )
+)

@@ -1,0 +1,499 @@
+"""The one module that talks to whoosh: the schema, index generations on disk and their atomic
+swap, writing documents, and queries with highlights, facets, corrections and quick-find.
+
+Nothing here knows about the database or Flask; callers hand in `Document`s and reader labels.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import highlight, index, qparser, query, sorting
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher
+from whoosh.writing import LockError
+
+log = logging.getLogger(__name__)
+
+STEMMED = StemmingAnalyzer()
+# Unstemmed words: what prefix*, fuzzy matching and "did you mean" compare against, since a
+# stem ("process" for "processing") would not match the prefix a person actually typed.
+PLAIN = StandardAnalyzer(stoplist=None)
+
+SCHEMA = Schema(
+    key=ID(unique=True, stored=True, sortable=True),
+    stamp=ID(stored=True, sortable=True),
+    type=ID(stored=True),
+    title=TEXT(analyzer=STEMMED, field_boost=4.0, stored=True),
+    title_words=TEXT(analyzer=PLAIN, phrase=False),
+    headings=TEXT(analyzer=STEMMED, field_boost=2.0),
+    process=TEXT(analyzer=STEMMED, field_boost=1.5),
+    tags=KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=2.0),
+    body=TEXT(analyzer=STEMMED, stored=True),
+    words=TEXT(analyzer=PLAIN, phrase=False, field_boost=0.3),
+    scope=KEYWORD(),
+    readers=KEYWORD(),
+    process_id=STORED(),
+    url=STORED(),
+    updated=NUMERIC(sortable=True, stored=True, bits=64),
+)
+SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body", "words"]
+CURRENT = "current"
+BUILD_LOCK = ".build.lock"
+# "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word does not.
+MINUS = r"(^|(?<=[\s(]))-(?=[\w\"(])"
+WORD = re.compile(r"\w+")
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+class IndexBusy(Exception):
+    """Another writer held the index for longer than the timeout."""
+
+
+class IndexMissing(Exception):
+    """There is no usable index generation on disk."""
+
+
+@dataclass
+class Document:
+    """What one searchable thing contributes to the index."""
+
+    key: str  # "<type>:<id>", unique in the index
+    type: str
+    title: str
+    url: str
+    updated: datetime
+    stamp: str  # changes whenever anything indexed changes: how drift is detected
+    body: str = ""
+    headings: str = ""
+    process: str = ""  # the names of the processes it sits in
+    tags: list[str] = field(default_factory=list)
+    scope: list[str] = field(default_factory=list)  # process paths it sits under
+    process_id: int | None = None
+    readers: list[str] = field(default_factory=lambda: ["*"])
+
+    def fields(self) -> dict:
+        return {
+            "key": self.key,
+            "stamp": self.stamp,
+            "type": self.type,
+            "title": self.title,
+            "title_words": self.title,
+            "headings": self.headings,
+            "process": self.process,
+            "tags": ",".join(self.tags),
+            "body": self.body,
+            "words": " ".join((self.title, self.headings, self.body)),
+            "scope": " ".join(self.scope),
+            "readers": " ".join(self.readers),
+            "process_id": self.process_id,
+            "url": self.url,
+            "updated": int(self.updated.replace(tzinfo=UTC).timestamp()),
+        }
+
+
+Segment = tuple[str, bool]  # a piece of text and whether it matched the query
+
+
+@dataclass
+class Hit:
+    key: str
+    type: str
+    title: list[Segment]
+    snippet: list[list[Segment]]
+    url: str
+    process_id: int | None
+    score: float
+    updated: int
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    page: int
+    page_count: int
+    facets: dict[str, dict[str, int]]
+
+
+@dataclass
+class Filters:
+    readers: list[str]
+    scope: str | None = None
+    type: str | None = None
+    tag: str | None = None
+
+
+class _SegmentFormatter(highlight.Formatter):
+    """Highlights as data, (text, matched) pairs, so that templates do the escaping."""
+
+    def format_fragment(self, fragment, replace=False):
+        segments: list[Segment] = []
+        position = fragment.startchar
+        text = fragment.text
+        for token in sorted(fragment.matches, key=lambda t: (t.startchar, -t.endchar)):
+            if token.startchar is None or token.startchar < position:
+                continue
+            if token.startchar > position:
+                segments.append((text[position : token.startchar], False))
+            segments.append((text[token.startchar : token.endchar], True))
+            position = token.endchar
+        segments.append((text[position : fragment.endchar], False))
+        return [segment for segment in segments if segment[0]]
+
+    def format(self, fragments, replace=False):
+        return [self.format_fragment(fragment) for fragment in fragments]
+
+
+class SearchIndex:
+    """An index directory: generations of whoosh indexes, one of them `current`."""
+
+    def __init__(self, directory: str | os.PathLike, lock_timeout: float = 2.0):
+        self.directory = Path(directory)
+        self.lock_timeout = lock_timeout
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+
+    # -- generations -------------------------------------------------------------------------
+
+    def current_generation(self) -> Path:
+        try:
+            return self.directory / os.readlink(self.directory / CURRENT)
+        except OSError as error:
+            raise IndexMissing(f"no index at {self.directory}") from error
+
+    def check_readable(self) -> None:
+        """Raise IndexMissing when the current generation cannot be opened and read."""
+        try:
+            with self._open().searcher() as searcher:
+                searcher.doc_count()
+        except IndexMissing:
+            raise
+        except Exception as error:  # whoosh raises many kinds on damaged files
+            raise IndexMissing(f"damaged index at {self.directory}: {error!r}") from error
+
+    def _open(self) -> index.Index:
+        generation = self.current_generation()
+        try:
+            return FileStorage(str(generation)).open_index(schema=SCHEMA)
+        except (OSError, index.EmptyIndexError) as error:
+            raise IndexMissing(f"no index in {generation}") from error
+
+    def build(
+        self, documents: Iterable[Document], on_item: Callable[[], None] | None = None
+    ) -> Path:
+        """Write every document into a fresh generation and make it current, atomically."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        generation = self.directory / name
+        generation.mkdir()
+        fresh = FileStorage(str(generation)).create_index(SCHEMA)
+        writer = fresh.writer(limitmb=256)
+        try:
+            for document in documents:
+                writer.add_document(**document.fields())
+                if on_item is not None:
+                    on_item()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        writer.commit()
+        self._make_current(name)
+        return generation
+
+    def _make_current(self, name: str) -> None:
+        link = self.directory / f".{CURRENT}-{secrets.token_hex(4)}"
+        os.symlink(name, link)
+        os.replace(link, self.directory / CURRENT)
+        # Keep the generation before this one: another worker may still be reading it.
+        generations = sorted(
+            (p for p in self.directory.glob("gen-*") if p.name != name),
+            key=lambda p: p.stat().st_mtime,
+        )
+        for old in generations[:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def build_lock(self) -> _BuildLock:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return _BuildLock(self.directory / BUILD_LOCK)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, changes: dict[str, Document | None]) -> None:
+        """Add, replace or (for None) delete documents by key, in one index commit."""
+        if not changes:
+            return
+        with self._write_lock:
+            while True:
+                generation = self.current_generation()
+                self._write_into(generation, changes)
+                # A reindex may have swapped generations while we wrote into the old one.
+                if self.current_generation() == generation:
+                    return
+
+    def _write_into(self, generation: Path, changes: dict[str, Document | None]) -> None:
+        ix = FileStorage(str(generation)).open_index(schema=SCHEMA)
+        try:
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+        except LockError as error:
+            raise IndexBusy(f"the search index stayed locked for {self.lock_timeout} s") from error
+        try:
+            for key, document in changes.items():
+                if document is None:
+                    writer.delete_by_term("key", key)
+                else:
+                    writer.update_document(**document.fields())
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _searcher(self) -> Searcher:
+        """This thread's searcher on the current generation, refreshed when it has changed."""
+        generation = self.current_generation()
+        cached = getattr(self._local, "cached", None)
+        if cached is not None and cached[0] == generation:
+            searcher = cached[1]
+            if searcher.up_to_date():
+                return searcher
+            searcher = searcher.refresh()
+        else:
+            if cached is not None:
+                cached[1].close()
+            searcher = self._open().searcher()
+        self._local.cached = (generation, searcher)
+        return searcher
+
+    def stamps(self) -> dict[str, str]:
+        """Every document's key and stamp, read from columns (no stored bodies)."""
+        searcher = self._searcher()
+        reader = searcher.reader()
+        keys = reader.column_reader("key")
+        stamps = reader.column_reader("stamp")
+        return {keys[n]: stamps[n] for n in reader.all_doc_ids()}
+
+    def search(self, text: str, filters: Filters, page: int = 1, page_size: int = 20) -> Results:
+        searcher = self._searcher()
+        parsed = self.parse(text)
+        return self._run(searcher, parsed, filters, page, page_size)
+
+    def search_fuzzy(
+        self, text: str, filters: Filters, page: int = 1, page_size: int = 20
+    ) -> Results | None:
+        """The same words, each also matching words within an edit or two of it."""
+        words = query_words(text)
+        if not words:
+            return None
+        parts = []
+        for word in words:
+            exact = self.parse(word)
+            distance = 1 if len(word) <= 5 else 2
+            fuzzy = query.FuzzyTerm("words", word.lower(), maxdist=distance, prefixlength=1)
+            parts.append(query.Or([exact, fuzzy]))
+        return self._run(self._searcher(), query.And(parts), filters, page, page_size)
+
+    def did_you_mean(self, text: str, filters: Filters) -> str | None:
+        """The query with unknown words replaced by the nearest words of the index, offered
+        only when it finds something this reader may see (so no hidden word leaks out)."""
+        searcher = self._searcher()
+        corrector = searcher.corrector("words")
+        corrected = text
+        changed = False
+        for word in query_words(text):
+            lower = word.lower()
+            if searcher.doc_frequency("words", lower):
+                continue
+            suggestions = corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
+            if suggestions:
+                corrected = re.sub(rf"\b{re.escape(word)}\b", suggestions[0], corrected, count=1)
+                changed = True
+        if not changed:
+            return None
+        found = searcher.search(self.parse(corrected), limit=1, filter=_filter(filters))
+        return corrected if found.scored_length() else None
+
+    def quick_find(self, text: str, readers: list[str], limit: int = 8) -> list[Hit]:
+        """Titles that start with what was typed so far (every word, the last as a prefix)."""
+        words = [token.text for token in PLAIN(text)]
+        if not words:
+            return []
+        terms: list[query.Query] = [query.Term("title_words", word) for word in words[:-1]]
+        terms.append(query.Prefix("title_words", words[-1]))
+        searcher = self._searcher()
+        results = searcher.search(
+            query.And(terms), limit=limit, filter=_filter(Filters(readers=readers))
+        )
+        return [
+            Hit(
+                key=hit["key"],
+                type=hit["type"],
+                title=[(hit["title"], False)],
+                snippet=[],
+                url=hit["url"],
+                process_id=hit.get("process_id"),
+                score=hit.score or 0.0,
+                updated=hit["updated"],
+            )
+            for hit in results
+        ]
+
+    def parse(self, text: str) -> query.Query:
+        parser = qparser.MultifieldParser(SEARCHED_FIELDS, SCHEMA)
+        parser.add_plugin(
+            qparser.OperatorsPlugin(
+                ops=[
+                    (
+                        qparser.OperatorsPlugin.OpTagger(
+                            MINUS, qparser.syntax.NotGroup, qparser.syntax.PrefixOperator
+                        ),
+                        0,
+                    )
+                ]
+            )
+        )
+        return parser.parse(text).accept(_without_unpositioned_phrases)
+
+    def _run(
+        self, searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int
+    ) -> Results:
+        facets = {
+            "type": sorting.FieldFacet("type"),
+            "tag": sorting.FieldFacet("tags", allow_overlap=True),
+            "scope": sorting.FieldFacet("scope", allow_overlap=True),
+        }
+        order = sorting.MultiFacet([sorting.ScoreFacet(), sorting.FieldFacet("updated", True)])
+        results = searcher.search_page(
+            parsed,
+            max(page, 1),
+            pagelen=size,
+            filter=_filter(filters),
+            sortedby=order,
+            groupedby=facets,
+            terms=True,
+        )
+        terms = _highlight_terms(parsed, searcher)
+        hits = [
+            Hit(
+                key=hit["key"],
+                type=hit["type"],
+                title=_segments(hit["title"], terms, whole=True)[0],
+                snippet=_segments(hit.get("body", ""), terms, whole=False),
+                url=hit["url"],
+                process_id=hit.get("process_id"),
+                # Sorted hits carry their sort key: (negated score, newest first).
+                score=-hit.score[0],
+                updated=hit["updated"],
+            )
+            for hit in results
+        ]
+        grouped = results.results
+        return Results(
+            hits=hits,
+            total=len(grouped),
+            page=results.pagenum,
+            page_count=results.pagecount,
+            facets={
+                name: {label: len(docs) for label, docs in grouped.groups(name).items()}
+                for name in facets
+            },
+        )
+
+
+def query_words(text: str) -> list[str]:
+    """The plain words a person typed: no operators, field names or wildcard terms."""
+    words = []
+    for token in text.replace('"', " ").split():
+        token = token.lstrip("-+(").rstrip(")")
+        if token in OPERATORS or "*" in token or "?" in token or ":" in token:
+            continue
+        words.extend(WORD.findall(token))
+    return words
+
+
+def _without_unpositioned_phrases(node: query.Query) -> query.Query:
+    """A phrase spread over every field also lands on fields kept without word positions."""
+    if isinstance(node, query.Phrase) and not SCHEMA[node.fieldname].format.supports("positions"):
+        return query.NullQuery
+    return node
+
+
+def _filter(filters: Filters) -> query.Query:
+    allowed: list[query.Query] = [query.Or([query.Term("readers", r) for r in filters.readers])]
+    if filters.scope:
+        allowed.append(query.Term("scope", filters.scope))
+    if filters.type:
+        allowed.append(query.Term("type", filters.type))
+    if filters.tag:
+        allowed.append(query.Term("tags", filters.tag.lower()))
+    return query.And(allowed)
+
+
+def _highlight_terms(parsed: query.Query, searcher: Searcher) -> frozenset[str]:
+    """The stems to mark: the query's own, and those of words its prefixes and fuzzy terms
+    expanded to."""
+    terms = set()
+    reader = searcher.reader()
+    for leaf in parsed.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if isinstance(text, bytes):
+                text = text.decode("utf-8")
+            if fieldname == "words":
+                terms.update(token.text for token in STEMMED(text))
+            elif fieldname in ("title", "body", "headings", "process"):
+                terms.add(text)
+    return frozenset(terms)
+
+
+def _segments(text: str, terms: frozenset[str], whole: bool) -> list[list[Segment]]:
+    if whole:
+        fragmenter = highlight.WholeFragmenter()
+    else:
+        fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
+    fragments = highlight.highlight(
+        text, terms, STEMMED, fragmenter, _SegmentFormatter(), top=2, minscore=1
+    )
+    if fragments:
+        return fragments
+    if whole:
+        return [[(text, False)]]
+    return [[(text[:200] + ("…" if len(text) > 200 else ""), False)]] if text else []
+
+
+class _BuildLock:
+    """One rebuild at a time across processes: whoever holds it builds, the others wait."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, blocking: bool) -> bool:
+        import fcntl
+
+        self._fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(self._fd)
+            self._fd = None
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None

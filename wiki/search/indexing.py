@@ -1,0 +1,266 @@
+"""Keeping the index in step with the database: changes are noted at flush, written to the
+index after the commit (never before), retried when the index is busy, rebuilt when missing or
+damaged, and compared with the database on demand.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from wiki.extensions import db
+from wiki.search import documents
+from wiki.search.index import IndexMissing, SearchIndex
+
+log = logging.getLogger(__name__)
+
+TOUCHED = "wiki_search_touched"
+# More keys than this after one commit (a process with a large subtree renamed) are written
+# by the background thread, so that the request that made the change does not wait for them.
+INLINE_LIMIT = 200
+RETRY_DELAYS = (0.5, 1, 2, 5, 10, 30, 60)
+
+
+@dataclass
+class Drift:
+    missing: set[str] = field(default_factory=set)
+    stale: set[str] = field(default_factory=set)
+    orphaned: set[str] = field(default_factory=set)
+
+    @property
+    def keys(self) -> set[str]:
+        return self.missing | self.stale | self.orphaned
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+
+class Indexer:
+    """The app's search index and the work of keeping it current, one per app."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        directory = app.config["SEARCH_DIR"] or str(Path(app.instance_path) / "search")
+        self.index = SearchIndex(directory, lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"])
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._retry: threading.Timer | None = None
+        self._failures = 0
+        self._building: threading.Thread | None = None
+
+    # -- readiness ---------------------------------------------------------------------------
+
+    def ready(self) -> bool:
+        """Whether search can answer now; starts a rebuild in the background when it cannot."""
+        if self._building is not None and self._building.is_alive():
+            return False
+        try:
+            self.index.current_generation()
+            return True
+        except IndexMissing:
+            self.start_rebuild("missing")
+            return False
+
+    def check_at_start(self) -> None:
+        """Open the index once; a missing or damaged one is rebuilt in the background."""
+        try:
+            self.index.check_readable()
+        except IndexMissing as problem:
+            self.start_rebuild(str(problem))
+
+    def _usable(self) -> bool:
+        try:
+            self.index.check_readable()
+            return True
+        except IndexMissing:
+            return False
+
+    def start_rebuild(self, reason: str) -> None:
+        with self._lock:
+            if self._building is not None and self._building.is_alive():
+                return
+            log.warning("search index unusable (%s): rebuilding it in the background", reason)
+            self._building = threading.Thread(
+                target=self._rebuild_in_background, name="search-rebuild", daemon=True
+            )
+            self._building.start()
+
+    def _rebuild_in_background(self) -> None:
+        with self.app.app_context():
+            try:
+                count = self.rebuild(only_if_unusable=True)
+                log.warning("search index ready: %d documents indexed", count)
+            except Exception:
+                log.exception("search index rebuild failed")
+            finally:
+                db.session.remove()
+
+    # -- rebuilding and checking -------------------------------------------------------------
+
+    def rebuild(
+        self,
+        on_start: Callable[[int], None] | None = None,
+        on_item: Callable[[], None] | None = None,
+        only_if_unusable: bool = False,
+    ) -> int:
+        """Build a fresh generation from the database, swap it in, then catch up with changes
+        committed while it was being built. Other processes wait for a build in progress."""
+        lock = self.index.build_lock()
+        lock.acquire(blocking=True)
+        try:
+            if only_if_unusable and self._usable():
+                return 0  # another process rebuilt it while we waited
+            with Session(db.engine) as session:
+                total = sum(len(t.stamps(session)) for t in documents.TYPES.values())
+                if on_start is not None:
+                    on_start(total)
+                self.index.build(documents.iter_all(session), on_item=on_item)
+            self.repair(self.check())
+        finally:
+            lock.release()
+        self.flush_pending()
+        return total
+
+    def check(self) -> Drift:
+        """What the index holds that differs from the database."""
+        with Session(db.engine) as session:
+            expected = documents.all_stamps(session)
+        actual = self.index.stamps()
+        return Drift(
+            missing=expected.keys() - actual.keys(),
+            stale={k for k in expected.keys() & actual.keys() if expected[k] != actual[k]},
+            orphaned=actual.keys() - expected.keys(),
+        )
+
+    def repair(self, drift: Drift, on_item: Callable[[int], None] | None = None) -> None:
+        keys = sorted(drift.keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            self.write(chunk)
+            if on_item is not None:
+                on_item(len(chunk))
+
+    # -- writing after commits ---------------------------------------------------------------
+
+    def write(self, keys: Iterable[str]) -> None:
+        with Session(db.engine) as session:
+            changes = documents.load(session, keys)
+        self.index.write(changes)
+
+    def committed(self, keys: set[str]) -> None:
+        """A commit changed these documents: write them now, or leave them to the retries."""
+        if self._building is not None and self._building.is_alive():
+            self._defer(keys)  # written once the build in progress is in place
+            return
+        try:
+            self.index.current_generation()
+        except IndexMissing:
+            return  # nothing to update: the index will be built from the database
+        if len(keys) > INLINE_LIMIT:
+            self._defer(keys)
+            return
+        try:
+            self.write(keys)
+        except Exception as error:  # saving must never fail because of search
+            log.warning("search index update failed, will retry: %r", error)
+            self._defer(keys)
+
+    def _defer(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            self._pending.update(keys)
+            if self._retry is None:
+                delay = RETRY_DELAYS[min(self._failures, len(RETRY_DELAYS) - 1)]
+                self._retry = threading.Timer(delay, self._retry_pending)
+                self._retry.daemon = True
+                self._retry.start()
+
+    def _retry_pending(self) -> None:
+        with self._lock:
+            self._retry = None
+        with self.app.app_context():
+            try:
+                self.flush_pending()
+            finally:
+                db.session.remove()
+
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def flush_pending(self) -> bool:
+        """Write what earlier attempts could not; True when nothing is left waiting."""
+        with self._lock:
+            keys, self._pending = self._pending, set()
+        if not keys:
+            return True
+        try:
+            self.index.current_generation()
+            self.write(keys)
+        except Exception as error:
+            self._failures += 1
+            log.warning("search index update failed again (%d keys): %r", len(keys), error)
+            self._defer(keys)
+            return False
+        self._failures = 0
+        return True
+
+
+def indexer(app: Flask | None = None) -> Indexer:
+    return (app or current_app).extensions["search"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["search"] = search_indexer = Indexer(app)
+    started = threading.Event()
+
+    @app.before_request
+    def _check_index_once() -> None:
+        if not started.is_set():
+            started.set()
+            search_indexer.check_at_start()
+
+    _LIVE.add(search_indexer)
+
+
+_LIVE: weakref.WeakSet[Indexer] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """A command that exits right after a commit gets one more try at what is still waiting."""
+    for search_indexer in list(_LIVE):
+        if search_indexer.has_pending():
+            with search_indexer.app.app_context():
+                search_indexer.flush_pending()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_touched(session: Session, _context) -> None:
+    touched = session.info.setdefault(TOUCHED, set())
+    for how, instances in (
+        ("new", session.new),
+        ("changed", session.dirty),
+        ("deleted", session.deleted),
+    ):
+        for instance in instances:
+            touched.update(documents.keys_touched(instance, how))
+
+
+@event.listens_for(Session, "after_commit")
+def _write_after_commit(session: Session) -> None:
+    touched = session.info.pop(TOUCHED, None)
+    if touched and has_app_context() and "search" in current_app.extensions:
+        indexer().committed(touched)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(TOUCHED, None)

@@ -1,0 +1,212 @@
+"""Searching as a person: permissions, typo tolerance, breadcrumbs, quick-find and misses."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from wiki.auth.models import User
+from wiki.errors import NotAllowed
+from wiki.extensions import db
+from wiki.processes.models import Process
+from wiki.processes.tree import get_process
+from wiki.search import documents
+from wiki.search.index import Filters, Hit, Results
+from wiki.search.indexing import indexer
+from wiki.search.models import NO_RESULTS, SearchMiss
+from wiki.textutil import clean_line
+from wiki.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 500
+PAGE_SIZE = 20
+# With fewer exact hits than this, words within an edit or two are tried as well.
+FEW = 3
+MISS_PERIODS = (7, 30, 90, 365)
+
+
+@dataclass
+class Crumb:
+    name: str
+    url: str
+
+
+@dataclass
+class SearchOutcome:
+    text: str
+    process: Process | None = None
+    type: str | None = None
+    tag: str | None = None
+    results: Results | None = None
+    fuzzy: bool = False
+    did_you_mean: str | None = None
+    breadcrumbs: dict[str, list[Crumb]] = field(default_factory=dict)
+    # The processes one level below the filter (or the top ones) and their hit counts.
+    narrower: list[tuple[Crumb, int]] = field(default_factory=list)
+    unavailable: bool = False
+
+
+def readers_for(user: User) -> list[str]:
+    """The reader labels a person's searches may see: everyone's, their own and their roles'."""
+    return ["*", f"u:{user.id}", *(f"role:{role}" for role in sorted(user.roles))]
+
+
+def search(
+    user: User,
+    text: str,
+    process_path: str | None = None,
+    type_name: str | None = None,
+    tag: str | None = None,
+    page: int = 1,
+) -> SearchOutcome:
+    outcome = SearchOutcome(text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag)
+    if process_path:
+        outcome.process = get_process(process_path)
+    if type_name not in (None, *documents.TYPES):
+        outcome.type = None
+    if not outcome.text:
+        return outcome
+    search_indexer = indexer()
+    if not search_indexer.ready():
+        outcome.unavailable = True
+        return outcome
+    filters = Filters(
+        readers=readers_for(user),
+        scope=outcome.process.path if outcome.process else None,
+        type=outcome.type,
+        tag=tag or None,
+    )
+    try:
+        results = search_indexer.index.search(outcome.text, filters, page, PAGE_SIZE)
+        if results.total < FEW:
+            fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, PAGE_SIZE)
+            if fuzzy is not None and fuzzy.total > results.total:
+                results, outcome.fuzzy = fuzzy, True
+        outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
+    except Exception as error:  # a damaged index: say so and rebuild, never a 500
+        log.exception("search failed")
+        search_indexer.start_rebuild(repr(error))
+        outcome.unavailable = True
+        return outcome
+    outcome.results = results
+    outcome.breadcrumbs = breadcrumbs(results.hits)
+    outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
+    if results.total == 0 and page == 1:
+        record_miss(user, outcome.text, outcome.process, NO_RESULTS, 0)
+    return outcome
+
+
+def quick_find(user: User, text: str) -> list[dict]:
+    """Title-prefix matches for the header's search box, as JSON-ready dicts."""
+    text = clean_line(text)[:MAX_QUERY]
+    search_indexer = indexer()
+    if not text or not search_indexer.ready():
+        return []
+    hits = search_indexer.index.quick_find(text, readers_for(user))
+    trails = breadcrumbs(hits)
+    return [
+        {
+            "type": hit.type,
+            "title": hit.title[0][0],
+            "url": hit.url,
+            "process": " › ".join(crumb.name for crumb in trails.get(hit.key, [])),
+        }
+        for hit in hits
+    ]
+
+
+def breadcrumbs(hits: list[Hit]) -> dict[str, list[Crumb]]:
+    """The process trail of each hit, read from the database so that renames show at once."""
+    process_ids = {hit.process_id for hit in hits if hit.process_id is not None}
+    if not process_ids:
+        return {}
+    paths = dict(
+        db.session.execute(select(Process.id, Process.path).where(Process.id.in_(process_ids)))
+        .tuples()
+        .all()
+    )
+    names = documents.process_names(db.session, paths.values())
+    trails: dict[str, list[Crumb]] = {}
+    for hit in hits:
+        path = paths.get(hit.process_id)
+        if path is None:
+            continue
+        scope = documents.scope_of(path)
+        if hit.type == "process":
+            scope = scope[:-1]  # a process's trail is the processes above it
+        trails[hit.key] = [Crumb(names[p], "/p/" + p) for p in scope if p in names]
+    return trails
+
+
+def _narrower(counts: dict[str, int], process: Process | None) -> list[tuple[Crumb, int]]:
+    depth = process.path.count("/") + 1 if process else 0
+    below = [path for path in counts if path.count("/") == depth]
+    names = documents.process_names(db.session, below)
+    ranked = sorted(below, key=lambda path: (-counts[path], path))
+    return [(Crumb(names[path], "/p/" + path), counts[path]) for path in ranked if path in names]
+
+
+def record_miss(
+    user: User, text: str, process: Process | None, kind: str, result_count: int
+) -> SearchMiss:
+    text = clean_line(text)[:MAX_QUERY]
+    miss = SearchMiss(
+        query=text,
+        normalized=" ".join(text.lower().split()),
+        user_id=user.id,
+        process_id=process.id if process else None,
+        kind=kind,
+        result_count=result_count,
+    )
+    db.session.add(miss)
+    db.session.commit()
+    return miss
+
+
+@dataclass
+class MissSummary:
+    query: str
+    count: int
+    people: int
+    last_at: datetime
+    process: Process | None
+
+
+def top_misses(viewer: User, days: int, limit: int = 50) -> list[MissSummary]:
+    """The most frequent misses of the last `days` days, most frequent first."""
+    if not viewer.has_role("trainer", "admin"):
+        raise NotAllowed("Only trainers and admins can see search misses.")
+    since = utcnow() - timedelta(days=days)
+    rows = db.session.execute(
+        select(
+            SearchMiss.normalized,
+            func.count(SearchMiss.id),
+            func.count(func.distinct(SearchMiss.user_id)),
+            func.max(SearchMiss.created_at),
+            func.max(SearchMiss.id),
+        )
+        .where(SearchMiss.created_at >= since)
+        .group_by(SearchMiss.normalized)
+        .order_by(func.count(SearchMiss.id).desc(), func.max(SearchMiss.created_at).desc())
+        .limit(limit)
+    ).all()
+    latest = {
+        miss.id: miss
+        for miss in db.session.scalars(
+            select(SearchMiss).where(SearchMiss.id.in_([row[4] for row in rows]))
+        )
+    }
+    return [
+        MissSummary(
+            query=latest[last_id].query,
+            count=count,
+            people=people,
+            last_at=last_at,
+            process=latest[last_id].process,
+        )
+        for _, count, people, last_at, last_id in rows
+    ]

@@ -1,0 +1,74 @@
+"""Search pages: results with filters, quick-find JSON, "none of these helped", and misses."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wiki.forms import whole_number
+from wiki.processes.tree import process_tree
+from wiki.search import documents, services
+from wiki.search.models import NOT_HELPFUL
+from wiki.search.offers import offers_for
+from wiki.security import roles_required
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+@bp.get("")
+def results():
+    # Whoosh collects every hit up to the page asked for: deep pages are not worth the cost.
+    page = min(whole_number(request.args.get("page")) or 1, 500)
+    outcome = services.search(
+        current_user,
+        request.args.get("q", ""),
+        process_path=request.args.get("process") or None,
+        type_name=request.args.get("type") or None,
+        tag=request.args.get("tag") or None,
+        page=page,
+    )
+    process_path = outcome.process.path if outcome.process else None
+    status = 503 if outcome.unavailable else 200
+    return (
+        render_template(
+            "search/results.html",
+            outcome=outcome,
+            type_labels={name: t.label for name, t in documents.TYPES.items()},
+            roots=process_tree(),
+            offers=offers_for(outcome.text, process_path) if outcome.text else [],
+            missed=request.args.get("missed") == "1",
+        ),
+        status,
+    )
+
+
+@bp.get("/quick")
+def quick():
+    return jsonify(results=services.quick_find(current_user, request.args.get("q", "")))
+
+
+@bp.post("/not-helpful")
+def not_helpful():
+    text = request.form.get("q", "")
+    process_path = request.form.get("process") or None
+    outcome = services.search(current_user, text, process_path=process_path)
+    count = outcome.results.total if outcome.results else 0
+    if outcome.text:
+        services.record_miss(current_user, outcome.text, outcome.process, NOT_HELPFUL, count)
+        flash("Thanks: the trainers will see that this search did not help.", "success")
+    return redirect(url_for(".results", q=outcome.text, process=process_path, missed=1))
+
+
+@bp.get("/misses")
+@roles_required("trainer", "admin")
+def misses():
+    days = whole_number(request.args.get("days"))
+    if days not in services.MISS_PERIODS:
+        days = 30
+    return render_template(
+        "search/misses.html",
+        days=days,
+        periods=services.MISS_PERIODS,
+        misses=services.top_misses(current_user, days),
+        offers_for=offers_for,
+    )
