@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from tests import factories
 from wiki import create_app
 from wiki.extensions import db
+from wiki.search.indexing import indexer
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -67,6 +68,8 @@ def app(database_url: str, app_config: dict, tmp_path: Path) -> Iterator[Flask]:
     # context of the same app), so give each request a fresh `g`, as a server would.
     request_started.connect(_fresh_globals, app)
     with app.app_context():
+        # An empty index, ready before the first commit (a server builds it in the background).
+        indexer(app).rebuild()
         yield app
         db.session.remove()
         _empty_tables()

@@ -137,11 +137,11 @@ def scope_of(path: str) -> list[str]:
 def process_names(session: Session, paths: Iterable[str]) -> dict[str, str]:
     wanted = {prefix for path in paths for prefix in scope_of(path)}
     rows = session.execute(select(Process.path, Process.name).where(Process.path.in_(wanted)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _allprocess_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Process.path, Process.name)).tuples().all())
+    return dict(session.execute(select(Process.path, Process.name)).all())
 
 
 def _names_along(names: dict[str, str], path: str) -> str:

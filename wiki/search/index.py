@@ -283,6 +283,8 @@ class SearchIndex:
         """Every document's key and stamp, read from columns (no stored bodies)."""
         searcher = self._searcher()
         reader = searcher.reader()
+        if reader.doc_count_all() == 0:
+            return {}  # an empty index has no columns to read
         keys = reader.column_reader("key")
         stamps = reader.column_reader("stamp")
         return {keys[n]: stamps[n] for n in reader.all_doc_ids()}

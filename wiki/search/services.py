@@ -125,9 +125,9 @@ def breadcrumbs(hits: list[Hit]) -> dict[str, list[Crumb]]:
     if not process_ids:
         return {}
     paths = dict(
-        db.session.execute(select(Process.id, Process.path).where(Process.id.in_(process_ids)))
-        .tuples()
-        .all()
+        db.session.execute(
+            select(Process.id, Process.path).where(Process.id.in_(process_ids))
+        ).all()
     )
     names = documents.process_names(db.session, paths.values())
     trails: dict[str, list[Crumb]] = {}
