@@ -267,15 +267,13 @@ class SearchIndex:
         """This thread's searcher on the current generation, refreshed when it has changed."""
         generation = self.current_generation()
         cached = getattr(self._local, "cached", None)
-        if cached is not None and cached[0] == generation:
-            searcher = cached[1]
-            if searcher.up_to_date():
-                return searcher
-            searcher = searcher.refresh()
-        else:
-            if cached is not None:
-                cached[1].close()
-            searcher = self._open().searcher()
+        if cached is not None and cached[0] == generation and cached[1].up_to_date():
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        # Not Searcher.refresh(): it reuses a segment's reader with the deletions it had
+        # then, so a replaced document would show twice.
+        searcher = self._open().searcher()
         self._local.cached = (generation, searcher)
         return searcher
 
@@ -297,17 +295,13 @@ class SearchIndex:
     def search_fuzzy(
         self, text: str, filters: Filters, page: int = 1, page_size: int = 20
     ) -> Results | None:
-        """The same words, each also matching words within an edit or two of it."""
-        words = query_words(text)
-        if not words:
+        """The same query, each plain word also matching words within an edit or two of it
+        (phrases and exclusions stay exact); None when there is no plain word to loosen."""
+        parsed = self.parse(text)
+        loosened = _loosen(parsed)
+        if loosened == parsed:
             return None
-        parts = []
-        for word in words:
-            exact = self.parse(word)
-            distance = 1 if len(word) <= 5 else 2
-            fuzzy = query.FuzzyTerm("words", word.lower(), maxdist=distance, prefixlength=1)
-            parts.append(query.Or([exact, fuzzy]))
-        return self._run(self._searcher(), query.And(parts), filters, page, page_size)
+        return self._run(self._searcher(), loosened, filters, page, page_size)
 
     def did_you_mean(self, text: str, filters: Filters) -> str | None:
         """The query with unknown words replaced by the nearest words of the index, offered
@@ -320,7 +314,9 @@ class SearchIndex:
             lower = word.lower()
             if searcher.doc_frequency("words", lower):
                 continue
-            suggestions = corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
+            # The nearest words first: one edit away, then two.
+            suggestions = corrector.suggest(lower, limit=1, maxdist=1, prefix=1)
+            suggestions = suggestions or corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
             if suggestions:
                 corrected = re.sub(rf"\b{re.escape(word)}\b", suggestions[0], corrected, count=1)
                 changed = True
@@ -410,7 +406,11 @@ class SearchIndex:
             page=results.pagenum,
             page_count=results.pagecount,
             facets={
-                name: {label: len(docs) for label, docs in grouped.groups(name).items()}
+                name: {
+                    label: len(docs)
+                    for label, docs in grouped.groups(name).items()
+                    if label is not None  # documents without that field
+                }
                 for name in facets
             },
         )
@@ -425,6 +425,19 @@ def query_words(text: str) -> list[str]:
             continue
         words.extend(WORD.findall(token))
     return words
+
+
+def _loosen(node: query.Query) -> query.Query:
+    if isinstance(node, query.Not):
+        return node
+    if isinstance(node, query.Term) and node.fieldname == "words" and len(node.text) > 2:
+        distance = 1 if len(node.text) <= 5 else 2
+        return query.Or(
+            [node, query.FuzzyTerm("words", node.text, maxdist=distance, prefixlength=1)]
+        )
+    if node.is_leaf():
+        return node
+    return node.apply(_loosen)
 
 
 def _without_unpositioned_phrases(node: query.Query) -> query.Query:

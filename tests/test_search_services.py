@@ -1,0 +1,299 @@
+"""Search as people use it: ranking on the demo content, query syntax, typo tolerance, filters,
+misses, permissions, and an index that follows every change after its commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.conftest import REPO
+from wiki.content import loader
+from wiki.content.files import read_content
+from wiki.extensions import db
+from wiki.processes import pages, tree
+from wiki.processes.models import Page
+from wiki.search import services
+from wiki.search.index import Document
+from wiki.search.indexing import indexer
+from wiki.search.models import SearchMiss
+
+
+def titles(outcome: services.SearchOutcome) -> list[str]:
+    return ["".join(text for text, _ in hit.title) for hit in outcome.results.hits]
+
+
+def found(user, text: str, **filters) -> list[str]:
+    return titles(services.search(user, text, **filters))
+
+
+@pytest.fixture
+def demo(app, people):
+    """The demo organisation from content/, loaded through the real loader."""
+    loader.load_content(read_content(REPO / "content"), None)
+    return people
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Three-way match", "Dunning procedure", "Vendor bank detail changes", "Purchase accruals"],
+)
+def test_an_exact_page_title_ranks_that_page_first(demo, title):
+    assert found(demo["newcomer"], title)[0] == title
+
+
+def test_a_process_key_term_puts_that_process_pages_on_top(demo):
+    outcome = services.search(demo["newcomer"], "cash application")
+    # The process and both of its pages, before anything else.
+    assert set(titles(outcome)[:3]) == {
+        "Cash application",
+        "Unapplied cash",
+        "Applying incoming payments",
+    }
+
+
+def test_every_hit_in_a_process_carries_its_breadcrumb(demo):
+    outcome = services.search(demo["newcomer"], "three-way match")
+    first = outcome.results.hits[0]
+    assert [c.name for c in outcome.breadcrumbs[first.key]] == [
+        "Procure-to-pay",
+        "Invoice processing",
+    ]
+    assert outcome.breadcrumbs[first.key][-1].url == "/p/procure-to-pay/invoice-processing"
+
+
+@pytest.fixture
+def corpus(app, people):
+    author = people["member"]
+    factories.make_process("finance/payables", name="Payables")
+    factories.make_process("finance/receivables", name="Receivables")
+    made = {
+        "match": factories.make_page(
+            "finance/payables",
+            "Matching invoices",
+            "# Steps\n\nEvery supplier invoice is matched against the goods receipt.",
+            author,
+            tags="invoices, matching",
+        ),
+        "vendor": factories.make_page(
+            "finance/payables",
+            "Vendor onboarding",
+            "New vendors need bank details checked by a second person.",
+            author,
+        ),
+        "cash": factories.make_page(
+            "finance/receivables",
+            "Applying customer payments",
+            "Incoming payments are applied to open customer invoices daily.",
+            author,
+            tags="cash",
+        ),
+    }
+    return made
+
+
+def test_plain_words_must_all_match(corpus, people):
+    assert found(people["member"], "invoice goods") == ["Matching invoices"]
+    assert found(people["member"], "invoice") == ["Matching invoices", "Applying customer payments"]
+
+
+def test_phrase_or_exclusion_prefix_and_stemming(corpus, people):
+    member = people["member"]
+    assert found(member, '"goods receipt"') == ["Matching invoices"]
+    assert found(member, '"receipt goods"') == []
+    assert set(found(member, "vendor OR customer")) == {
+        "Vendor onboarding",
+        "Applying customer payments",
+    }
+    assert found(member, "invoice -customer") == ["Matching invoices"]
+    assert found(member, 'payments -"open customer"') == []
+    assert set(found(member, "onboard*")) == {"Vendor onboarding"}
+    # Stemming: "applied" and "applying" meet at one stem.
+    assert found(member, "apply") == ["Applying customer payments"]
+
+
+def test_typos_fall_back_to_similar_words_and_suggest_a_correction(corpus, people):
+    outcome = services.search(people["member"], "vendr onbording")
+    assert outcome.fuzzy
+    assert titles(outcome) == ["Vendor onboarding"]
+    assert outcome.did_you_mean == "vendor onboarding"
+
+
+def test_no_correction_is_offered_for_words_the_index_knows(corpus, people):
+    assert services.search(people["member"], "vendor").did_you_mean is None
+
+
+def test_filters_by_process_subtree_type_and_tag(corpus, people):
+    member = people["member"]
+    assert found(member, "invoice", process_path="finance/payables") == ["Matching invoices"]
+    assert found(member, "payables", type_name="process") == ["Payables"]
+    assert found(member, "invoice", tag="cash") == ["Applying customer payments"]
+    with_facets = services.search(member, "invoice").results.facets
+    assert with_facets["tag"] == {"invoices": 1, "matching": 1, "cash": 1}
+    narrower = services.search(member, "invoice", process_path="finance").narrower
+    assert [(crumb.name, count) for crumb, count in narrower] == [
+        ("Payables", 1),
+        ("Receivables", 1),
+    ]
+
+
+def test_ties_in_relevance_go_to_the_most_recent(app, people):
+    for name in ("Older note", "Newer note"):
+        factories.make_page("notes", name, "identical words here", people["member"])
+    older = db.session.scalar(select(Page).where(Page.title == "Older note"))
+    older.updated_at = datetime(2020, 1, 1)
+    db.session.commit()
+    assert found(people["member"], "identical")[0] == "Newer note"
+
+
+def test_results_are_paginated(app, people):
+    for number in range(25):
+        factories.make_page("bulk", f"Report {number}", "quarterly figures", people["member"])
+    first = services.search(people["member"], "quarterly")
+    second = services.search(people["member"], "quarterly", page=2)
+    assert first.results.total == 25 and first.results.page_count == 2
+    assert len(first.results.hits) == 20 and len(second.results.hits) == 5
+    assert not set(titles(first)) & set(titles(second))
+
+
+def test_snippets_mark_the_matching_words(corpus, people):
+    hit = services.search(people["member"], "goods").results.hits[0]
+    marked = [text for fragment in hit.snippet for text, matched in fragment if matched]
+    assert marked == ["goods"]
+
+
+def test_people_are_searchable_by_name(app, people):
+    outcome = services.search(people["member"], "Carrie")
+    assert titles(outcome) == ["Carrie Trainer"]
+    assert outcome.results.hits[0].url == f"/people/{people['trainer'].id}"
+
+
+def test_searches_without_results_are_recorded_as_misses(corpus, people):
+    services.search(people["newcomer"], "  Travel   EXPENSES ", process_path="finance")
+    services.search(people["newcomer"], "invoice")  # found: no miss
+    misses = db.session.scalars(select(SearchMiss)).all()
+    assert [(m.query, m.normalized, m.user_id, m.process.path, m.result_count) for m in misses] == [
+        ("Travel EXPENSES", "travel expenses", people["newcomer"].id, "finance", 0)
+    ]
+    services.search(people["member"], "travel expenses")
+    summary = services.top_misses(people["trainer"], days=30)
+    assert [(s.count, s.people) for s in summary] == [(2, 2)]
+
+
+def test_only_trainers_and_admins_read_the_misses(app, people):
+    from wiki.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        services.top_misses(people["member"], days=30)
+    assert services.top_misses(people["admin"], days=30) == []
+
+
+def test_documents_others_may_not_read_never_show(app, people):
+    """Private documents (questions, later) carry their readers; the filter applies to hits,
+    suggestions and quick-find alike."""
+    private = Document(
+        key="page:999999",
+        type="page",
+        title="Confidential reorganisation",
+        url="/p/x",
+        updated=datetime(2026, 1, 1),
+        stamp="x",
+        body="zanzibarian restructuring",
+        readers=[f"u:{people['member'].id}", "role:admin"],
+    )
+    indexer().index.write({private.key: private})
+    newcomer, member, admin = people["newcomer"], people["member"], people["admin"]
+    assert found(newcomer, "zanzibarian") == []
+    assert services.search(newcomer, "zanzibarion").did_you_mean is None
+    assert services.quick_find(newcomer, "Confid") == []
+    assert found(member, "zanzibarian") == ["Confidential reorganisation"]
+    assert services.search(member, "zanzibarion").did_you_mean == "zanzibarian"
+    assert [r["title"] for r in services.quick_find(admin, "Confid")] == [
+        "Confidential reorganisation"
+    ]
+
+
+def test_quick_find_matches_title_prefixes(corpus, people):
+    results = services.quick_find(people["member"], "vendor onb")
+    assert results == [
+        {
+            "type": "page",
+            "title": "Vendor onboarding",
+            "url": "/p/finance/payables/vendor-onboarding",
+            "process": "Finance › Payables",
+        }
+    ]
+    assert services.quick_find(people["member"], "onboarding vend") == results  # any order
+    assert services.quick_find(people["member"], "vendor bank") == []  # words of the body
+
+
+# -- the index follows the database ----------------------------------------------------------
+
+
+def test_the_index_follows_create_edit_rename_move_and_delete(app, people):
+    member = people["member"]
+    page = factories.make_page("ops", "Pallet labels", "Print the zebra labels.", member)
+    assert found(member, "zebra") == ["Pallet labels"]
+
+    draft = pages.PageDraft("Shipping labels", "Print the thermal labels.", "", "")
+    pages.save_page(member, page, draft, page.latest_revision)
+    assert found(member, "zebra") == []
+    assert found(member, "thermal") == ["Shipping labels"]
+
+    target = factories.make_process("logistics", name="Logistics")
+    moved = pages.move_page(people["admin"], page, target)
+    assert found(member, "thermal", process_path="logistics") == ["Shipping labels"]
+    assert found(member, "thermal", process_path="ops") == []
+    assert services.quick_find(member, "shipping")[0]["url"] == "/p/" + moved.path
+
+    tree.update_process(people["admin"], target, name="Warehouse", slug="warehouse", description="")
+    outcome = services.search(member, "thermal", process_path="warehouse")
+    assert [c.name for c in outcome.breadcrumbs[outcome.results.hits[0].key]] == ["Warehouse"]
+    assert outcome.results.hits[0].url == "/p/warehouse/shipping-labels"
+
+    pages.delete_page(people["admin"], db.session.get(Page, page.id))
+    assert found(member, "thermal") == []
+    assert not indexer().check()
+
+
+def test_a_rolled_back_change_leaves_the_index_unchanged(app, people):
+    member = people["member"]
+    page = factories.make_page("ops", "Pallet labels", "Print the zebra labels.", member)
+    before = indexer().index.stamps()
+    page.title = "Renamed in a transaction that fails"
+    pages.append_revision(page, 2, member, page.title, "quokka", "")
+    db.session.flush()
+    db.session.rollback()
+    assert indexer().index.stamps() == before
+    assert found(member, "quokka") == []
+    assert found(member, "zebra") == ["Pallet labels"]
+
+
+def test_saving_never_fails_when_the_index_is_locked(app, people, caplog):
+    member = people["member"]
+    page = factories.make_page("ops", "Pallet labels", "Print the zebra labels.", member)
+    search_indexer = indexer()
+    search_indexer.index.lock_timeout = 0.1
+    generation = search_indexer.index.current_generation()
+    from whoosh.filedb.filestore import FileStorage
+
+    held = FileStorage(str(generation)).open_index().writer()  # another writer holds the lock
+    try:
+        draft = pages.PageDraft("Pallet labels", "Print the okapi labels.", "", "")
+        assert pages.save_page(member, page, draft, page.latest_revision)
+        assert "will retry" in caplog.text
+        assert search_indexer.has_pending()
+    finally:
+        held.cancel()
+    assert search_indexer.flush_pending()
+    assert found(member, "okapi") == ["Pallet labels"]
+
+
+def test_deactivated_people_leave_the_index(app, people):
+    from wiki.auth import services as auth_services
+
+    auth_services.set_active(people["admin"], people["member"], False)
+    assert found(people["newcomer"], "Priya") == []
+    assert db.session.scalar(select(func.count()).select_from(SearchMiss)) == 1
