@@ -7,7 +7,9 @@ import subprocess
 
 from tests import factories
 from tests.conftest import REPO
-from wiki.processes import pages
+from wiki.processes import pages, tree
+from wiki.search import services as search
+from wiki.search.models import NO_RESULTS
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -33,6 +35,11 @@ URLS = [
     "/admin/users",
     "/admin/users/new",
     "/account/password",
+    "/search",
+    "/search?q=invoices",
+    "/search?q=invoices&missed=1",
+    "/search?q=photocopier+jam",
+    "/search/misses",
     "/no/such/page",
 ]
 
@@ -42,6 +49,10 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     body = "## Steps\n\n| a | b |\n|---|---:|\n| 1 | 2 |\n\nSee [[Missing page]] and [[/p2p]].\n"
     page = factories.make_page("p2p/invoices", "Three-way match", body, tags="invoices")
     pages.save_page(people["admin"], page, pages.PageDraft(page.title, body + "\nMore.\n"), 1)
+    # Misses for the trainers' list, one of them within a process; the admin's profile.
+    search.record_miss(people["newcomer"], "vendor master data", None, NO_RESULTS, 0)
+    search.record_miss(people["member"], "credit notes", tree.get_process("p2p"), NO_RESULTS, 0)
+    urls = [*URLS, f"/people/{people['admin'].id}"]
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)
     auth.login("ada@example.com")
@@ -52,7 +63,7 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
             data={"title": "Three-way match", "body": "Mine", "base_revision": "1"},
         ).data
     )
-    for number, url in enumerate(URLS):
+    for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
     checked = subprocess.run(
@@ -63,7 +74,7 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     )
     messages = json.loads(checked.stderr or checked.stdout)["messages"]
     names = {
-        f"file:{path}": url for path, url in zip(files, ["/login", "conflict", *URLS], strict=True)
+        f"file:{path}": url for path, url in zip(files, ["/login", "conflict", *urls], strict=True)
     }
     errors = [
         f"{names.get(m['url'], m['url'])}: {m['message']} ({m.get('extract', '')!r})"

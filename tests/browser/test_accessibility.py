@@ -16,6 +16,8 @@ from playwright.sync_api import Page, expect
 from tests import factories
 from wiki.extensions import db
 from wiki.processes import pages as page_service
+from wiki.search import services as search_service
+from wiki.search.models import NO_RESULTS
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -49,6 +51,7 @@ class Screen:
     url: str
     prepare: Callable[[Page], None] | None = None  # after goto, before axe runs
     status: int = 200
+    shows: str | None = None  # a CSS selector the screen must show, so that it is not audited empty
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +60,11 @@ def axe() -> Axe:
 
 
 @pytest.fixture
-def wiki_data(people) -> None:
+def wiki_data(people) -> dict[str, int]:
     """A process two levels deep, a page with a table, headings and wiki links (one resolved, one
-    not yet written), two revisions, and an overdue page owned by the admin for the review lists."""
+    not yet written), two revisions, an overdue page owned by the admin for the review lists and
+    the admin's profile, and two search misses (one within a process) for the trainers' list.
+    Returns the people's ids."""
     factories.make_process(PROCESS, description="Paying suppliers: **three-way match** and more.")
     factories.make_page(PROCESS, "Invoice intake", "Scan, then register the invoice.")
     page = factories.make_page(PROCESS, "Three-way match", FIRST_BODY, tags="invoices, month-end")
@@ -73,7 +78,12 @@ def wiki_data(people) -> None:
     stale.last_reviewed_at = datetime(2020, 1, 6)
     stale.created_at = datetime(2020, 1, 6)
     db.session.commit()
+    process = factories.make_process(PROCESS)
+    search_service.record_miss(people["newcomer"], "vendor master data", None, NO_RESULTS, 0)
+    search_service.record_miss(people["member"], "credit notes", process, NO_RESULTS, 0)
+    ids = {role: person.id for role, person in people.items()}
     db.session.remove()
+    return ids
 
 
 def _blocking(results: dict) -> list[dict]:
@@ -106,6 +116,8 @@ def _audit(page: Page, axe: Axe, base: str, screens: list[Screen]) -> None:
             screen.prepare(page)
         else:
             assert response.status == screen.status, f"{screen.name}: HTTP {response.status}"
+        if screen.shows:
+            expect(page.locator(screen.shows).first).to_be_visible()
         violations = _blocking(axe.run(page).response)
         if violations:
             failures.append(_report(screen, violations))
@@ -141,6 +153,12 @@ def _conflict(page: Page) -> None:
         page.get_by_role("button", name="Save", exact=True).click()
     assert answer.value.status == 409
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
+
+
+def _open_quick_find(page: Page) -> None:
+    header_search = page.get_by_role("banner").get_by_role("searchbox", name="Search the wiki")
+    header_search.press_sequentially("three")
+    expect(page.locator("#quick-find").get_by_role("link", name="Three-way match")).to_be_visible()
 
 
 def _wrong_password(page: Page) -> None:
@@ -189,6 +207,14 @@ def test_logged_in_screens_have_no_serious_violations(
             Screen("due for review", "/reviews"),
             Screen("tagged", "/tags/invoices"),
             Screen("people (admin)", "/admin/users"),
+            Screen("profile", f"/people/{wiki_data['admin']}", shows=".hint"),
+            Screen("quick-find open", "/", prepare=_open_quick_find),
+            Screen("search results", "/search?q=match", shows=".facets li"),
+            Screen(
+                "search results, did not help", "/search?q=match&missed=1", shows=".miss-offers"
+            ),
+            Screen("search with no results", "/search?q=photocopier+jam", shows=".miss-offers"),
+            Screen("search misses (admin)", "/search/misses", shows=".misses-table tbody tr"),
             Screen(
                 "new page with empty title", f"/p/{PROCESS}/+new", prepare=_submit_blank("Title")
             ),
