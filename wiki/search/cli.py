@@ -72,20 +72,9 @@ def _searcher(email: str | None) -> User:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the index from the database into a fresh directory and swap it in."""
-    bar = None
-
-    def start(total: int) -> None:
-        nonlocal bar
-        bar = click.progressbar(
-            length=total, label="Indexing", file=click.get_text_stream("stderr")
-        )
-        bar.__enter__()
-
-    try:
-        count = indexer().rebuild(on_start=start, on_item=lambda: bar.update(1))
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    search_indexer = indexer()
+    with click.progressbar(length=search_indexer.document_count(), label="Indexing") as bar:
+        count = search_indexer.rebuild(on_item=lambda: bar.update(1))
     click.echo(f"Indexed {count} documents.")
 
 
@@ -107,8 +96,6 @@ def check_command(fix: bool) -> None:
         return
     if not fix:
         raise click.exceptions.Exit(1)
-    with click.progressbar(
-        length=len(drift.keys), label="Repairing", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=len(drift.keys), label="Repairing") as bar:
         search_indexer.repair(drift, on_item=bar.update)
     click.echo(f"Repaired {len(drift.keys)} documents.")

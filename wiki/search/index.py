@@ -176,13 +176,16 @@ class SearchIndex:
 
     def check_readable(self) -> None:
         """Raise IndexMissing when the current generation cannot be opened and read."""
+        problem = None
         try:
             with self._open().searcher() as searcher:
                 searcher.doc_count()
         except IndexMissing:
             raise
         except Exception as error:  # whoosh raises many kinds on damaged files
-            raise IndexMissing(f"damaged index at {self.directory}: {error!r}") from error
+            problem = f"damaged index at {self.directory}: {error!r}"
+        if problem is not None:
+            raise IndexMissing(problem)
 
     def _open(self) -> index.Index:
         generation = self.current_generation()
@@ -193,17 +196,20 @@ class SearchIndex:
 
     def build(
         self, documents: Iterable[Document], on_item: Callable[[], None] | None = None
-    ) -> Path:
-        """Write every document into a fresh generation and make it current, atomically."""
+    ) -> int:
+        """Write every document into a fresh generation and make it current, atomically;
+        returns how many were written."""
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         generation = self.directory / name
         generation.mkdir()
         fresh = FileStorage(str(generation)).create_index(SCHEMA)
         writer = fresh.writer(limitmb=256)
+        count = 0
         try:
             for document in documents:
                 writer.add_document(**document.fields())
+                count += 1
                 if on_item is not None:
                     on_item()
         except BaseException:
@@ -212,7 +218,7 @@ class SearchIndex:
             raise
         writer.commit()
         self._make_current(name)
-        return generation
+        return count
 
     def _make_current(self, name: str) -> None:
         link = self.directory / f".{CURRENT}-{secrets.token_hex(4)}"

@@ -106,11 +106,13 @@ class Indexer:
 
     # -- rebuilding and checking -------------------------------------------------------------
 
+    def document_count(self) -> int:
+        """How many documents the database holds for the index."""
+        with Session(db.engine) as session:
+            return sum(len(t.stamps(session)) for t in documents.TYPES.values())
+
     def rebuild(
-        self,
-        on_start: Callable[[int], None] | None = None,
-        on_item: Callable[[], None] | None = None,
-        only_if_unusable: bool = False,
+        self, on_item: Callable[[], None] | None = None, only_if_unusable: bool = False
     ) -> int:
         """Build a fresh generation from the database, swap it in, then catch up with changes
         committed while it was being built. Other processes wait for a build in progress."""
@@ -120,10 +122,7 @@ class Indexer:
             if only_if_unusable and self._usable():
                 return 0  # another process rebuilt it while we waited
             with Session(db.engine) as session:
-                total = sum(len(t.stamps(session)) for t in documents.TYPES.values())
-                if on_start is not None:
-                    on_start(total)
-                self.index.build(documents.iter_all(session), on_item=on_item)
+                total = self.index.build(documents.iter_all(session), on_item=on_item)
             self.repair(self.check())
         finally:
             lock.release()
