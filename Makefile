@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/wiki db upgrade
 	$(BIN)/wiki content load content --if-empty --demo-password
+	$(BIN)/wiki search check --fix
 	@$(BIN)/wiki content logins content
 	$(BIN)/wiki run --host 127.0.0.1 --port 5000
 
