@@ -71,6 +71,7 @@ def app(database_url: str, app_config: dict, tmp_path: Path) -> Iterator[Flask]:
         # An empty index, ready before the first commit (a server builds it in the background).
         indexer(app).rebuild()
         yield app
+        indexer(app).close()
         db.session.remove()
         _empty_tables()
         db.engine.dispose()

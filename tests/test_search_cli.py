@@ -77,7 +77,8 @@ def test_check_reports_drift_and_fix_repairs_it(app, wiki):
         updated=datetime(2026, 1, 1),
         stamp="x",
     )
-    index.write({page_key: None, "person:1": None, ghost.key: ghost})  # missing + orphaned
+    person_key = f"person:{wiki['member'].id}"
+    index.write({page_key: None, person_key: None, ghost.key: ghost})  # missing + orphaned
     stale = next(key for key in index.stamps() if key.startswith("process:"))
     index.write(
         {stale: Document(stale, "process", "Old name", "/p/x", datetime(2026, 1, 1), "old")}

@@ -191,6 +191,15 @@ class Indexer:
             finally:
                 db.session.remove()
 
+    def close(self, timeout: float = 30) -> None:
+        """Stop the retry timer and wait for a build in progress (tests, orderly shutdowns)."""
+        with self._lock:
+            if self._retry is not None:
+                self._retry.cancel()
+                self._retry = None
+        if self._building is not None:
+            self._building.join(timeout)
+
     def has_pending(self) -> bool:
         return bool(self._pending)
 
