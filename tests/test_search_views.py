@@ -188,3 +188,12 @@ def test_hostile_titles_and_bodies_come_back_escaped(client, auth, people, xss_p
     assert pages_seen == len(xss_payloads)  # every payload was shown, as text
     quick = client.get("/search/quick?q=zqx1").json["results"]
     assert quick and all(result["url"].startswith("/p/hostile/") for result in quick)
+
+
+def test_search_pages_are_never_answered_from_the_page_cache(client, auth, wiki):
+    auth.login("jill@example.com")
+    for _ in range(3):
+        client.get("/search?q=parking")
+    assert len(db.session.scalars(select(SearchMiss)).all()) == 3
+    factories.make_page("finance", "Parking permits", "Ask facilities.", wiki["member"])
+    assert "1 result" in client.get("/search?q=parking").get_data(as_text=True)

@@ -20,8 +20,9 @@ from wiki.versioning import VERSION_QUERY
 
 # Set by the app on a response it is willing to have repeated to the same session.
 STORABLE = "wiki.page_cache.storable"
-# Pages that must always be answered fresh.
-UNCACHED_ENDPOINTS = {"auth.login", "auth.accept_invitation", "static"}
+# Pages that must always be answered fresh. Search answers from the index, which is written
+# just after the commit that bumps the version, and every miss must be recorded.
+UNCACHED_ENDPOINTS = {"auth.login", "auth.accept_invitation", "static", "search.results"}
 
 
 @dataclass(frozen=True)
