@@ -197,3 +197,18 @@ def test_search_pages_are_never_answered_from_the_page_cache(client, auth, wiki)
     assert len(db.session.scalars(select(SearchMiss)).all()) == 3
     factories.make_page("finance", "Parking permits", "Ask facilities.", wiki["member"])
     assert "1 result" in client.get("/search?q=parking").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(", '"', "*", 'NOT NOT "a b" x*', "(-) -( AND b", "a~2 b^3", "[a TO b]", "日本語*", "-"],
+)
+def test_odd_query_syntax_gets_an_answer_not_an_error(client, auth, wiki, text):
+    auth.login("jill@example.com")
+    assert client.get("/search", query_string={"q": text}).status_code == 200
+
+
+def test_field_syntax_cannot_reach_internal_fields(client, auth, wiki):
+    auth.login("jill@example.com")
+    html = client.get("/search", query_string={"q": "readers:*"}).get_data(as_text=True)
+    assert "Nothing found" in html

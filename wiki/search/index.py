@@ -358,6 +358,9 @@ class SearchIndex:
 
     def parse(self, text: str) -> query.Query:
         parser = qparser.MultifieldParser(SEARCHED_FIELDS, SCHEMA)
+        # "field:word" and ranges would reach internal fields (readers, url); words only.
+        parser.remove_plugin_class(qparser.FieldsPlugin)
+        parser.remove_plugin_class(qparser.RangePlugin)
         parser.add_plugin(
             qparser.OperatorsPlugin(
                 ops=[
@@ -370,7 +373,11 @@ class SearchIndex:
                 ]
             )
         )
-        return parser.parse(text).accept(_without_unpositioned_phrases)
+        try:
+            parsed = parser.parse(text)
+        except Exception:  # whoosh trips over some runs of operators ("NOT NOT ..."): words only
+            parsed = parser.parse(" ".join(query_words(text)))
+        return parsed.accept(_without_unpositioned_phrases)
 
     def _run(
         self, searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int

@@ -70,8 +70,8 @@ class Indexer:
             self.start_rebuild("missing")
             return False
 
-    def check_at_start(self) -> None:
-        """Open the index once; a missing or damaged one is rebuilt in the background."""
+    def rebuild_if_damaged(self) -> None:
+        """Open the index; a missing or damaged one is rebuilt in the background."""
         try:
             self.index.check_readable()
         except IndexMissing as problem:
@@ -233,7 +233,7 @@ def init_app(app: Flask) -> None:
     def _check_index_once() -> None:
         if not started.is_set():
             started.set()
-            search_indexer.check_at_start()
+            search_indexer.rebuild_if_damaged()
 
     _LIVE.add(search_indexer)
 

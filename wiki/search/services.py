@@ -87,9 +87,9 @@ def search(
             if fuzzy is not None and fuzzy.total > results.total:
                 results, outcome.fuzzy = fuzzy, True
         outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
-    except Exception as error:  # a damaged index: say so and rebuild, never a 500
-        log.exception("search failed")
-        search_indexer.start_rebuild(repr(error))
+    except Exception:  # never a 500 from search; a damaged index is rebuilt
+        log.exception("search failed for %r", outcome.text)
+        search_indexer.rebuild_if_damaged()
         outcome.unavailable = True
         return outcome
     outcome.results = results
