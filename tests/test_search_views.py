@@ -212,3 +212,10 @@ def test_field_syntax_cannot_reach_internal_fields(client, auth, wiki):
     auth.login("jill@example.com")
     html = client.get("/search", query_string={"q": "readers:*"}).get_data(as_text=True)
     assert "Nothing found" in html
+
+
+def test_a_process_page_searches_within_itself(client, auth, wiki):
+    auth.login("jill@example.com")
+    html = client.get("/p/finance/payables").get_data(as_text=True)
+    assert 'action="/search"' in html
+    assert '<input type="hidden" name="process" value="finance/payables">' in html
