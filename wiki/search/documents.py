@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -140,7 +141,7 @@ def process_names(session: Session, paths: Iterable[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def _allprocess_names(session: Session) -> dict[str, str]:
+def all_process_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Process.path, Process.name)).all())
 
 
@@ -165,29 +166,55 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
     ):
         tags.setdefault(page_id, []).append(tag)
     names = process_names(session, (page.path.rsplit("/", 1)[0] for page, _ in rows))
-    documents = {}
-    for page, revision in rows:
-        process_path = page.path.rsplit("/", 1)[0]
-        text = plain_text(revision.body)
-        documents[page.id] = Document(
-            key=key("page", page.id),
-            type="page",
+    return {
+        page.id: _markdown_document(
+            key("page", page.id),
             title=page.title,
-            url="/p/" + page.path,
+            path=page.path,
+            process_path=page.path.rsplit("/", 1)[0],
+            names=names,
+            markdown=revision.body,
             updated=page.updated_at,
             stamp=_page_stamp(page.latest_revision, page.path, names),
-            body=text.text,
-            headings=" ".join(text.headings),
-            process=_names_along(names, process_path),
-            tags=tags.get(page.id, []),
-            scope=scope_of(process_path),
             process_id=page.process_id,
+            tags=tags.get(page.id, []),
         )
-    return documents
+        for page, revision in rows
+    }
+
+
+def _markdown_document(
+    document_key: str,
+    title: str,
+    path: str,
+    process_path: str,
+    names: dict[str, str],
+    markdown: str,
+    updated: datetime,
+    stamp: str,
+    process_id: int,
+    tags: list[str] | None = None,
+) -> Document:
+    """A page or process: markdown text placed in the process tree at process_path."""
+    text = plain_text(markdown)
+    return Document(
+        key=document_key,
+        type=split_key(document_key)[0],
+        title=title,
+        url="/p/" + path,
+        updated=updated,
+        stamp=stamp,
+        body=text.text,
+        headings=" ".join(text.headings),
+        process=_names_along(names, process_path),
+        tags=tags or [],
+        scope=scope_of(process_path),
+        process_id=process_id,
+    )
 
 
 def _page_stamps(session: Session) -> dict[int, str]:
-    names = _allprocess_names(session)
+    names = all_process_names(session)
     rows = session.execute(select(Page.id, Page.latest_revision, Page.path))
     return {page_id: _page_stamp(number, path, names) for page_id, number, path in rows}
 
@@ -199,27 +226,24 @@ def _process_stamp(process: Process, names: dict[str, str]) -> str:
 def _load_processes(session: Session, ids: list[int]) -> dict[int, Document]:
     processes = session.scalars(select(Process).where(Process.id.in_(ids))).all()
     names = process_names(session, (process.path for process in processes))
-    documents = {}
-    for process in processes:
-        text = plain_text(process.description)
-        documents[process.id] = Document(
-            key=key("process", process.id),
-            type="process",
+    return {
+        process.id: _markdown_document(
+            key("process", process.id),
             title=process.name,
-            url="/p/" + process.path,
+            path=process.path,
+            process_path=process.path,
+            names=names,
+            markdown=process.description,
             updated=process.created_at,
             stamp=_process_stamp(process, names),
-            body=text.text,
-            headings=" ".join(text.headings),
-            process=_names_along(names, process.path),
-            scope=scope_of(process.path),
             process_id=process.id,
         )
-    return documents
+        for process in processes
+    }
 
 
 def _process_stamps(session: Session) -> dict[int, str]:
-    names = _allprocess_names(session)
+    names = all_process_names(session)
     processes = session.scalars(select(Process)).all()
     return {process.id: _process_stamp(process, names) for process in processes}
 
