@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import highlight, index, qparser, query, sorting
+from whoosh import columns, highlight, index, qparser, query
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
@@ -45,11 +45,21 @@ SCHEMA = Schema(
     words=TEXT(analyzer=PLAIN, phrase=False, field_boost=0.3),
     scope=KEYWORD(),
     readers=KEYWORD(),
+    # type, tags and process paths of a document, joined: the facet counts read this column.
+    facets=COLUMN(columns.VarBytesColumn()),
     process_id=STORED(),
     url=STORED(),
     updated=NUMERIC(sortable=True, stored=True, bits=64),
 )
 SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body", "words"]
+EVERYONE = "*"
+# Added to the readers of every document not open to everyone, so those are quick to find.
+RESTRICTED = "restricted"
+FACET_SEPARATOR = "\x1f"
+# Facet counts are taken over this many of the best hits; ties at the edge of a page are
+# settled among this many more.
+FACET_SAMPLE = 500
+TIE_MARGIN = 50
 CURRENT = "current"
 BUILD_LOCK = ".build.lock"
 # "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word does not.
@@ -82,7 +92,7 @@ class Document:
     tags: list[str] = field(default_factory=list)
     scope: list[str] = field(default_factory=list)  # process paths it sits under
     process_id: int | None = None
-    readers: list[str] = field(default_factory=lambda: ["*"])
+    readers: list[str] = field(default_factory=lambda: [EVERYONE])
 
     def fields(self) -> dict:
         return {
@@ -97,7 +107,12 @@ class Document:
             "body": self.body,
             "words": " ".join((self.title, self.headings, self.body)),
             "scope": " ".join(self.scope),
-            "readers": " ".join(self.readers),
+            "readers": " ".join(
+                self.readers if EVERYONE in self.readers else [*self.readers, RESTRICTED]
+            ),
+            "facets": FACET_SEPARATOR.join(
+                (self.type, ",".join(tag.lower() for tag in self.tags), " ".join(self.scope))
+            ).encode("utf-8"),
             "process_id": self.process_id,
             "url": self.url,
             "updated": int(self.updated.replace(tzinfo=UTC).timestamp()),
@@ -328,7 +343,12 @@ class SearchIndex:
                 changed = True
         if not changed:
             return None
-        found = searcher.search(self.parse(corrected), limit=1, filter=_filter(filters))
+        found = searcher.search(
+            self.parse(corrected),
+            limit=1,
+            mask=_hidden_from(searcher, filters.readers),
+            filter=_narrowing(filters),
+        )
         return corrected if found.scored_length() else None
 
     def quick_find(self, text: str, readers: list[str], limit: int = 8) -> list[Hit]:
@@ -340,7 +360,7 @@ class SearchIndex:
         terms.append(query.Prefix("title_words", words[-1]))
         searcher = self._searcher()
         results = searcher.search(
-            query.And(terms), limit=limit, filter=_filter(Filters(readers=readers))
+            query.And(terms), limit=limit, mask=_hidden_from(searcher, readers)
         )
         return [
             Hit(
@@ -382,50 +402,47 @@ class SearchIndex:
     def _run(
         self, searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int
     ) -> Results:
-        facets = {
-            "type": sorting.FieldFacet("type"),
-            "tag": sorting.FieldFacet("tags", allow_overlap=True),
-            "scope": sorting.FieldFacet("scope", allow_overlap=True),
-        }
-        order = sorting.MultiFacet([sorting.ScoreFacet(), sorting.FieldFacet("updated", True)])
-        results = searcher.search_page(
+        # The best FACET_SAMPLE hits by score (or enough for the page asked for), found by
+        # whoosh's fast top-N search: sorting or grouping inside whoosh would score and read
+        # every matching document, which is what makes common words slow on a large index.
+        wanted = max(page, 1) * size
+        found = searcher.search(
             parsed,
-            max(page, 1),
-            pagelen=size,
-            filter=_filter(filters),
-            sortedby=order,
-            groupedby=facets,
-            terms=True,
+            limit=max(FACET_SAMPLE, wanted + TIE_MARGIN),
+            mask=_hidden_from(searcher, filters.readers),
+            filter=_narrowing(filters),
+        )
+        total = len(found)
+        page_count = max(1, -(-total // size))
+        page = min(max(page, 1), page_count)
+        updated = searcher.reader().column_reader("updated")
+        # Relevance first; among equal scores, the most recently updated.
+        ranked = sorted(
+            ((found.score(n), found.docnum(n)) for n in range(found.scored_length())),
+            key=lambda pair: (-pair[0], -updated[pair[1]]),
         )
         terms = _highlight_terms(parsed, searcher)
-        hits = [
-            Hit(
-                key=hit["key"],
-                type=hit["type"],
-                title=_segments(hit["title"], terms, whole=True)[0],
-                snippet=_segments(hit.get("body", ""), terms, whole=False),
-                url=hit["url"],
-                process_id=hit.get("process_id"),
-                # Sorted hits carry their sort key: (negated score, newest first).
-                score=-hit.score[0],
-                updated=hit["updated"],
+        hits = []
+        for score, docnum in ranked[(page - 1) * size : page * size]:
+            stored = searcher.stored_fields(docnum)
+            hits.append(
+                Hit(
+                    key=stored["key"],
+                    type=stored["type"],
+                    title=_segments(stored["title"], terms, whole=True)[0],
+                    snippet=_segments(stored.get("body", ""), terms, whole=False),
+                    url=stored["url"],
+                    process_id=stored.get("process_id"),
+                    score=score,
+                    updated=stored["updated"],
+                )
             )
-            for hit in results
-        ]
-        grouped = results.results
         return Results(
             hits=hits,
-            total=len(grouped),
-            page=results.pagenum,
-            page_count=results.pagecount,
-            facets={
-                name: {
-                    label: len(docs)
-                    for label, docs in grouped.groups(name).items()
-                    if label is not None  # documents without that field
-                }
-                for name in facets
-            },
+            total=total,
+            page=page,
+            page_count=page_count,
+            facets=_facets(searcher, [docnum for _, docnum in ranked]),
         )
 
 
@@ -460,15 +477,45 @@ def _without_unpositioned_phrases(node: query.Query) -> query.Query:
     return node
 
 
-def _filter(filters: Filters) -> query.Query:
-    allowed: list[query.Query] = [query.Or([query.Term("readers", r) for r in filters.readers])]
+def _hidden_from(searcher: Searcher, readers: list[str]) -> set[int]:
+    """The documents these reader labels may not see: restricted ones not shared with them.
+
+    Restricted documents are few, so this set is small; a filter listing every readable
+    document would cost a pass over the whole index on every search."""
+    restricted = set(searcher.docs_for_query(query.Term("readers", RESTRICTED)))
+    if not restricted:
+        return restricted
+    labels = [label for label in readers if label not in (EVERYONE, RESTRICTED)]
+    if labels:
+        restricted -= set(
+            searcher.docs_for_query(query.Or([query.Term("readers", r) for r in labels]))
+        )
+    return restricted
+
+
+def _narrowing(filters: Filters) -> query.Query | None:
+    """What the person chose to narrow to: a process subtree, a kind, a tag."""
+    chosen: list[query.Query] = []
     if filters.scope:
-        allowed.append(query.Term("scope", filters.scope))
+        chosen.append(query.Term("scope", filters.scope))
     if filters.type:
-        allowed.append(query.Term("type", filters.type))
+        chosen.append(query.Term("type", filters.type))
     if filters.tag:
-        allowed.append(query.Term("tags", filters.tag.lower()))
-    return query.And(allowed)
+        chosen.append(query.Term("tags", filters.tag.lower()))
+    return query.And(chosen) if chosen else None
+
+
+def _facets(searcher: Searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
+    """Counts of kinds, tags and processes among these hits, read from one column."""
+    column = searcher.reader().column_reader("facets")
+    counts: dict[str, dict[str, int]] = {"type": {}, "tag": {}, "scope": {}}
+    for docnum in docnums:
+        kind, tags, scope = column[docnum].decode("utf-8").split(FACET_SEPARATOR)
+        for name, values in (("type", [kind]), ("tag", tags.split(",")), ("scope", scope.split())):
+            for value in values:
+                if value:
+                    counts[name][value] = counts[name].get(value, 0) + 1
+    return counts
 
 
 def _highlight_terms(parsed: query.Query, searcher: Searcher) -> frozenset[str]:
