@@ -297,3 +297,17 @@ def test_deactivated_people_leave_the_index(app, people):
     auth_services.set_active(people["admin"], people["member"], False)
     assert found(people["newcomer"], "Priya") == []
     assert db.session.scalar(select(func.count()).select_from(SearchMiss)) == 1
+
+
+def test_facets_of_a_very_common_word_count_the_best_hits_and_say_so(app, people, monkeypatch):
+    from wiki.search import index
+
+    monkeypatch.setattr(index, "FACET_SAMPLE", 5)
+    monkeypatch.setattr(index, "TIE_MARGIN", 0)
+    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    for number in range(8):
+        factories.make_page("bulk", f"Note {number}", "common words", people["member"])
+    results = services.search(people["member"], "common").results
+    assert results.total == 8
+    assert results.facets_sampled == 5 and results.facets["type"] == {"page": 5}
+    assert services.search(people["member"], "note 3").results.facets_sampled == 0

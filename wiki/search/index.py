@@ -141,6 +141,8 @@ class Results:
     page: int
     page_count: int
     facets: dict[str, dict[str, int]]
+    # How many of the best hits the facet counts cover, when that is not all of them.
+    facets_sampled: int = 0
 
 
 @dataclass
@@ -443,6 +445,7 @@ class SearchIndex:
             page=page,
             page_count=page_count,
             facets=_facets(searcher, [docnum for _, docnum in ranked]),
+            facets_sampled=len(ranked) if total > len(ranked) else 0,
         )
 
 
