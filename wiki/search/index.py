@@ -51,7 +51,13 @@ SCHEMA = Schema(
     url=STORED(),
     updated=NUMERIC(sortable=True, stored=True, bits=64),
 )
-SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body", "words"]
+# Plain words are scored on the stemmed fields only: scoring `words` as well would read a
+# second posting list as long as the body's for every word.
+SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body"]
+# Loosened (fuzzy) queries also reach the unstemmed words, where near spellings are found.
+FUZZY_FIELDS = [*SEARCHED_FIELDS, "words"]
+# A prefix is matched against words as typed, not against stems.
+PREFIX_FIELDS = {"title": "title_words", "headings": "words", "process": "words", "body": "words"}
 EVERYONE = "*"
 # Added to the readers of every document not open to everyone, so those are quick to find.
 RESTRICTED = "restricted"
@@ -320,7 +326,7 @@ class SearchIndex:
     ) -> Results | None:
         """The same query, each plain word also matching words within an edit or two of it
         (phrases and exclusions stay exact); None when there is no plain word to loosen."""
-        parsed = self.parse(text)
+        parsed = self.parse(text, FUZZY_FIELDS)
         loosened = _loosen(parsed)
         if loosened == parsed:
             return None
@@ -378,8 +384,8 @@ class SearchIndex:
             for hit in results
         ]
 
-    def parse(self, text: str) -> query.Query:
-        parser = qparser.MultifieldParser(SEARCHED_FIELDS, SCHEMA)
+    def parse(self, text: str, fields: list[str] = SEARCHED_FIELDS) -> query.Query:
+        parser = qparser.MultifieldParser(fields, SCHEMA)
         # "field:word" and ranges would reach internal fields (readers, url); words only.
         parser.remove_plugin_class(qparser.FieldsPlugin)
         parser.remove_plugin_class(qparser.RangePlugin)
@@ -399,7 +405,7 @@ class SearchIndex:
             parsed = parser.parse(text)
         except Exception:  # whoosh trips over some runs of operators ("NOT NOT ..."): words only
             parsed = parser.parse(" ".join(query_words(text)))
-        return parsed.accept(_without_unpositioned_phrases)
+        return parsed.accept(_without_unpositioned_phrases).accept(_prefixes_on_words).normalize()
 
     def _run(
         self, searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int
@@ -413,6 +419,9 @@ class SearchIndex:
             limit=max(FACET_SAMPLE, wanted + TIE_MARGIN),
             mask=_hidden_from(searcher, filters.readers),
             filter=_narrowing(filters),
+            # Skipping blocks saves nothing when the best 500 are kept, and it would make
+            # counting the matches a second pass over them.
+            optimize=False,
         )
         total = len(found)
         page_count = max(1, -(-total // size))
@@ -471,6 +480,12 @@ def _loosen(node: query.Query) -> query.Query:
     if node.is_leaf():
         return node
     return node.apply(_loosen)
+
+
+def _prefixes_on_words(node: query.Query) -> query.Query:
+    if isinstance(node, query.Prefix) and node.fieldname in PREFIX_FIELDS:
+        return query.Prefix(PREFIX_FIELDS[node.fieldname], node.text, boost=node.boost)
+    return node
 
 
 def _without_unpositioned_phrases(node: query.Query) -> query.Query:
