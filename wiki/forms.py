@@ -12,7 +12,8 @@ MAX_ID = 2**31 - 1
 
 def whole_number(text: str | None) -> int | None:
     """A positive number that fits a database integer, or None."""
-    if text is None or not text.strip().isdigit():
+    # isdigit() alone also accepts "²" and other digits int() refuses.
+    if text is None or not (text.strip().isascii() and text.strip().isdigit()):
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

@@ -125,8 +125,13 @@ def plain_text(text: str) -> PlainText:
     labelled = re.sub(WIKILINK_PATTERN, _wiki_link_label, text)
     html = markdown.markdown(labelled, extensions=["extra", "sane_lists"], output_format="html")
     collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
+    try:
+        collector.feed(html)
+        collector.close()
+    except AssertionError:
+        # html.parser gives up on some malformed markup ("<![bogus[") that Markdown passes
+        # through; the words are still wanted, so drop the tags the blunt way.
+        return PlainText(text=re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", html)).strip())
     return PlainText(
         text=re.sub(r"\s+", " ", "".join(collector.parts)).strip(),
         headings=[" ".join(heading.split()) for heading in collector.headings],

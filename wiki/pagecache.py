@@ -22,7 +22,13 @@ from wiki.versioning import VERSION_QUERY
 STORABLE = "wiki.page_cache.storable"
 # Pages that must always be answered fresh. Search answers from the index, which is written
 # just after the commit that bumps the version, and every miss must be recorded.
-UNCACHED_ENDPOINTS = {"auth.login", "auth.accept_invitation", "static", "search.results"}
+UNCACHED_ENDPOINTS = {
+    "auth.login",
+    "auth.accept_invitation",
+    "static",
+    "search.results",
+    "search.misses",  # misses are written without bumping the content version
+}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from wiki.auth.models import User
+from wiki.errors import NotFound
 from wiki.extensions import db
 from wiki.search import services
 from wiki.search.indexing import indexer
@@ -30,7 +31,10 @@ def query_command(text: str, process_path: str | None, as_json: bool, email: str
     search_indexer = indexer()
     if not search_indexer.ready():
         search_indexer.rebuild(only_if_unusable=True)
-    outcome = services.search(_searcher(email), text, process_path=process_path)
+    try:
+        outcome = services.search(_searcher(email), text, process_path=process_path, record=False)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error
     hits = outcome.results.hits if outcome.results else []
     rows = [
         {

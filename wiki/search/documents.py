@@ -8,6 +8,7 @@ Adding a type (answered questions, gaps) means writing one `DocumentType` and ca
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,9 +17,11 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from wiki.auth.models import User
-from wiki.markup import plain_text
+from wiki.markup import PlainText, plain_text
 from wiki.processes.models import Page, PageTag, Process, Revision
 from wiki.search.index import Document
+
+log = logging.getLogger(__name__)
 
 # A change to a process's name or place reaches every page and process below it.
 SUBTREE = "subtree"
@@ -149,8 +152,20 @@ def _names_along(names: dict[str, str], path: str) -> str:
     return " › ".join(names.get(prefix, "") for prefix in scope_of(path))
 
 
-def _page_stamp(latest_revision: int, path: str, names: dict[str, str]) -> str:
-    return _stamp(latest_revision, path, _names_along(names, path.rsplit("/", 1)[0]))
+def _page_stamp(latest_revision: int, path: str, names: dict[str, str], tags: list[str]) -> str:
+    return _stamp(
+        latest_revision, path, _names_along(names, path.rsplit("/", 1)[0]), ",".join(tags)
+    )
+
+
+def _tags_of(session: Session, ids: list[int] | None = None) -> dict[int, list[str]]:
+    rows = select(PageTag.page_id, PageTag.tag).order_by(PageTag.page_id, PageTag.tag)
+    if ids is not None:
+        rows = rows.where(PageTag.page_id.in_(ids))
+    tags: dict[int, list[str]] = {}
+    for page_id, tag in session.execute(rows):
+        tags.setdefault(page_id, []).append(tag)
+    return tags
 
 
 def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
@@ -160,11 +175,7 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
         .join(Revision, (Revision.page_id == Page.id) & (Revision.number == Page.latest_revision))
         .where(Page.id.in_(ids))
     ).all()
-    tags: dict[int, list[str]] = {}
-    for page_id, tag in session.execute(
-        select(PageTag.page_id, PageTag.tag).where(PageTag.page_id.in_(ids)).order_by(PageTag.tag)
-    ):
-        tags.setdefault(page_id, []).append(tag)
+    tags = _tags_of(session, ids)
     names = process_names(session, (page.path.rsplit("/", 1)[0] for page, _ in rows))
     return {
         page.id: _markdown_document(
@@ -175,7 +186,7 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
             names=names,
             markdown=revision.body,
             updated=page.updated_at,
-            stamp=_page_stamp(page.latest_revision, page.path, names),
+            stamp=_page_stamp(page.latest_revision, page.path, names, tags.get(page.id, [])),
             process_id=page.process_id,
             tags=tags.get(page.id, []),
         )
@@ -196,7 +207,11 @@ def _markdown_document(
     tags: list[str] | None = None,
 ) -> Document:
     """A page or process: markdown text placed in the process tree at process_path."""
-    text = plain_text(markdown)
+    try:
+        text = plain_text(markdown)
+    except Exception:  # one odd text must not keep the rest of the wiki out of the index
+        log.exception("indexing %s as raw text: its markdown could not be read", document_key)
+        text = PlainText(markdown)
     return Document(
         key=document_key,
         type=split_key(document_key)[0],
@@ -215,8 +230,12 @@ def _markdown_document(
 
 def _page_stamps(session: Session) -> dict[int, str]:
     names = all_process_names(session)
+    tags = _tags_of(session)
     rows = session.execute(select(Page.id, Page.latest_revision, Page.path))
-    return {page_id: _page_stamp(number, path, names) for page_id, number, path in rows}
+    return {
+        page_id: _page_stamp(number, path, names, tags.get(page_id, []))
+        for page_id, number, path in rows
+    }
 
 
 def _process_stamp(process: Process, names: dict[str, str]) -> str:
@@ -249,7 +268,9 @@ def _process_stamps(session: Session) -> dict[int, str]:
 
 
 def _watch_page(page: Page, how: str) -> list[str]:
-    if how != "changed" or _changed(page, "title", "path", "process_id", "updated_at"):
+    # tag_rows: a tag dropped from the collection is deleted as an orphan, which after_flush
+    # does not list among the deleted objects.
+    if how != "changed" or _changed(page, "title", "path", "process_id", "updated_at", "tag_rows"):
         return [key("page", page.id)]
     return []
 

@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import columns, highlight, index, qparser, query
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import (
+    STOP_WORDS,
+    CommaSeparatedTokenizer,
+    LowercaseFilter,
+    StandardAnalyzer,
+    StemmingAnalyzer,
+    StopFilter,
+)
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
@@ -30,7 +37,7 @@ log = logging.getLogger(__name__)
 STEMMED = StemmingAnalyzer()
 # Unstemmed words: what prefix*, fuzzy matching and "did you mean" compare against, since a
 # stem ("process" for "processing") would not match the prefix a person actually typed.
-PLAIN = StandardAnalyzer(stoplist=None)
+PLAIN = StandardAnalyzer()
 
 SCHEMA = Schema(
     key=ID(unique=True, stored=True, sortable=True),
@@ -53,11 +60,17 @@ SCHEMA = Schema(
 )
 # Plain words are scored on the stemmed fields only: scoring `words` as well would read a
 # second posting list as long as the body's for every word.
+# Like every other field, tags ignore "of" and "the" in a query, or those would be required.
+SCHEMA["tags"].analyzer = CommaSeparatedTokenizer() | LowercaseFilter() | StopFilter(minsize=1)
 SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body"]
 # Loosened (fuzzy) queries also reach the unstemmed words, where near spellings are found.
 FUZZY_FIELDS = [*SEARCHED_FIELDS, "words"]
 # A prefix is matched against words as typed, not against stems.
 PREFIX_FIELDS = {"title": "title_words", "headings": "words", "process": "words", "body": "words"}
+MIN_PREFIX = 2
+# A prefix stands for at most this many words (the commonest of the first MAX_CANDIDATES).
+MAX_EXPANSIONS = 40
+MAX_CANDIDATES = 2000
 EVERYONE = "*"
 # Added to the readers of every document not open to everyone, so those are quick to find.
 RESTRICTED = "restricted"
@@ -263,24 +276,28 @@ class SearchIndex:
 
     def write(self, changes: dict[str, Document | None]) -> None:
         """Add, replace or (for None) delete documents by key, in one index commit."""
-        if not changes:
-            return
+        if changes:
+            self.write_loaded(lambda: changes)
+
+    def write_loaded(self, load: Callable[[], dict[str, Document | None]]) -> None:
+        """Write what `load` returns, calling it only once this process holds the index's
+        lock: of two writers, the later one reads the later state of the database."""
         with self._write_lock:
             while True:
                 generation = self.current_generation()
-                self._write_into(generation, changes)
+                self._write_into(generation, load)
                 # A reindex may have swapped generations while we wrote into the old one.
                 if self.current_generation() == generation:
                     return
 
-    def _write_into(self, generation: Path, changes: dict[str, Document | None]) -> None:
+    def _write_into(self, generation: Path, load: Callable[[], dict[str, Document | None]]) -> None:
         ix = FileStorage(str(generation)).open_index(schema=SCHEMA)
         try:
             writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
         except LockError as error:
             raise IndexBusy(f"the search index stayed locked for {self.lock_timeout} s") from error
         try:
-            for key, document in changes.items():
+            for key, document in load().items():
                 if document is None:
                     writer.delete_by_term("key", key)
                 else:
@@ -333,31 +350,32 @@ class SearchIndex:
         return self._run(self._searcher(), loosened, filters, page, page_size)
 
     def did_you_mean(self, text: str, filters: Filters) -> str | None:
-        """The query with unknown words replaced by the nearest words of the index, offered
-        only when it finds something this reader may see (so no hidden word leaks out)."""
+        """The query with each unknown word replaced by the nearest word that occurs in a
+        document this reader may see (so no hidden or deleted word leaks out)."""
         searcher = self._searcher()
         corrector = searcher.corrector("words")
+        hidden = _hidden_from(searcher, filters.readers)
         corrected = text
-        changed = False
-        for word in query_words(text):
+        for word in correctable_words(text):
             lower = word.lower()
-            if searcher.doc_frequency("words", lower):
+            known = searcher.doc_frequency("words", lower) or any(
+                searcher.doc_frequency("body", token.text) for token in STEMMED(lower)
+            )
+            if known:
                 continue
             # The nearest words first: one edit away, then two.
-            suggestions = corrector.suggest(lower, limit=1, maxdist=1, prefix=1)
-            suggestions = suggestions or corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
-            if suggestions:
-                corrected = re.sub(rf"\b{re.escape(word)}\b", suggestions[0], corrected, count=1)
-                changed = True
-        if not changed:
-            return None
-        found = searcher.search(
-            self.parse(corrected),
-            limit=1,
-            mask=_hidden_from(searcher, filters.readers),
-            filter=_narrowing(filters),
-        )
-        return corrected if found.scored_length() else None
+            for distance in (1, 2):
+                visible = [
+                    suggestion
+                    for suggestion in corrector.suggest(lower, limit=5, maxdist=distance, prefix=1)
+                    if searcher.search(
+                        query.Term("words", suggestion), limit=1, mask=hidden
+                    ).scored_length()
+                ]
+                if visible:
+                    corrected = re.sub(rf"\b{re.escape(word)}\b", visible[0], corrected, count=1)
+                    break
+        return corrected if corrected != text else None
 
     def quick_find(self, text: str, readers: list[str], limit: int = 8) -> list[Hit]:
         """Titles that start with what was typed so far (every word, the last as a prefix)."""
@@ -365,11 +383,13 @@ class SearchIndex:
         if not words:
             return []
         terms: list[query.Query] = [query.Term("title_words", word) for word in words[:-1]]
-        terms.append(query.Prefix("title_words", words[-1]))
+        if len(words[-1]) >= MIN_PREFIX:
+            terms.append(query.Prefix("title_words", words[-1]))
+        else:
+            terms.append(query.Term("title_words", words[-1]))
         searcher = self._searcher()
-        results = searcher.search(
-            query.And(terms), limit=limit, mask=_hidden_from(searcher, readers)
-        )
+        capped = _capped_prefixes(query.And(terms), searcher.reader())
+        results = searcher.search(capped, limit=limit, mask=_hidden_from(searcher, readers))
         return [
             Hit(
                 key=hit["key"],
@@ -389,6 +409,9 @@ class SearchIndex:
         # "field:word" and ranges would reach internal fields (readers, url); words only.
         parser.remove_plugin_class(qparser.FieldsPlugin)
         parser.remove_plugin_class(qparser.RangePlugin)
+        # "*ing" or "?*" would walk the whole vocabulary: only a trailing * is a prefix.
+        parser.remove_plugin_class(qparser.WildcardPlugin)
+        parser.add_plugin(qparser.PrefixPlugin())
         parser.add_plugin(
             qparser.OperatorsPlugin(
                 ops=[
@@ -404,7 +427,7 @@ class SearchIndex:
         try:
             parsed = parser.parse(text)
         except Exception:  # whoosh trips over some runs of operators ("NOT NOT ..."): words only
-            parsed = parser.parse(" ".join(query_words(text)))
+            parsed = parser.parse(" ".join(word.lower() for word in WORD.findall(text)))
         return parsed.accept(_without_unpositioned_phrases).accept(_prefixes_on_words).normalize()
 
     def _run(
@@ -414,6 +437,7 @@ class SearchIndex:
         # whoosh's fast top-N search: sorting or grouping inside whoosh would score and read
         # every matching document, which is what makes common words slow on a large index.
         wanted = max(page, 1) * size
+        parsed = _capped_prefixes(parsed, searcher.reader())
         found = searcher.search(
             parsed,
             limit=max(FACET_SAMPLE, wanted + TIE_MARGIN),
@@ -458,14 +482,21 @@ class SearchIndex:
         )
 
 
-def query_words(text: str) -> list[str]:
-    """The plain words a person typed: no operators, field names or wildcard terms."""
+def correctable_words(text: str) -> list[str]:
+    """The plain words a person typed, outside exclusions: no operators, prefixes, stop
+    words, or words after "-" or NOT."""
     words = []
+    excluded = False
     for token in text.replace('"', " ").split():
-        token = token.lstrip("-+(").rstrip(")")
-        if token in OPERATORS or "*" in token or "?" in token or ":" in token:
+        if token == "NOT":
+            excluded = True
             continue
-        words.extend(WORD.findall(token))
+        if token.startswith("-") or excluded or token in OPERATORS or "*" in token:
+            excluded = False
+            continue
+        words.extend(
+            word for word in WORD.findall(token) if len(word) > 1 and word.lower() not in STOP_WORDS
+        )
     return words
 
 
@@ -483,9 +514,32 @@ def _loosen(node: query.Query) -> query.Query:
 
 
 def _prefixes_on_words(node: query.Query) -> query.Query:
-    if isinstance(node, query.Prefix) and node.fieldname in PREFIX_FIELDS:
-        return query.Prefix(PREFIX_FIELDS[node.fieldname], node.text, boost=node.boost)
+    if isinstance(node, query.Prefix):
+        if len(node.text) < MIN_PREFIX:
+            return query.NullQuery  # "a*" would match a good part of the vocabulary
+        if node.fieldname in PREFIX_FIELDS:
+            return query.Prefix(PREFIX_FIELDS[node.fieldname], node.text, boost=node.boost)
     return node
+
+
+def _capped_prefixes(node: query.Query, reader) -> query.Query:
+    """Each prefix as its most frequent MAX_EXPANSIONS words, so that a short prefix costs
+    no more than a long query."""
+    if isinstance(node, query.Prefix):
+        candidates = []
+        for number, word in enumerate(reader.expand_prefix(node.fieldname, node.text)):
+            if number == MAX_CANDIDATES:
+                break
+            word = word.decode("utf-8") if isinstance(word, bytes) else word
+            candidates.append((reader.doc_frequency(node.fieldname, word), word))
+        candidates.sort(reverse=True)
+        words = [word for _, word in candidates[:MAX_EXPANSIONS]]
+        if not words:
+            return query.NullQuery
+        return query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
+    if node.is_leaf():
+        return node
+    return node.apply(lambda child: _capped_prefixes(child, reader))
 
 
 def _without_unpositioned_phrases(node: query.Query) -> query.Query:

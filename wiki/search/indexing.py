@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from wiki.extensions import db
 from wiki.search import documents
-from wiki.search.index import IndexMissing, SearchIndex
+from wiki.search.index import Document, IndexMissing, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ TOUCHED = "wiki_search_touched"
 # More keys than this after one commit (a process with a large subtree renamed) are written
 # by the background thread, so that the request that made the change does not wait for them.
 INLINE_LIMIT = 200
+BATCH = 500
 RETRY_DELAYS = (0.5, 1, 2, 5, 10, 30, 60)
 
 
@@ -151,9 +152,17 @@ class Indexer:
     # -- writing after commits ---------------------------------------------------------------
 
     def write(self, keys: Iterable[str]) -> None:
+        """Write these documents as the database has them now, in batches."""
         with Session(db.engine) as session:
-            changes = documents.load(session, keys)
-        self.index.write(changes)
+            expanded = sorted(documents.expand_subtrees(session, keys))
+        for start in range(0, len(expanded), BATCH):
+            batch = expanded[start : start + BATCH]
+            self.index.write_loaded(lambda batch=batch: self._load(batch))
+
+    @staticmethod
+    def _load(keys: list[str]) -> dict[str, Document | None]:
+        with Session(db.engine) as session:
+            return documents.load(session, keys)
 
     def committed(self, keys: set[str]) -> None:
         """A commit changed these documents: write them now, or leave them to the retries."""
@@ -164,10 +173,12 @@ class Indexer:
             self.index.current_generation()
         except IndexMissing:
             return  # nothing to update: the index will be built from the database
-        if len(keys) > INLINE_LIMIT:
-            self._defer(keys)
-            return
         try:
+            with Session(db.engine) as session:
+                keys = documents.expand_subtrees(session, keys)
+            if len(keys) > INLINE_LIMIT:
+                self._defer(keys)  # a large subtree moved: not while the request waits
+                return
             self.write(keys)
         except Exception as error:  # saving must never fail because of search
             log.warning("search index update failed, will retry: %r", error)
@@ -204,9 +215,12 @@ class Indexer:
         return bool(self._pending)
 
     def flush_pending(self) -> bool:
-        """Write what earlier attempts could not; True when nothing is left waiting."""
+        """Write what earlier attempts could not; True when nothing is left waiting.
+
+        Keys stay pending until written, so that a process exiting during a retry still
+        writes them at exit."""
         with self._lock:
-            keys, self._pending = self._pending, set()
+            keys = set(self._pending)
         if not keys:
             return True
         try:
@@ -215,8 +229,10 @@ class Indexer:
         except Exception as error:
             self._failures += 1
             log.warning("search index update failed again (%d keys): %r", len(keys), error)
-            self._defer(keys)
+            self._defer(())
             return False
+        with self._lock:
+            self._pending -= keys
         self._failures = 0
         return True
 
@@ -269,6 +285,8 @@ def _write_after_commit(session: Session) -> None:
         indexer().committed(touched)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(TOUCHED, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction) -> None:
+    # Rolling back to a savepoint keeps what the enclosing transaction changed before it.
+    if previous_transaction.parent is None:
+        session.info.pop(TOUCHED, None)

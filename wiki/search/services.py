@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from wiki.auth.models import User
 from wiki.errors import NotAllowed
@@ -62,7 +62,9 @@ def search(
     type_name: str | None = None,
     tag: str | None = None,
     page: int = 1,
+    record: bool = True,
 ) -> SearchOutcome:
+    """Search as this person; with `record`, a search that finds nothing is kept as a miss."""
     outcome = SearchOutcome(text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag)
     if process_path:
         outcome.process = get_process(process_path)
@@ -95,7 +97,7 @@ def search(
     outcome.results = results
     outcome.breadcrumbs = breadcrumbs(results.hits)
     outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
-    if results.total == 0 and page == 1:
+    if results.total == 0 and page == 1 and record:
         record_miss(user, outcome.text, outcome.process, NO_RESULTS, 0)
     return outcome
 
@@ -152,19 +154,24 @@ def _narrower(counts: dict[str, int], process: Process | None) -> list[tuple[Cru
 
 def record_miss(
     user: User, text: str, process: Process | None, kind: str, result_count: int
-) -> SearchMiss:
+) -> None:
     text = clean_line(text)[:MAX_QUERY]
-    miss = SearchMiss(
-        query=text,
-        normalized=" ".join(text.lower().split()),
-        user_id=user.id,
-        process_id=process.id if process else None,
-        kind=kind,
-        result_count=result_count,
-    )
-    db.session.add(miss)
-    db.session.commit()
-    return miss
+    process_id = process.id if process else None
+    db.session.commit()  # end this session's read, so that it holds no lock and sees the miss
+    # Written outside the session: a miss changes no page, so it must not bump the content
+    # version and empty every worker's page cache.
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(SearchMiss).values(
+                query=text,
+                normalized=" ".join(text.lower().split()),
+                user_id=user.id,
+                process_id=process_id,
+                kind=kind,
+                result_count=result_count,
+                created_at=utcnow(),
+            )
+        )
 
 
 @dataclass

@@ -26,6 +26,8 @@ def results():
         type_name=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
         page=page,
+        # A trainer opening a miss from the misses page is not missing anything.
+        record=request.args.get("from") != "misses",
     )
     process_path = outcome.process.path if outcome.process else None
     status = 503 if outcome.unavailable else 200
@@ -44,19 +46,35 @@ def results():
 
 @bp.get("/quick")
 def quick():
-    return jsonify(results=services.quick_find(current_user, request.args.get("q", "")))
+    results = services.quick_find(current_user, request.args.get("q", ""))
+    for result in results:
+        result["url"] = request.script_root + result["url"]
+    return jsonify(results=results)
 
 
 @bp.post("/not-helpful")
 def not_helpful():
     text = request.form.get("q", "")
     process_path = request.form.get("process") or None
-    outcome = services.search(current_user, text, process_path=process_path)
+    type_name, tag = request.form.get("type") or None, request.form.get("tag") or None
+    outcome = services.search(
+        current_user, text, process_path=process_path, type_name=type_name, tag=tag, record=False
+    )
     count = outcome.results.total if outcome.results else 0
     if outcome.text:
         services.record_miss(current_user, outcome.text, outcome.process, NOT_HELPFUL, count)
         flash("Thanks: the trainers will see that this search did not help.", "success")
-    return redirect(url_for(".results", q=outcome.text, process=process_path, missed=1))
+    return redirect(
+        url_for(
+            ".results",
+            q=outcome.text,
+            process=process_path,
+            type=outcome.type,
+            tag=outcome.tag,
+            missed=1,
+            **{"from": "misses"},  # shown again without counting a second miss
+        )
+    )
 
 
 @bp.get("/misses")
