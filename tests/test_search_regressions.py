@@ -145,7 +145,7 @@ def test_a_miss_is_counted_once(client, auth, people):
     auth.logout()
     auth.login("carrie@example.com")
     client.get("/search/misses")
-    client.get("/search?q=parking&from=misses")  # a trainer following up
+    client.get("/search?q=parking&counted=1")  # a trainer following up from the misses page
     assert misses() == 1
     result = app_cli(client.application, "query", "parking")
     assert result.exit_code == 0 and misses() == 1

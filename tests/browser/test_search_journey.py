@@ -82,7 +82,7 @@ def test_search_journey(page: Page, live_server_url: str, login, people):
     expect(page.locator(".search-hit")).to_have_count(1)
     expect(page.get_by_role("region", name="Not written down yet?")).to_have_count(0)
     page.get_by_role("button", name="None of these helped").click()
-    expect(page).to_have_url(re.compile(r"/search\?q=tolerance&missed=1$"))
+    expect(page).to_have_url(re.compile(r"/search\?q=tolerance&missed=1&counted=1$"))
     expect(page.locator(".flashes")).to_contain_text(
         "Thanks: the trainers will see that this search did not help."
     )

@@ -26,8 +26,9 @@ def results():
         type_name=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
         page=page,
-        # A trainer opening a miss from the misses page is not missing anything.
-        record=request.args.get("from") != "misses",
+        # Shown again after "none of these helped", or a trainer following up from the
+        # misses page: not a new miss.
+        record=request.args.get("counted") != "1",
     )
     process_path = outcome.process.path if outcome.process else None
     status = 503 if outcome.unavailable else 200
@@ -72,7 +73,7 @@ def not_helpful():
             type=outcome.type,
             tag=outcome.tag,
             missed=1,
-            **{"from": "misses"},  # shown again without counting a second miss
+            counted=1,  # shown again without counting a second miss
         )
     )
 
