@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: setup run test test-sqlite test-postgres chromium html-checker lint format bench
+.PHONY: setup run test test-sqlite test-postgres chromium html-checker lint format bench bench-search
 
 setup: $(STAMP)
 
@@ -63,3 +63,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/page_view_bench.py
+
+# Search at 10,000 and 50,000 synthetic pages, whoosh against SQLite FTS5 (about 8 minutes).
+bench-search: setup
+	$(BIN)/python bench/search_bench.py
