@@ -71,6 +71,9 @@ MIN_PREFIX = 2
 # A prefix stands for at most this many words (the commonest of the first MAX_CANDIDATES).
 MAX_EXPANSIONS = 40
 MAX_CANDIDATES = 2000
+# ...and no more words than it takes to reach this many documents in all: the cost of a query
+# grows with the documents its words are in.
+MAX_PREFIX_POSTINGS = 20_000
 EVERYONE = "*"
 # Added to the readers of every document not open to everyone, so those are quick to find.
 RESTRICTED = "restricted"
@@ -438,16 +441,17 @@ class SearchIndex:
         # every matching document, which is what makes common words slow on a large index.
         wanted = max(page, 1) * size
         parsed = _capped_prefixes(parsed, searcher.reader())
-        found = searcher.search(
-            parsed,
-            limit=max(FACET_SAMPLE, wanted + TIE_MARGIN),
-            mask=_hidden_from(searcher, filters.readers),
-            filter=_narrowing(filters),
-            # Skipping blocks saves nothing when the best 500 are kept, and it would make
-            # counting the matches a second pass over them.
-            optimize=False,
-        )
-        total = len(found)
+        limit = max(FACET_SAMPLE, wanted + TIE_MARGIN)
+        mask = _hidden_from(searcher, filters.readers)
+        narrowing = _narrowing(filters)
+        found = searcher.search(parsed, limit=limit, mask=mask, filter=narrowing)
+        total = found.scored_length()
+        if total == limit:
+            # Past the best `limit`, whoosh drops parts of the query that can no longer
+            # reach them, so it cannot say how many documents match: count them unscored.
+            total = len(
+                searcher.search(parsed, limit=None, scored=False, mask=mask, filter=narrowing)
+            )
         page_count = max(1, -(-total // size))
         page = min(max(page, 1), page_count)
         updated = searcher.reader().column_reader("updated")
@@ -523,8 +527,9 @@ def _prefixes_on_words(node: query.Query) -> query.Query:
 
 
 def _capped_prefixes(node: query.Query, reader) -> query.Query:
-    """Each prefix as its most frequent MAX_EXPANSIONS words, so that a short prefix costs
-    no more than a long query."""
+    """Each prefix as its most frequent words (at most MAX_EXPANSIONS, and at most
+    MAX_PREFIX_POSTINGS documents in all), so that a short prefix costs no more than a
+    common word."""
     if isinstance(node, query.Prefix):
         candidates = []
         for number, word in enumerate(reader.expand_prefix(node.fieldname, node.text)):
@@ -533,7 +538,13 @@ def _capped_prefixes(node: query.Query, reader) -> query.Query:
             word = word.decode("utf-8") if isinstance(word, bytes) else word
             candidates.append((reader.doc_frequency(node.fieldname, word), word))
         candidates.sort(reverse=True)
-        words = [word for _, word in candidates[:MAX_EXPANSIONS]]
+        words: list[str] = []
+        postings = 0
+        for frequency, word in candidates[:MAX_EXPANSIONS]:
+            if words and postings + frequency > MAX_PREFIX_POSTINGS:
+                break
+            words.append(word)
+            postings += frequency
         if not words:
             return query.NullQuery
         return query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
