@@ -98,8 +98,8 @@ class Indexer:
     def _rebuild_in_background(self) -> None:
         with self.app.app_context():
             try:
-                count = self.rebuild(only_if_unusable=True)
-                log.warning("search index ready: %d documents indexed", count)
+                self.rebuild(only_if_unusable=True)
+                log.warning("search index ready")
             except Exception:
                 log.exception("search index rebuild failed")
             finally:
