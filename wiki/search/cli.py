@@ -39,9 +39,9 @@ def query_command(text: str, process_path: str | None, as_json: bool, email: str
     rows = [
         {
             "type": hit.type,
-            "title": "".join(piece for piece, _ in hit.title),
+            "title": hit.plain_title,
             "url": hit.url,
-            "process": " › ".join(c.name for c in outcome.breadcrumbs.get(hit.key, [])),
+            "process": services.trail_text(outcome.breadcrumbs.get(hit.key, [])),
             "score": round(hit.score, 4),
         }
         for hit in hits

@@ -155,6 +155,10 @@ class Hit:
     score: float
     updated: int
 
+    @property
+    def plain_title(self) -> str:
+        return "".join(text for text, _ in self.title)
+
 
 @dataclass
 class Results:
@@ -215,19 +219,16 @@ class SearchIndex:
 
     def check_readable(self) -> None:
         """Raise IndexMissing when the current generation cannot be opened and read."""
-        problem = None
         try:
             with self._open().searcher() as searcher:
                 searcher.doc_count()
         except IndexMissing:
             raise
         except Exception as error:  # whoosh raises many kinds on damaged files
-            problem = f"damaged index at {self.directory}: {error!r}"
-        if problem is not None:
-            raise IndexMissing(problem)
+            raise IndexMissing(f"damaged index at {self.directory}: {error!r}") from error
 
-    def _open(self) -> index.Index:
-        generation = self.current_generation()
+    def _open(self, generation: Path | None = None) -> index.Index:
+        generation = generation or self.current_generation()
         try:
             return FileStorage(str(generation)).open_index(schema=SCHEMA)
         except (OSError, index.EmptyIndexError) as error:
@@ -294,9 +295,8 @@ class SearchIndex:
                     return
 
     def _write_into(self, generation: Path, load: Callable[[], dict[str, Document | None]]) -> None:
-        ix = FileStorage(str(generation)).open_index(schema=SCHEMA)
         try:
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            writer = self._open(generation).writer(timeout=self.lock_timeout, delay=0.05)
         except LockError as error:
             raise IndexBusy(f"the search index stayed locked for {self.lock_timeout} s") from error
         try:

@@ -143,8 +143,8 @@ class Indexer:
 
     def repair(self, drift: Drift, on_item: Callable[[int], None] | None = None) -> None:
         keys = sorted(drift.keys)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for start in range(0, len(keys), BATCH):
+            chunk = keys[start : start + BATCH]
             self.write(chunk)
             if on_item is not None:
                 on_item(len(chunk))
@@ -224,7 +224,6 @@ class Indexer:
         if not keys:
             return True
         try:
-            self.index.current_generation()
             self.write(keys)
         except Exception as error:
             self._failures += 1

@@ -113,12 +113,16 @@ def quick_find(user: User, text: str) -> list[dict]:
     return [
         {
             "type": hit.type,
-            "title": hit.title[0][0],
+            "title": hit.plain_title,
             "url": hit.url,
-            "process": " › ".join(crumb.name for crumb in trails.get(hit.key, [])),
+            "process": trail_text(trails.get(hit.key, [])),
         }
         for hit in hits
     ]
+
+
+def trail_text(trail: list[Crumb]) -> str:
+    return " › ".join(crumb.name for crumb in trail)
 
 
 def breadcrumbs(hits: list[Hit]) -> dict[str, list[Crumb]]:
