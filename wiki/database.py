@@ -16,7 +16,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def init_app(app: Flask) -> None:
     # Import the models so that their tables are part of the metadata migrations compare.
     from wiki.auth import models as _auth_models  # noqa: F401
+    from wiki.buddies import models as _buddy_models  # noqa: F401
+    from wiki.notifications import models as _notification_models  # noqa: F401
+    from wiki.people import models as _people_models  # noqa: F401
     from wiki.processes import models as _process_models  # noqa: F401
+    from wiki.questions import models as _question_models  # noqa: F401
     from wiki.search import models as _search_models  # noqa: F401
     from wiki.versioning import SiteState  # noqa: F401
 

@@ -1,0 +1,1 @@
+"""Integration buddies: who looks after which newcomer."""
