@@ -80,3 +80,19 @@ def make_page(
         process = make_process(process)
     author = author or _system_manager()
     return pages.create_page(author, process, pages.PageDraft(title, body, "Created", tags))
+
+
+def make_question(
+    asker: User,
+    process: Process | str,
+    experts: list[User],
+    title: str = "How do I clear a price variance?",
+    body: str = "I looked at the three-way match page.",
+    private: bool = False,
+):
+    from wiki.questions import services as questions
+
+    if isinstance(process, str):
+        process = make_process(process)
+    draft = questions.QuestionDraft(title, body, [expert.id for expert in experts], private)
+    return questions.ask_question(asker, process, draft)

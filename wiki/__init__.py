@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.auth.views import bp as auth_bp
     from wiki.people.views import bp as people_bp
     from wiki.processes.views import bp as processes_bp
+    from wiki.questions.views import bp as questions_bp
     from wiki.search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
@@ -43,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(processes_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(questions_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

@@ -31,6 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_DIR": None,
     # Seconds an index write waits for another writer before it is left to the retries.
     "SEARCH_LOCK_TIMEOUT": 2.0,
+    # A question nobody has answered reminds its experts every this many days...
+    "QUESTION_REMIND_DAYS": 2,
+    # ...and after this many days goes to the asker's buddy and is recorded as a gap.
+    "QUESTION_ESCALATE_DAYS": 5,
+    # Mail is off until a server is configured; notifications still appear in the app.
+    "MAIL_ENABLED": False,
 }
 
 

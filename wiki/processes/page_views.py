@@ -12,6 +12,7 @@ from wiki.processes import history, links, page_templates, pages, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
+from wiki.questions.listing import recent_in_process
 
 
 def show_page(page: Page):
@@ -24,6 +25,7 @@ def show_page(page: Page):
         backlinks=links.backlinks(page),
         can_review=pages.can_review(current_user, page),
         overdue=page.is_review_overdue(),
+        questions=recent_in_process(current_user, page.process),
     )
 
 

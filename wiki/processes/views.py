@@ -10,6 +10,7 @@ from wiki.forms import form_response, whole_number
 from wiki.processes import history, page_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
+from wiki.questions.listing import recent_in_process
 
 __all__ = ["bp"]
 
@@ -43,6 +44,7 @@ def _show_process(process: Process):
         description=tree.description_html(process),
         page_counts=tree.page_counts(process.children),
         can_manage=tree.can_manage_processes(current_user),
+        questions=recent_in_process(current_user, process),
     )
 
 

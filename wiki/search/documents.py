@@ -38,6 +38,9 @@ class DocumentType:
     # model class → function(instance, how) giving the keys a flushed change touches,
     # where how is "new", "changed" or "deleted".
     watches: dict[type, Callable[[object, str], Iterable[str]]] = field(default_factory=dict)
+    # (session, "a/b/") → ids of the documents that sit below that process path, which a
+    # rename or move of the process changes.
+    below: Callable[[Session, str], Iterable[int]] | None = None
 
 
 TYPES: dict[str, DocumentType] = {}
@@ -91,14 +94,11 @@ def expand_subtrees(session: Session, keys: Iterable[str]) -> set[str]:
         if path is None:
             continue
         below = path + "/"
-        expanded.update(
-            key("process", i)
-            for i in session.scalars(select(Process.id).where(Process.path.startswith(below)))
-        )
-        expanded.update(
-            key("page", i)
-            for i in session.scalars(select(Page.id).where(Page.path.startswith(below)))
-        )
+        for document_type in TYPES.values():
+            if document_type.below is not None:
+                expanded.update(
+                    key(document_type.name, i) for i in document_type.below(session, below)
+                )
     return expanded
 
 
@@ -120,7 +120,7 @@ def iter_all(session: Session, batch: int = 500) -> Iterator[Document]:
             session.expunge_all()
 
 
-def _stamp(*parts: object) -> str:
+def stamp_of(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
@@ -148,13 +148,13 @@ def all_process_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Process.path, Process.name)).all())
 
 
-def _names_along(names: dict[str, str], path: str) -> str:
+def names_along(names: dict[str, str], path: str) -> str:
     return " › ".join(names.get(prefix, "") for prefix in scope_of(path))
 
 
 def _page_stamp(latest_revision: int, path: str, names: dict[str, str], tags: list[str]) -> str:
-    return _stamp(
-        latest_revision, path, _names_along(names, path.rsplit("/", 1)[0]), ",".join(tags)
+    return stamp_of(
+        latest_revision, path, names_along(names, path.rsplit("/", 1)[0]), ",".join(tags)
     )
 
 
@@ -221,7 +221,7 @@ def _markdown_document(
         stamp=stamp,
         body=text.text,
         headings=" ".join(text.headings),
-        process=_names_along(names, process_path),
+        process=names_along(names, process_path),
         tags=tags or [],
         scope=scope_of(process_path),
         process_id=process_id,
@@ -239,7 +239,7 @@ def _page_stamps(session: Session) -> dict[int, str]:
 
 
 def _process_stamp(process: Process, names: dict[str, str]) -> str:
-    return _stamp(process.description, process.path, _names_along(names, process.path))
+    return stamp_of(process.description, process.path, names_along(names, process.path))
 
 
 def _load_processes(session: Session, ids: list[int]) -> dict[int, Document]:
@@ -298,6 +298,9 @@ register(
             Revision: _watch_revision,
             PageTag: lambda tag, how: [key("page", tag.page_id)],
         },
+        below=lambda session, below: session.scalars(
+            select(Page.id).where(Page.path.startswith(below))
+        ),
     )
 )
 register(
@@ -307,6 +310,9 @@ register(
         load=_load_processes,
         stamps=_process_stamps,
         watches={Process: _watch_process},
+        below=lambda session, below: session.scalars(
+            select(Process.id).where(Process.path.startswith(below))
+        ),
     )
 )
 
@@ -323,7 +329,7 @@ def _load_people(session: Session, ids: list[int]) -> dict[int, Document]:
             title=person.name,
             url=f"/people/{person.id}",
             updated=person.created_at,
-            stamp=_stamp(person.name, person.job_title),
+            stamp=stamp_of(person.name, person.job_title),
             body=person.job_title,
         )
         for person in people
@@ -332,7 +338,7 @@ def _load_people(session: Session, ids: list[int]) -> dict[int, Document]:
 
 def _people_stamps(session: Session) -> dict[int, str]:
     rows = session.execute(select(User.id, User.name, User.job_title).where(User.active.is_(True)))
-    return {person_id: _stamp(name, job_title) for person_id, name, job_title in rows}
+    return {person_id: stamp_of(name, job_title) for person_id, name, job_title in rows}
 
 
 def _watch_person(person: User, how: str) -> list[str]:

@@ -1,0 +1,17 @@
+"""The kinds of notification, as each person sees them in their preferences."""
+
+from __future__ import annotations
+
+# kind → what it is about. Later domains add theirs here.
+KINDS: dict[str, str] = {
+    "question_asked": "A question is routed to you",
+    "question_answered": "Your question has an answer",
+    "question_follow_up": "A follow-up on a question you were asked or answered",
+    "question_reminder": "Reminder: a question waits for your answer",
+    "question_escalated": "A question went unanswered too long",
+    "question_documented": "A question was turned into a page",
+    "review_due": "A page you own is due for review",
+    "expertise_changed": "Someone changed your expertise",
+}
+
+DEFAULT_DELIVERY = "immediate"

@@ -1,0 +1,124 @@
+"""Who knows a process: declared expertise with its evidence, and how experts are ranked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from wiki.auth.models import User
+from wiki.extensions import db
+from wiki.people.models import Expertise
+from wiki.processes.models import Page, Process, Revision
+from wiki.questions.models import Question, QuestionPost
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a person has shown of a process, beside the level they declared."""
+
+    pages_written: int = 0
+    pages_owned: int = 0
+    questions_answered: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pages_written + self.pages_owned + self.questions_answered
+
+    def summary(self) -> str:
+        parts = [
+            (self.pages_written, "page written", "pages written"),
+            (self.pages_owned, "page owned", "pages owned"),
+            (self.questions_answered, "question answered", "questions answered"),
+        ]
+        return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+
+
+@dataclass(frozen=True)
+class ExpertEntry:
+    person: User
+    expertise: Expertise
+    evidence: Evidence
+    # The ancestor the expertise is declared on, when it is not the process itself.
+    inherited_from: Process | None = None
+
+
+AVAILABILITY_ORDER = {"available": 0, "busy": 1, "away": 2}
+
+
+def rank_key(entry: ExpertEntry, today: date) -> tuple:
+    """Level first, then evidence, then availability; a process's own experts before a
+    parent's at equal footing."""
+    expertise = entry.expertise
+    availability = expertise.availability
+    if availability == "away" and not expertise.is_away(today):
+        availability = "available"  # back already
+    return (
+        -expertise.level_rank,
+        -entry.evidence.total,
+        AVAILABILITY_ORDER.get(availability, 0),
+        entry.inherited_from is not None,
+        entry.person.name.lower(),
+    )
+
+
+def experts_for(process: Process, today: date) -> list[ExpertEntry]:
+    """The active people with expertise in the process or a process above it, ranked."""
+    chain = [*process.ancestors(), process]
+    by_id = {node.id: node for node in chain}
+    rows = db.session.scalars(
+        select(Expertise)
+        .join(User, User.id == Expertise.user_id)
+        .where(Expertise.process_id.in_(list(by_id)), User.active.is_(True))
+        .options(selectinload(Expertise.person))
+    ).all()
+    evidence = evidence_for((row.user_id, row.process_id) for row in rows)
+    entries = [
+        ExpertEntry(
+            person=row.person,
+            expertise=row,
+            evidence=evidence.get((row.user_id, row.process_id), Evidence()),
+            inherited_from=None if row.process_id == process.id else by_id[row.process_id],
+        )
+        for row in rows
+    ]
+    return sorted(entries, key=lambda entry: rank_key(entry, today))
+
+
+def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evidence]:
+    """Evidence per (person id, process id), counted in three grouped queries."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    people = {person for person, _ in pairs}
+    processes = {process for _, process in pairs}
+    written = db.session.execute(
+        select(Revision.author_id, Page.process_id, func.count(func.distinct(Page.id)))
+        .join(Page, Page.id == Revision.page_id)
+        .where(Revision.author_id.in_(people), Page.process_id.in_(processes))
+        .group_by(Revision.author_id, Page.process_id)
+    ).all()
+    owned = db.session.execute(
+        select(Page.owner_id, Page.process_id, func.count())
+        .where(Page.owner_id.in_(people), Page.process_id.in_(processes))
+        .group_by(Page.owner_id, Page.process_id)
+    ).all()
+    answered = db.session.execute(
+        select(QuestionPost.author_id, Question.process_id, func.count(func.distinct(Question.id)))
+        .join(Question, Question.id == QuestionPost.question_id)
+        .where(
+            QuestionPost.author_id.in_(people),
+            QuestionPost.author_id != Question.asker_id,
+            Question.process_id.in_(processes),
+        )
+        .group_by(QuestionPost.author_id, Question.process_id)
+    ).all()
+    counts: dict[tuple[int, int], list[int]] = {pair: [0, 0, 0] for pair in pairs}
+    for column, rows in enumerate((written, owned, answered)):
+        for person, process, count in rows:
+            if (person, process) in counts:
+                counts[(person, process)][column] = count
+    return {pair: Evidence(*values) for pair, values in counts.items()}

@@ -1,0 +1,91 @@
+"""Whom to ask: the experts of a process ranked for a new question, and everyone else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from wiki.auth.models import User
+from wiki.extensions import db
+from wiki.people.expertise import ExpertEntry, experts_for
+from wiki.people.models import AVAILABILITY_LABELS, LEVEL_LABELS
+from wiki.processes.models import Process
+from wiki.questions.services import open_question_counts
+from wiki.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry: ExpertEntry
+    open_questions: int
+    today: date
+
+    @property
+    def person(self) -> User:
+        return self.entry.person
+
+    @property
+    def inherited_from(self) -> Process | None:
+        return self.entry.inherited_from
+
+    @property
+    def away(self) -> bool:
+        return self.entry.expertise.is_away(self.today)
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.entry.expertise.level]
+
+    @property
+    def ask_me_about(self) -> str:
+        return self.entry.expertise.ask_me_about
+
+    @property
+    def availability_text(self) -> str:
+        expertise = self.entry.expertise
+        if self.away:
+            return f"away until {expertise.away_until:%d %b}" if expertise.away_until else "away"
+        if expertise.availability == "away":  # back already
+            return AVAILABILITY_LABELS["available"].lower()
+        return AVAILABILITY_LABELS[expertise.availability].lower()
+
+    @property
+    def evidence_text(self) -> str:
+        return self.entry.evidence.summary()
+
+    def rank_key(self) -> tuple:
+        """Away people last; then by level; the free before the busy; then those with fewer
+        open questions; then by evidence, the process's own experts before a parent's."""
+        expertise = self.entry.expertise
+        return (
+            self.away,
+            -expertise.level_rank,
+            expertise.availability == "busy" and not self.away,
+            self.open_questions,
+            -self.entry.evidence.total,
+            self.inherited_from is not None,
+            self.person.name.lower(),
+        )
+
+
+def suggest_experts(process: Process, asker: User, today: date | None = None) -> list[Suggestion]:
+    today = today or utcnow().date()
+    entries = [entry for entry in experts_for(process, today) if entry.person.id != asker.id]
+    # A person with expertise on the process and on a parent appears once, for the nearer one.
+    nearest: dict[int, ExpertEntry] = {}
+    for entry in entries:
+        nearest.setdefault(entry.person.id, entry)
+    counts = open_question_counts(list(nearest))
+    suggestions = [
+        Suggestion(entry, counts.get(person_id, 0), today) for person_id, entry in nearest.items()
+    ]
+    return sorted(suggestions, key=Suggestion.rank_key)
+
+
+def other_people(asker: User, suggestions: list[Suggestion]) -> list[User]:
+    """Everyone else who could be asked: active people not suggested, not the asker."""
+    excluded = {asker.id, *(suggestion.person.id for suggestion in suggestions)}
+    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    return [person for person in people if person.id not in excluded]
