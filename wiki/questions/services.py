@@ -97,7 +97,7 @@ def add_post(author: User, question: Question, body: str) -> QuestionPost:
         raise NotFound("There is no question with that number, or it is private.")
     body = clean_text(body)
     errors: dict[str, str] = {}
-    if not body:
+    if not body.strip():
         errors["body"] = "Write something first."
     _check_body(body, errors)
     if errors:

@@ -33,7 +33,7 @@ def index():
     )
 
 
-@bp.get(".atom")
+@bp.get("/feed.atom")
 def feed():
     filters = listing.Filters.from_args(request.args)
     found = listing.list_questions(current_user, filters, 1, 50)
