@@ -4,11 +4,16 @@ per test, logged-in clients, and the browser set up for Debian's Chromium."""
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask, g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, text
@@ -86,6 +91,51 @@ def _empty_tables() -> None:
         for table in reversed(db.metadata.sorted_tables):
             if table.name != "site_state":  # its one row is made by the migration
                 connection.execute(table.delete())
+
+
+class Mailbox:
+    """An SMTP server on loopback (aiosmtpd) keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse = False  # when True, the server answers every message with a 554
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.refuse:
+            return "554 Transaction failed: the test server refuses"
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def mail_config(mailbox: Mailbox) -> dict:
+    """The app_config of a test that sends mail to the loopback server."""
+    return {
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_ENABLED": True,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "MAIL_FROM": "Onramp Wiki <wiki@example.com>",
+        "BASE_URL": "https://wiki.example.com",
+    }
 
 
 class AuthActions:

@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
     from wiki.auth.views import bp as auth_bp
+    from wiki.notifications.views import bp as notifications_bp
     from wiki.people.views import bp as people_bp
     from wiki.processes.views import bp as processes_bp
     from wiki.questions.views import bp as questions_bp
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(people_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(notifications_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

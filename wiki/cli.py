@@ -24,10 +24,12 @@ def register_commands(app: Flask) -> None:
     from wiki.auth.cli import users
     from wiki.content.cli import content
     from wiki.search.cli import search
+    from wiki.tick import tick
 
     app.cli.add_command(users)
     app.cli.add_command(content)
     app.cli.add_command(search)
+    app.cli.add_command(tick)
 
 
 if __name__ == "__main__":  # pragma: no cover

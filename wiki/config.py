@@ -37,6 +37,20 @@ DEFAULTS: dict[str, Any] = {
     "QUESTION_ESCALATE_DAYS": 5,
     # Mail is off until a server is configured; notifications still appear in the app.
     "MAIL_ENABLED": False,
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    # "none", "starttls" (upgrade a plain connection, usually port 587) or "ssl" (port 465).
+    "MAIL_SECURITY": "none",
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "Onramp Wiki <onramp@localhost>",
+    "MAIL_TIMEOUT": 10,
+    # A mail that failed this many times is left alone (it stays in the app).
+    "MAIL_MAX_ATTEMPTS": 5,
+    # The public address of the wiki, for links in mail.
+    "BASE_URL": "http://127.0.0.1:5000",
+    # The hour (UTC) from which `wiki tick` sends the day's digests.
+    "DIGEST_HOUR": 7,
 }
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, g
 from flask_login import current_user
 
+from wiki.notifications.services import unread_count
 from wiki.processes import tree
 from wiki.timeutil import utcnow
 
@@ -24,8 +25,16 @@ def _sidebar_tree() -> list[tree.TreeNode]:
     return g.sidebar_tree
 
 
+def _unread_notifications() -> int:
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def _layout_context() -> dict:
-    return {"sidebar_tree": _sidebar_tree, "now_utc": utcnow}
+    return {
+        "sidebar_tree": _sidebar_tree,
+        "unread_notifications": _unread_notifications,
+        "now_utc": utcnow,
+    }
 
 
 def _when(moment: datetime | None) -> str:

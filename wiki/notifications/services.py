@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wiki.auth.models import User
+from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
 from wiki.notifications.kinds import DEFAULT_DELIVERY, KINDS
+from wiki.notifications.mail import MAIL_AFTER_COMMIT
 from wiki.notifications.models import (
+    DELIVERIES,
     MAIL_NONE,
     MAIL_PENDING,
     Notification,
     NotificationPreference,
 )
 from wiki.textutil import clean_line, clean_text
-
-# Kept in the session until commit: the ids whose immediate mail is to be sent then.
-MAIL_AFTER_COMMIT = "wiki_mail_after_commit"
+from wiki.timeutil import utcnow
 
 
 def notify(
@@ -92,3 +93,83 @@ def _add_once(notification: Notification) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def unread_count(person: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == person.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def notifications_of(
+    person: User, *, unread_only: bool = False, limit: int = 50, offset: int = 0
+) -> list[Notification]:
+    """A person's notifications, newest first."""
+    query = select(Notification).where(Notification.user_id == person.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(
+        db.session.scalars(
+            query.order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def own_notification(person: User, notification_id: int) -> Notification:
+    """The person's notification; someone else's is as absent as one that does not exist."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != person.id:
+        raise NotFound("There is no such notification.")
+    return notification
+
+
+def mark_read(person: User, notification_id: int) -> Notification:
+    notification = own_notification(person, notification_id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return notification
+
+
+def mark_all_read(person: User) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == person.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def deliveries_of(person: User) -> dict[str, str]:
+    """The person's delivery for every kind, the default where they have not chosen."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == person.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, DEFAULT_DELIVERY) for kind in KINDS}
+
+
+def save_deliveries(person: User, choices: Mapping[str, str]) -> None:
+    """Save a delivery per kind; nothing is saved if one choice is not a known delivery."""
+    errors = {
+        kind: f"Choose one of: {', '.join(DELIVERIES)}."
+        for kind in KINDS
+        if choices.get(kind, DEFAULT_DELIVERY) not in DELIVERIES
+    }
+    if errors:
+        raise ValidationError(errors)
+    for kind in KINDS:
+        db.session.merge(
+            NotificationPreference(
+                user_id=person.id, kind=kind, delivery=choices.get(kind, DEFAULT_DELIVERY)
+            )
+        )
+    db.session.commit()

@@ -279,6 +279,8 @@ def _note_touched(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _write_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: what it touched is committed with its enclosing one
     touched = session.info.pop(TOUCHED, None)
     if touched and has_app_context() and "search" in current_app.extensions:
         indexer().committed(touched)
