@@ -7,7 +7,10 @@ import subprocess
 
 from tests import factories
 from tests.conftest import REPO
+from wiki.extensions import db
+from wiki.people.models import Expertise
 from wiki.processes import pages, tree
+from wiki.questions import services as questions
 from wiki.search import services as search
 from wiki.search.models import NO_RESULTS
 
@@ -40,6 +43,11 @@ URLS = [
     "/search?q=invoices&missed=1",
     "/search?q=photocopier+jam",
     "/search/misses",
+    "/questions/",
+    "/questions/ask?process=p2p/invoices",
+    "/notifications/",
+    "/notifications/preferences",
+    "/people/map",
     "/no/such/page",
 ]
 
@@ -52,7 +60,18 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     # Misses for the trainers' list, one of them within a process; the admin's profile.
     search.record_miss(people["newcomer"], "vendor master data", None, NO_RESULTS, 0)
     search.record_miss(people["member"], "credit notes", tree.get_process("p2p"), NO_RESULTS, 0)
-    urls = [*URLS, f"/people/{people['admin'].id}"]
+    # Expertise, and a question the admin was asked and answered: the thread, the bell.
+    db.session.add(Expertise(person=people["admin"], process=page.process, level="expert"))
+    question = factories.make_question(people["newcomer"], page.process, [people["admin"]])
+    questions.add_post(people["admin"], question, "Two *percent*.")
+    admin = people["admin"].id
+    urls = [
+        *URLS,
+        f"/people/{admin}",
+        f"/people/{admin}/expertise/new",
+        f"/questions/{question.id}",
+        f"/questions/{question.id}/new-page",
+    ]
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)
     auth.login("ada@example.com")

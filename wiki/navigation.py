@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, g
 from flask_login import current_user
 
 from wiki.notifications.services import unread_count
+from wiki.people.models import LEVEL_LABELS, availability_text
 from wiki.processes import tree
 from wiki.timeutil import utcnow
 
@@ -17,6 +18,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_when, "when")
     app.add_template_filter(_day, "day")
     app.add_template_filter(_iso, "iso")
+    app.add_template_filter(duration_text, "duration")
+    app.add_template_filter(_percent, "percent")
+    app.add_template_filter(LEVEL_LABELS.get, "level_label")
+    app.add_template_filter(availability_text, "availability_text")
 
 
 def _sidebar_tree() -> list[tree.TreeNode]:
@@ -43,6 +48,20 @@ def _when(moment: datetime | None) -> str:
 
 def _day(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "never"
+
+
+def duration_text(span: timedelta) -> str:
+    """A wait as people say it: "40 min", "5 h", "2.5 days"."""
+    minutes = span.total_seconds() / 60
+    if minutes < 90:
+        return f"{max(1, round(minutes))} min"
+    if minutes < 36 * 60:
+        return f"{minutes / 60:.0f} h"
+    return f"{minutes / 1440:.1f} days".replace(".0 days", " days")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
 
 
 def _iso(moment: datetime) -> str:

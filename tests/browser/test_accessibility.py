@@ -15,7 +15,9 @@ from playwright.sync_api import Page, expect
 
 from tests import factories
 from wiki.extensions import db
+from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
+from wiki.questions import services as question_service
 from wiki.search import services as search_service
 from wiki.search.models import NO_RESULTS
 
@@ -81,7 +83,17 @@ def wiki_data(people) -> dict[str, int]:
     process = factories.make_process(PROCESS)
     search_service.record_miss(people["newcomer"], "vendor master data", None, NO_RESULTS, 0)
     search_service.record_miss(people["member"], "credit notes", process, NO_RESULTS, 0)
+    # The admin knows the process; the newcomer asked and the admin answered, so the admin has
+    # a notification and the thread offers to turn the answer into a page.
+    db.session.add(
+        Expertise(person=people["admin"], process=process, level="owner", ask_me_about="Tolerances")
+    )
+    question = factories.make_question(
+        people["newcomer"], PROCESS, [people["admin"]], title="Which tolerance applies?"
+    )
+    question_service.add_post(people["admin"], question, "Two percent.")
     ids = {role: person.id for role, person in people.items()}
+    ids["question"] = question.id
     db.session.remove()
     return ids
 
@@ -155,6 +167,15 @@ def _conflict(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
 
 
+def _refused_expertise(page: Page) -> None:
+    page.get_by_label("Process", exact=True).select_option(value=PROCESS)
+    page.get_by_label("Away", exact=True).check()
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert answer.value.status == 422
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
 def _open_quick_find(page: Page) -> None:
     header_search = page.get_by_role("banner").get_by_role("searchbox", name="Search the wiki")
     header_search.press_sequentially("three")
@@ -222,6 +243,17 @@ def test_logged_in_screens_have_no_serious_violations(
                 "new process with empty name",
                 f"/processes/new?parent={PROCESS}",
                 prepare=_submit_blank("Name"),
+            ),
+            Screen("questions", "/questions/", shows=".question-list li"),
+            Screen("ask an expert", f"/questions/ask?process={PROCESS}", shows=".expert-choice"),
+            Screen("question thread", f"/questions/{wiki_data['question']}", shows=".post-answer"),
+            Screen("notifications", "/notifications/", shows=".notification"),
+            Screen("mail settings", "/notifications/preferences"),
+            Screen("expertise map", "/people/map", shows=".heatmap svg"),
+            Screen(
+                "add expertise, refused",
+                f"/people/{wiki_data['admin']}/expertise/new",
+                prepare=_refused_expertise,
             ),
             Screen("not found", "/p/no-such-process", status=404),
         ],

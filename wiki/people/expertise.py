@@ -13,6 +13,7 @@ from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes.models import Page, Process, Revision
+from wiki.questions.metrics import AnswerMetrics, answer_metrics
 from wiki.questions.models import Question, QuestionPost
 
 
@@ -122,3 +123,18 @@ def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evid
             if (person, process) in counts:
                 counts[(person, process)][column] = count
     return {pair: Evidence(*values) for pair, values in counts.items()}
+
+
+@dataclass(frozen=True)
+class ExpertsPanel:
+    """What a process page shows of its experts and how quickly its questions are answered."""
+
+    experts: list[ExpertEntry]
+    metrics: AnswerMetrics | None
+
+
+def experts_panel(process: Process, today: date) -> ExpertsPanel:
+    return ExpertsPanel(
+        experts=experts_for(process, today),
+        metrics=answer_metrics([process.id]).get(process.id),
+    )

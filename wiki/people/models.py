@@ -61,3 +61,15 @@ class Expertise(db.Model):
 
     def is_away(self, today: date) -> bool:
         return self.availability == "away" and (self.away_until is None or self.away_until > today)
+
+
+def availability_text(expertise: Expertise, today: date | None = None) -> str:
+    """ "Available", "Busy", or "Away until 2026-12-14"; someone whose away date has passed is
+    available again."""
+    today = today or utcnow().date()
+    if expertise.availability == "away":
+        if not expertise.is_away(today):
+            return AVAILABILITY_LABELS["available"]
+        if expertise.away_until:
+            return f"Away until {expertise.away_until.isoformat()}"
+    return AVAILABILITY_LABELS[expertise.availability]

@@ -8,11 +8,13 @@ from flask_login import current_user
 from wiki.auth import services as accounts
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
+from wiki.people.expertise import experts_panel
 from wiki.processes import history, links, page_templates, pages, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
 from wiki.questions.listing import recent_in_process
+from wiki.timeutil import utcnow
 
 
 def show_page(page: Page):
@@ -26,6 +28,7 @@ def show_page(page: Page):
         can_review=pages.can_review(current_user, page),
         overdue=page.is_review_overdue(),
         questions=recent_in_process(current_user, page.process),
+        panel=experts_panel(page.process, utcnow().date()),
     )
 
 

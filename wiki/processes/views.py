@@ -7,10 +7,12 @@ from flask_login import current_user
 
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
+from wiki.people.expertise import experts_panel
 from wiki.processes import history, page_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
 from wiki.questions.listing import recent_in_process
+from wiki.timeutil import utcnow
 
 __all__ = ["bp"]
 
@@ -45,6 +47,7 @@ def _show_process(process: Process):
         page_counts=tree.page_counts(process.children),
         can_manage=tree.can_manage_processes(current_user),
         questions=recent_in_process(current_user, process),
+        panel=experts_panel(process, utcnow().date()),
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.people.expertise import ExpertEntry, experts_for
-from wiki.people.models import AVAILABILITY_LABELS, LEVEL_LABELS
+from wiki.people.models import LEVEL_LABELS, availability_text
 from wiki.processes.models import Process
 from wiki.questions.services import open_question_counts
 from wiki.timeutil import utcnow
@@ -44,12 +44,7 @@ class Suggestion:
 
     @property
     def availability_text(self) -> str:
-        expertise = self.entry.expertise
-        if self.away:
-            return f"away until {expertise.away_until:%d %b}" if expertise.away_until else "away"
-        if expertise.availability == "away":  # back already
-            return AVAILABILITY_LABELS["available"].lower()
-        return AVAILABILITY_LABELS[expertise.availability].lower()
+        return availability_text(self.entry.expertise, self.today).lower()
 
     @property
     def evidence_text(self) -> str:
