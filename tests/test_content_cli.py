@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import REPO
 from wiki.auth import services
 from wiki.extensions import db
+from wiki.people.models import Expertise
 from wiki.processes.models import Page, Process, Revision
 
 CONTENT = REPO / "content"
@@ -37,6 +38,16 @@ def test_demo_content_meets_the_brief(app):
     roles = [person.roles for person in people]
     assert any("manager" in r for r in roles) and any("trainer" in r for r in roles)
     assert sum(person.is_newcomer for person in people) >= 2
+    # Every top-level process has someone to ask, and the demo map has its gaps to show.
+    experts = {
+        (e.person.email, e.process.path): e.level for e in db.session.scalars(select(Expertise))
+    }
+    assert experts[("priya@example.com", "procure-to-pay/invoice-processing")] == "owner"
+    assert {path.split("/")[0] for _email, path in experts} == {
+        "procure-to-pay",
+        "order-to-cash",
+        "record-to-report",
+    }
     password = (Path(app.instance_path) / "demo-password").read_text().strip()
     assert services.authenticate("jill@example.com", password) is not None
     logins = run(app, "content", "logins", str(CONTENT))
@@ -94,6 +105,32 @@ def test_malformed_files_are_named_and_nothing_is_loaded(app, tmp_path, text, me
     assert result.exit_code != 0
     assert message in result.output and "Nothing was loaded." in result.output
     assert count(Page) == 0 and count(Process) == 0
+
+
+@pytest.mark.parametrize(
+    "expertise, message",
+    [
+        ("[{process: no/such, level: expert}]", "names the process no/such, which is not in"),
+        ("[{process: procure-to-pay, level: guru}]", "person 1's expertise 1 has level 'guru'"),
+        (
+            "[{process: procure-to-pay, level: expert, availability: asleep}]",
+            "has availability 'asleep'; choose available, busy, away",
+        ),
+    ],
+)
+def test_malformed_expertise_is_named_and_nothing_is_loaded(app, tmp_path, expertise, message):
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    people = broken / "people.yaml"
+    first_person = "    job_title: ERP Business Systems Administrator (IT)\n"
+    text = people.read_text()
+    start = text.index(first_person) + len(first_person)
+    end = text.index("\n\n", start)
+    people.write_text(text[:start] + f"    expertise: {expertise}" + text[end:])
+    result = run(app, "content", "load", str(broken))
+    assert result.exit_code != 0
+    assert message in result.output and "Nothing was loaded." in result.output
+    assert count(Expertise) == 0 and count(Process) == 0
 
 
 def test_if_empty_leaves_an_existing_wiki_alone(app):

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from wiki.auth.models import ROLES
+from wiki.people.models import AVAILABILITIES, LEVELS
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.textutil import clean_line
 
@@ -23,12 +24,22 @@ class ContentError(Exception):
 
 
 @dataclass
+class ExpertiseEntry:
+    process: str  # a process path in this folder
+    level: str
+    ask_me_about: str = ""
+    availability: str = "available"
+    away_until: date | None = None
+
+
+@dataclass
 class PersonEntry:
     email: str
     name: str
     roles: list[str]
     job_title: str = ""
     start_date: date | None = None
+    expertise: list[ExpertiseEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +114,14 @@ def read_content(root: Path) -> ContentTree:
         for folder in sorted(p for p in processes_root.iterdir() if p.is_dir()):
             _read_process(folder, "", content)
     emails = {person.email for person in content.people}
+    paths = {process.path for process in content.processes}
+    for person in content.people:
+        for item in person.expertise:
+            if item.process not in paths:
+                raise ContentError(
+                    f"{root / PEOPLE_FILE}: {person.email}'s expertise names the process "
+                    f"{item.process}, which is not in processes/."
+                )
     for page in content.pages:
         if page.owner and page.owner not in emails:
             raise ContentError(
@@ -138,9 +157,34 @@ def _read_people(path: Path) -> list[PersonEntry]:
                 roles=sorted(set(item.get("roles") or []) | {"member"}),
                 job_title=str(item.get("job_title") or ""),
                 start_date=_date(item.get("start_date"), path, f"person {number}'s start_date"),
+                expertise=[
+                    _expertise(entry, path, f"person {number}'s expertise {index}")
+                    for index, entry in enumerate(item.get("expertise") or [], start=1)
+                ],
             )
         )
     return people
+
+
+def _expertise(item: Any, path: Path, where: str) -> ExpertiseEntry:
+    if not isinstance(item, dict) or not item.get("process"):
+        raise ContentError(f"{path}: {where} needs a process.")
+    level = item.get("level")
+    if level not in LEVELS:
+        raise ContentError(f"{path}: {where} has level {level!r}; levels are {', '.join(LEVELS)}.")
+    availability = item.get("availability") or "available"
+    if availability not in AVAILABILITIES:
+        raise ContentError(
+            f"{path}: {where} has availability {availability!r}; "
+            f"choose {', '.join(AVAILABILITIES)}."
+        )
+    return ExpertiseEntry(
+        process=str(item["process"]).strip("/"),
+        level=level,
+        ask_me_about=str(item.get("ask_me_about") or ""),
+        availability=availability,
+        away_until=_date(item.get("away_until"), path, f"{where}'s away_until"),
+    )
 
 
 def _read_process(folder: Path, parent_path: str, content: ContentTree) -> None:
@@ -232,6 +276,17 @@ def write_front_matter(path: Path, meta: dict[str, Any], body: str) -> None:
     path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
 
 
+def _expertise_item(entry: ExpertiseEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {"process": entry.process, "level": entry.level}
+    if entry.ask_me_about:
+        item["ask_me_about"] = entry.ask_me_about
+    if entry.availability != "available":
+        item["availability"] = entry.availability
+    if entry.away_until:
+        item["away_until"] = entry.away_until
+    return item
+
+
 def write_people(path: Path, people: list[PersonEntry]) -> None:
     items = []
     for person in people:
@@ -240,6 +295,8 @@ def write_people(path: Path, people: list[PersonEntry]) -> None:
             item["job_title"] = person.job_title
         if person.start_date:
             item["start_date"] = person.start_date
+        if person.expertise:
+            item["expertise"] = [_expertise_item(entry) for entry in person.expertise]
         items.append(item)
     path.write_text(
         yaml.safe_dump({"people": items}, sort_keys=False, allow_unicode=True,

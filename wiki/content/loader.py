@@ -13,6 +13,8 @@ from wiki.auth.models import User, UserRole
 from wiki.auth.services import hash_password
 from wiki.content import files
 from wiki.extensions import db
+from wiki.people.declarations import expertise_of
+from wiki.people.models import Expertise
 from wiki.processes import links
 from wiki.processes.models import Page, PageTag, PageTemplate, Process
 from wiki.processes.pages import append_revision, content_hash, latest_revision
@@ -49,6 +51,9 @@ def load_content(
             processes[entry.path] = _load_process(entry, processes, report)
             on_item()
         db.session.flush()
+        for person in content.people:
+            for item in person.expertise:
+                _load_expertise(people[person.email], item, processes[item.process], report)
         for entry in content.pages:
             _load_page(entry, processes[entry.process_path], people, report)
             on_item()
@@ -86,6 +91,30 @@ def _load_person(entry: files.PersonEntry, demo_password: str | None, report) ->
         user.role_rows = [UserRole(role=role) for role in entry.roles]
     _note(report, f"person {entry.email}", created, changed)
     return user
+
+
+def _load_expertise(
+    person: User, entry: files.ExpertiseEntry, process: Process, report: LoadReport
+) -> None:
+    expertise = db.session.scalar(
+        select(Expertise).where(Expertise.user_id == person.id, Expertise.process_id == process.id)
+    )
+    created = expertise is None
+    if created:
+        expertise = Expertise(person=person, process=process, declared_by=person)
+        db.session.add(expertise)
+    wanted = (entry.level, entry.ask_me_about, entry.availability, entry.away_until)
+    current = (
+        expertise.level,
+        expertise.ask_me_about,
+        expertise.availability,
+        expertise.away_until,
+    )
+    changed = wanted != current
+    if changed:
+        expertise.level, expertise.ask_me_about, expertise.availability = wanted[:3]
+        expertise.away_until = entry.away_until
+    _note(report, f"expertise {person.email} in {process.path}", created, changed)
 
 
 def _load_process(entry: files.ProcessEntry, known: dict[str, Process], report) -> Process:
@@ -165,7 +194,19 @@ def export_content(root: Path, on_item: Callable[[], None] = lambda: None) -> in
     files.write_people(
         root / files.PEOPLE_FILE,
         [
-            files.PersonEntry(u.email, u.name, sorted(u.roles), u.job_title, u.start_date)
+            files.PersonEntry(
+                u.email,
+                u.name,
+                sorted(u.roles),
+                u.job_title,
+                u.start_date,
+                [
+                    files.ExpertiseEntry(
+                        e.process.path, e.level, e.ask_me_about, e.availability, e.away_until
+                    )
+                    for e in expertise_of(u)
+                ],
+            )
             for u in users
         ],
     )
