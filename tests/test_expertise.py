@@ -13,6 +13,7 @@ from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.notifications.models import Notification
 from wiki.people.models import Expertise
+from wiki.processes import pages
 from wiki.questions import services as questions
 
 
@@ -60,12 +61,17 @@ def test_experts_are_ranked_by_level_evidence_and_availability(client, auth, peo
     declare(away, "p2p", "expert", availability="away", away_until=datetime(2099, 1, 1).date())
     declare(writer, "p2p", "expert")
     declare(learner, "p2p", "learning")
-    make_page("p2p", "Three-way match", author=writer)
+    page = make_page("p2p", "Three-way match", author=writer)
+    declare(people["manager"], "p2p", "practitioner")
+    pages.mark_reviewed(people["manager"], page)
     auth.login("jill@example.com")
     html = client.get("/p/p2p").get_data(as_text=True)
-    order = [html.index(name) for name in ("Wu Writer", "Bo Busy", "Al Away", "Lu Learner")]
+    names = ("Wu Writer", "Bo Busy", "Al Away", "Marty Manager", "Lu Learner")
+    order = [html.index(name) for name in names]
     assert order == sorted(order)
     assert "1 page written" in html and "Away until 2099-01-01" in html
+    panel = text_of(html)
+    assert "Marty Manager Practitioner Available · 1 page reviewed" in panel
 
 
 def test_only_admins_and_managers_change_someone_elses_expertise_and_the_person_hears(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.people.models import Expertise
-from wiki.processes.models import Page, Process, Revision
+from wiki.processes.models import Page, PageReview, Process, Revision
 from wiki.questions.metrics import AnswerMetrics, answer_metrics
 from wiki.questions.models import Question, QuestionPost
 
@@ -22,16 +22,18 @@ class Evidence:
     """What a person has shown of a process, beside the level they declared."""
 
     pages_written: int = 0
+    pages_reviewed: int = 0
     pages_owned: int = 0
     questions_answered: int = 0
 
     @property
     def total(self) -> int:
-        return self.pages_written + self.pages_owned + self.questions_answered
+        return self.pages_written + self.pages_reviewed + self.pages_owned + self.questions_answered
 
     def summary(self) -> str:
         parts = [
             (self.pages_written, "page written", "pages written"),
+            (self.pages_reviewed, "page reviewed", "pages reviewed"),
             (self.pages_owned, "page owned", "pages owned"),
             (self.questions_answered, "question answered", "questions answered"),
         ]
@@ -90,7 +92,7 @@ def experts_for(process: Process, today: date) -> list[ExpertEntry]:
 
 
 def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evidence]:
-    """Evidence per (person id, process id), counted in three grouped queries."""
+    """Evidence per (person id, process id), counted in four grouped queries."""
     pairs = set(pairs)
     if not pairs:
         return {}
@@ -101,6 +103,12 @@ def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evid
         .join(Page, Page.id == Revision.page_id)
         .where(Revision.author_id.in_(people), Page.process_id.in_(processes))
         .group_by(Revision.author_id, Page.process_id)
+    ).all()
+    reviewed = db.session.execute(
+        select(PageReview.reviewer_id, Page.process_id, func.count(func.distinct(Page.id)))
+        .join(Page, Page.id == PageReview.page_id)
+        .where(PageReview.reviewer_id.in_(people), Page.process_id.in_(processes))
+        .group_by(PageReview.reviewer_id, Page.process_id)
     ).all()
     owned = db.session.execute(
         select(Page.owner_id, Page.process_id, func.count())
@@ -117,8 +125,8 @@ def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evid
         )
         .group_by(QuestionPost.author_id, Question.process_id)
     ).all()
-    counts: dict[tuple[int, int], list[int]] = {pair: [0, 0, 0] for pair in pairs}
-    for column, rows in enumerate((written, owned, answered)):
+    counts: dict[tuple[int, int], list[int]] = {pair: [0, 0, 0, 0] for pair in pairs}
+    for column, rows in enumerate((written, reviewed, owned, answered)):
         for person, process, count in rows:
             if (person, process) in counts:
                 counts[(person, process)][column] = count

@@ -118,6 +118,19 @@ class Revision(db.Model):
     author: Mapped[User | None] = relationship()
 
 
+class PageReview(db.Model):
+    """Someone read a page and confirmed it is still right: evidence of what they know."""
+
+    __tablename__ = "page_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PageTag(db.Model):
     __tablename__ = "page_tags"
 

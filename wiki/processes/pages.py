@@ -15,7 +15,7 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.markup import render_markdown
 from wiki.processes import links
-from wiki.processes.models import Page, PageTag, Process, Revision
+from wiki.processes.models import Page, PageReview, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.processes.tree import (
     commit_claiming_address,
@@ -207,6 +207,9 @@ def mark_reviewed(actor: User, page: Page) -> None:
     if not can_review(actor, page):
         raise NotAllowed("Only the page's owner, managers and admins can mark it reviewed.")
     page.last_reviewed_at = utcnow()
+    db.session.add(
+        PageReview(page_id=page.id, reviewer_id=actor.id, reviewed_at=page.last_reviewed_at)
+    )
     db.session.commit()
 
 
