@@ -12,6 +12,7 @@ from tests.factories import make_page, make_process, make_question, make_user
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.notifications.models import Notification
+from wiki.people.expertise import Evidence, evidence_for
 from wiki.people.models import Expertise
 from wiki.processes import pages
 from wiki.questions import services as questions
@@ -227,3 +228,29 @@ def test_hostile_names_and_notes_render_inert_on_every_expertise_view(
     first = db.session.scalars(select(Expertise).order_by(Expertise.id)).first()
     for url in (f"/people/{first.user_id}", f"/p/{first.process.path}"):
         assert problems_in(client.get(url).get_data(as_text=True)) == []
+
+
+def test_evidence_counts_each_kind_once_per_page_or_question(people):
+    expert, other = people["member"], people["trainer"]
+    process = make_process("p2p")
+    elsewhere = make_process("o2c")
+    page = make_page(process, "Three-way match", author=expert)
+    pages.save_page(expert, page, pages.PageDraft(page.title, "Second version."), 1)
+    page.owner = expert
+    make_page(elsewhere, "Dunning", author=expert)
+    pages.mark_reviewed(expert, page)
+    pages.mark_reviewed(expert, page)
+    answered = make_question(people["newcomer"], process, [expert])
+    questions.add_post(expert, answered, "One.")
+    questions.add_post(expert, answered, "Two.")
+    own = make_question(expert, process, [other])
+    questions.add_post(expert, own, "Following up on my own question.")
+
+    found = evidence_for([(expert.id, process.id), (other.id, process.id)])
+    assert found[(expert.id, process.id)] == Evidence(
+        pages_written=1, pages_reviewed=1, pages_owned=1, questions_answered=1
+    )
+    assert found[(other.id, process.id)] == Evidence()
+    assert found[(expert.id, process.id)].summary() == (
+        "1 page written, 1 page reviewed, 1 page owned, 1 question answered"
+    )

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, func, literal, select, union_all
+from sqlalchemy.orm import contains_eager
 
 from wiki.auth.models import User
 from wiki.extensions import db
@@ -74,9 +74,9 @@ def experts_for(process: Process, today: date) -> list[ExpertEntry]:
     by_id = {node.id: node for node in chain}
     rows = db.session.scalars(
         select(Expertise)
-        .join(User, User.id == Expertise.user_id)
+        .join(Expertise.person)
         .where(Expertise.process_id.in_(list(by_id)), User.active.is_(True))
-        .options(selectinload(Expertise.person))
+        .options(contains_eager(Expertise.person))
     ).all()
     evidence = evidence_for((row.user_id, row.process_id) for row in rows)
     entries = [
@@ -91,45 +91,62 @@ def experts_for(process: Process, today: date) -> list[ExpertEntry]:
     return sorted(entries, key=lambda entry: rank_key(entry, today))
 
 
-def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evidence]:
-    """Evidence per (person id, process id), counted in four grouped queries."""
-    pairs = set(pairs)
-    if not pairs:
-        return {}
-    people = {person for person, _ in pairs}
-    processes = {process for _, process in pairs}
-    written = db.session.execute(
-        select(Revision.author_id, Page.process_id, func.count(func.distinct(Page.id)))
+def _evidence_query() -> Select:
+    """(kind, person, process, count) for the four kinds of evidence, in one grouped query.
+
+    Built once with expanding parameters: building a statement this size costs more than
+    running it.
+    """
+    people, processes = bindparam("people", expanding=True), bindparam("processes", expanding=True)
+    written = (
+        select(literal(0), Revision.author_id, Page.process_id, Page.id)
         .join(Page, Page.id == Revision.page_id)
         .where(Revision.author_id.in_(people), Page.process_id.in_(processes))
-        .group_by(Revision.author_id, Page.process_id)
-    ).all()
-    reviewed = db.session.execute(
-        select(PageReview.reviewer_id, Page.process_id, func.count(func.distinct(Page.id)))
+    )
+    reviewed = (
+        select(literal(1), PageReview.reviewer_id, Page.process_id, Page.id)
         .join(Page, Page.id == PageReview.page_id)
         .where(PageReview.reviewer_id.in_(people), Page.process_id.in_(processes))
-        .group_by(PageReview.reviewer_id, Page.process_id)
-    ).all()
-    owned = db.session.execute(
-        select(Page.owner_id, Page.process_id, func.count())
-        .where(Page.owner_id.in_(people), Page.process_id.in_(processes))
-        .group_by(Page.owner_id, Page.process_id)
-    ).all()
-    answered = db.session.execute(
-        select(QuestionPost.author_id, Question.process_id, func.count(func.distinct(Question.id)))
+    )
+    owned = select(literal(2), Page.owner_id, Page.process_id, Page.id).where(
+        Page.owner_id.in_(people), Page.process_id.in_(processes)
+    )
+    answered = (
+        select(literal(3), QuestionPost.author_id, Question.process_id, Question.id)
         .join(Question, Question.id == QuestionPost.question_id)
         .where(
             QuestionPost.author_id.in_(people),
             QuestionPost.author_id != Question.asker_id,
             Question.process_id.in_(processes),
         )
-        .group_by(QuestionPost.author_id, Question.process_id)
-    ).all()
+    )
+    evidence = union_all(written, reviewed, owned, answered).subquery()
+    kind, person, process, item = evidence.c
+    return select(kind, person, process, func.count(func.distinct(item))).group_by(
+        kind, person, process
+    )
+
+
+EVIDENCE_QUERY = _evidence_query()
+
+
+def evidence_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Evidence]:
+    """Evidence per (person id, process id): pages written, reviewed and owned there, and
+    questions answered there."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = db.session.execute(
+        EVIDENCE_QUERY,
+        {
+            "people": sorted({person for person, _ in pairs}),
+            "processes": sorted({process for _, process in pairs}),
+        },
+    )
     counts: dict[tuple[int, int], list[int]] = {pair: [0, 0, 0, 0] for pair in pairs}
-    for column, rows in enumerate((written, reviewed, owned, answered)):
-        for person, process, count in rows:
-            if (person, process) in counts:
-                counts[(person, process)][column] = count
+    for column, person_id, process_id, count in rows:
+        if (person_id, process_id) in counts:
+            counts[(person_id, process_id)][column] = count
     return {pair: Evidence(*values) for pair, values in counts.items()}
 
 
