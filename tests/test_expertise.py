@@ -254,3 +254,15 @@ def test_evidence_counts_each_kind_once_per_page_or_question(people):
     assert found[(expert.id, process.id)].summary() == (
         "1 page written, 1 page reviewed, 1 page owned, 1 question answered"
     )
+
+
+def test_someone_who_knows_a_process_and_its_parent_is_listed_once(client, auth, people):
+    declare(people["member"], "p2p", "owner")
+    declare(people["member"], "p2p/invoices", "practitioner")
+    auth.login("jill@example.com")
+    html = client.get("/p/p2p/invoices").get_data(as_text=True)
+    panel = text_of(html[html.index('id="experts-heading"') : html.index('id="questions-heading"')])
+    assert panel.count("Priya Member") == 1
+    assert "Priya Member Owner (can train others) of P2p" in panel
+    form = client.get("/questions/ask?process=p2p/invoices").get_data(as_text=True)
+    assert form.count(f'name="experts" value="{people["member"].id}"') == 1

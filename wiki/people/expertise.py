@@ -69,7 +69,8 @@ def rank_key(entry: ExpertEntry, today: date) -> tuple:
 
 
 def experts_for(process: Process, today: date) -> list[ExpertEntry]:
-    """The active people with expertise in the process or a process above it, ranked."""
+    """The active people with expertise in the process or a process above it, ranked, each
+    once."""
     chain = [*process.ancestors(), process]
     by_id = {node.id: node for node in chain}
     rows = db.session.scalars(
@@ -88,7 +89,11 @@ def experts_for(process: Process, today: date) -> list[ExpertEntry]:
         )
         for row in rows
     ]
-    return sorted(entries, key=lambda entry: rank_key(entry, today))
+    # Someone who declared both the process and a parent shows once, at their best standing.
+    ranked: dict[int, ExpertEntry] = {}
+    for entry in sorted(entries, key=lambda entry: rank_key(entry, today)):
+        ranked.setdefault(entry.person.id, entry)
+    return list(ranked.values())
 
 
 def _evidence_query() -> Select:

@@ -68,14 +68,8 @@ class Suggestion:
 def suggest_experts(process: Process, asker: User, today: date | None = None) -> list[Suggestion]:
     today = today or utcnow().date()
     entries = [entry for entry in experts_for(process, today) if entry.person.id != asker.id]
-    # A person with expertise on the process and on a parent appears once, for the nearer one.
-    nearest: dict[int, ExpertEntry] = {}
-    for entry in entries:
-        nearest.setdefault(entry.person.id, entry)
-    counts = open_question_counts(list(nearest))
-    suggestions = [
-        Suggestion(entry, counts.get(person_id, 0), today) for person_id, entry in nearest.items()
-    ]
+    counts = open_question_counts([entry.person.id for entry in entries])
+    suggestions = [Suggestion(entry, counts.get(entry.person.id, 0), today) for entry in entries]
     return sorted(suggestions, key=Suggestion.rank_key)
 
 
