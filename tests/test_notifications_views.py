@@ -9,6 +9,7 @@ from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.notifications import services
 from wiki.notifications.models import Notification, NotificationPreference
+from wiki.questions import services as questions
 
 
 def bell_text(html: str) -> str:
@@ -100,3 +101,17 @@ def test_hostile_text_in_notifications_renders_inert(client, auth, people, xss_p
         html = client.get(f"/notifications/?page={page}").get_data(as_text=True)
         assert problems_in(html) == []
     assert problems_in(client.get("/").get_data(as_text=True)) == []
+
+
+def test_reading_a_question_reads_what_the_bell_said_about_it_and_nothing_else(
+    client, auth, people
+):
+    first = make_question(people["newcomer"], "p2p", [people["member"]], title="First")
+    for number in range(10):  # ids that start with the first one's digits, e.g. 1 and 10
+        make_question(people["newcomer"], "p2p", [people["member"]], title=f"Other {number}")
+    questions.add_post(people["member"], first, "An answer.")
+    questions.add_post(people["newcomer"], first, "Thanks, and a follow-up.")
+    auth.login("priya@example.com")
+    assert bell_text(client.get("/").get_data(as_text=True)) == "Notifications, 12 unread 12"
+    client.get(f"/questions/{first.id}")
+    assert bell_text(client.get("/").get_data(as_text=True)) == "Notifications, 10 unread 10"

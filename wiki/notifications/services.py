@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wiki.auth.models import User
@@ -133,6 +133,27 @@ def mark_read(person: User, notification_id: int) -> Notification:
         notification.read_at = utcnow()
         db.session.commit()
     return notification
+
+
+def mark_read_about(person: User, url: str) -> int:
+    """Mark read the person's unread notifications that link to `url` (or into it, "#...").
+
+    Looks before it writes: most views have nothing to mark, and a write would empty every
+    worker's page cache.
+    """
+    about = or_(Notification.url == url, Notification.url.startswith(url + "#", autoescape=True))
+    unread = db.session.scalars(
+        select(Notification.id).where(
+            Notification.user_id == person.id, Notification.read_at.is_(None), about
+        )
+    ).all()
+    if not unread:
+        return 0
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
+    )
+    db.session.commit()
+    return len(unread)
 
 
 def mark_all_read(person: User) -> int:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
+from wiki.notifications import services as notifications
 from wiki.processes import pages, tree
 from wiki.questions import access, listing, routing, services, to_page
 from wiki.questions import search_documents as _search_documents  # noqa: F401 (registers)
@@ -88,7 +89,10 @@ def ask():
 
 @bp.get(f"/{ID}")
 def view(question_id: int):
-    return _thread(services.get_question(current_user, question_id))
+    question = services.get_question(current_user, question_id)
+    # Reading the thread is reading what the bell said about it.
+    notifications.mark_read_about(current_user, services.question_url(question))
+    return _thread(question)
 
 
 @bp.post(f"/{ID}/posts")
