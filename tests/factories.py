@@ -7,6 +7,7 @@ from datetime import date
 
 from wiki.auth import services as accounts
 from wiki.auth.models import User
+from wiki.buddies.models import BuddyAssignment
 from wiki.errors import NotFound
 from wiki.extensions import db
 from wiki.processes import pages, tree
@@ -96,3 +97,13 @@ def make_question(
         process = make_process(process)
     draft = questions.QuestionDraft(title, body, [expert.id for expert in experts], private)
     return questions.ask_question(asker, process, draft)
+
+
+def assign_buddy(newcomer: User, buddy: User) -> None:
+    """A 90-day buddy assignment from the newcomer fixture's start date."""
+    db.session.add(
+        BuddyAssignment(
+            newcomer=newcomer, buddy=buddy, starts_on=date(2026, 11, 16), ends_on=date(2027, 2, 14)
+        )
+    )
+    db.session.commit()

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_page, make_question, make_user
-from wiki.buddies.models import BuddyAssignment
+from tests.factories import assign_buddy, make_page, make_question, make_user
 from wiki.extensions import db
 from wiki.notifications import services as notifications
 from wiki.notifications.models import MAIL_FAILED, MAIL_SENT, Notification
@@ -73,14 +72,7 @@ def test_a_private_question_reaches_only_its_readers_and_its_escalation_keeps_it
     people, expert, mailbox
 ):
     buddy = people["member"]
-    db.session.add(
-        BuddyAssignment(
-            newcomer_id=people["newcomer"].id,
-            buddy_id=buddy.id,
-            starts_on=datetime(2026, 11, 16).date(),
-            ends_on=datetime(2027, 2, 14).date(),
-        )
-    )
+    assign_buddy(people["newcomer"], buddy)
     question = make_question(
         people["newcomer"],
         "p2p",
@@ -191,14 +183,7 @@ def test_a_failed_digest_is_sent_whole_by_the_next_run(people, expert, mailbox):
 def test_tick_twice_sends_nothing_twice(app, people, expert, mailbox):
     """Reminders, escalations, review notices, retries and digests, all due at once."""
     notifications.save_deliveries(people["member"], {"review_due": "digest"})
-    db.session.add(
-        BuddyAssignment(
-            newcomer_id=people["newcomer"].id,
-            buddy_id=people["member"].id,
-            starts_on=datetime(2026, 11, 16).date(),
-            ends_on=datetime(2027, 2, 14).date(),
-        )
-    )
+    assign_buddy(people["newcomer"], people["member"])
     old = make_question(people["newcomer"], "p2p", [expert], title="Old one")
     newer = make_question(people["newcomer"], "p2p", [expert], title="Newer one")
     page = make_page("p2p", title="Three-way match")

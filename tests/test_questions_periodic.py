@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tests.factories import make_question, make_user
-from wiki.buddies.models import BuddyAssignment
+from tests.factories import assign_buddy, make_question, make_user
 from wiki.extensions import db
 from wiki.notifications.models import Notification
 from wiki.questions import services
@@ -56,14 +55,7 @@ def test_an_answered_question_is_left_alone(people):
 def test_after_m_days_it_goes_to_the_buddy_and_is_recorded_for_the_gap_log(people):
     expert = make_user(email="noor@example.com", name="Noor")
     buddy = make_user(email="jim@example.com", name="Jim Buddy")
-    db.session.add(
-        BuddyAssignment(
-            newcomer=people["newcomer"],
-            buddy=buddy,
-            starts_on=date(2026, 11, 16),
-            ends_on=date(2027, 2, 14),
-        )
-    )
+    assign_buddy(people["newcomer"], buddy)
     question = asked_question(people, expert, title="Where are dunning letters?")
     assert remind_and_escalate(ASKED + timedelta(days=5)) == 1
     assert remind_and_escalate(ASKED + timedelta(days=5)) == 0
@@ -79,14 +71,7 @@ def test_after_m_days_it_goes_to_the_buddy_and_is_recorded_for_the_gap_log(peopl
 def test_a_private_question_reaches_the_buddy_without_its_words(people):
     expert = make_user(email="noor@example.com", name="Noor")
     buddy = make_user(email="jim@example.com", name="Jim Buddy")
-    db.session.add(
-        BuddyAssignment(
-            newcomer=people["newcomer"],
-            buddy=buddy,
-            starts_on=date(2026, 11, 16),
-            ends_on=date(2027, 2, 14),
-        )
-    )
+    assign_buddy(people["newcomer"], buddy)
     asked_question(people, expert, title="My own payslip", private=True)
     remind_and_escalate(ASKED + timedelta(days=6))
     [note] = db.session.scalars(select(Notification).where(Notification.user_id == buddy.id))
