@@ -12,6 +12,8 @@ KINDS: dict[str, str] = {
     "question_documented": "A question was turned into a page",
     "review_due": "A page you own is due for review",
     "expertise_changed": "Someone changed your expertise",
+    "buddy_assigned": "A buddy is assigned to you, or you to a newcomer",
+    "introduction": "You are introduced to someone",
 }
 
 DEFAULT_DELIVERY = "immediate"

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from wiki.auth import services as accounts
+from wiki.buddies import plans
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.people.expertise import experts_panel
@@ -18,6 +19,7 @@ from wiki.timeutil import utcnow
 
 
 def show_page(page: Page):
+    plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
     revision = pages.latest_revision(page)
     return render_template(
         "processes/page.html",
