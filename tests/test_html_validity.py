@@ -7,6 +7,8 @@ import subprocess
 
 from tests import factories
 from tests.conftest import REPO
+from wiki.buddies import plans
+from wiki.buddies import services as buddies
 from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
@@ -65,12 +67,32 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     question = factories.make_question(people["newcomer"], page.process, [people["admin"]])
     questions.add_post(people["admin"], question, "Two *percent*.")
     admin = people["admin"].id
+    # A plan template applied to Jill, whose buddy is the admin.
+    template = plans.create_template(people["admin"], "AP analyst", "Accounts payable")
+    plans.add_template_item(
+        people["admin"], template, plans.ItemDraft("read_page", page_path=page.path, due="1")
+    )
+    plans.add_template_item(
+        people["admin"], template, plans.ItemDraft("custom", title="Get ERP access", due="8")
+    )
+    buddies.assign_buddy(
+        people["admin"],
+        buddies.AssignmentDraft(people["newcomer"].id, admin, "2026-11-16", "", template.id),
+    )
+    jill = people["newcomer"].id
     urls = [
         *URLS,
         f"/people/{admin}",
         f"/people/{admin}/expertise/new",
         f"/questions/{question.id}",
         f"/questions/{question.id}/new-page",
+        "/buddies/",
+        "/buddies/team",
+        "/buddies/assign",
+        "/buddies/templates",
+        f"/buddies/templates/{template.id}",
+        f"/buddies/newcomers/{jill}",
+        f"/buddies/newcomers/{jill}/introduce",
     ]
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)
@@ -85,6 +107,10 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
+    auth.logout()
+    auth.login("jill@example.com")
+    files.append(tmp_path / "newcomer-home.html")
+    files[-1].write_bytes(client.get("/").data)
     checked = subprocess.run(
         ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, files)],
         capture_output=True,
@@ -93,7 +119,8 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     )
     messages = json.loads(checked.stderr or checked.stdout)["messages"]
     names = {
-        f"file:{path}": url for path, url in zip(files, ["/login", "conflict", *urls], strict=True)
+        f"file:{path}": url
+        for path, url in zip(files, ["/login", "conflict", *urls, "newcomer home"], strict=True)
     }
     errors = [
         f"{names.get(m['url'], m['url'])}: {m['message']} ({m.get('extract', '')!r})"

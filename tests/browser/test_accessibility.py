@@ -14,6 +14,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from wiki.buddies import introductions
+from wiki.buddies import plans as plan_service
+from wiki.buddies import services as buddy_service
 from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
@@ -92,8 +95,29 @@ def wiki_data(people) -> dict[str, int]:
         people["newcomer"], PROCESS, [people["admin"]], title="Which tolerance applies?"
     )
     question_service.add_post(people["admin"], question, "Two percent.")
+    # Jill has a plan from a template, with the admin as her buddy, and one introduction.
+    template = plan_service.create_template(people["admin"], "AP analyst", "Accounts payable")
+    for kind, extra, due in (
+        ("read_page", {"page_path": PAGE}, "1"),
+        ("learn_process", {"process_path": PROCESS}, "3"),
+        ("meet_expert", {"process_path": PROCESS}, "8"),
+        ("custom", {"title": "Get ERP access"}, "2"),
+    ):
+        plan_service.add_template_item(
+            people["admin"], template, plan_service.ItemDraft(kind, due=due, **extra)
+        )
+    buddy_service.assign_buddy(
+        people["admin"],
+        buddy_service.AssignmentDraft(
+            people["newcomer"].id, people["admin"].id, "2026-11-16", "", template.id
+        ),
+    )
+    introductions.introduce(
+        people["admin"], people["newcomer"], people["member"].id, PROCESS, "Priya knows payments."
+    )
     ids = {role: person.id for role, person in people.items()}
     ids["question"] = question.id
+    ids["template"] = template.id
     db.session.remove()
     return ids
 
@@ -255,7 +279,38 @@ def test_logged_in_screens_have_no_serious_violations(
                 f"/people/{wiki_data['admin']}/expertise/new",
                 prepare=_refused_expertise,
             ),
+            Screen("buddy dashboard", "/buddies/", shows=".newcomer-card"),
+            Screen(
+                "newcomer's plan", f"/buddies/newcomers/{wiki_data['newcomer']}", shows=".plan-item"
+            ),
+            Screen("introduce", f"/buddies/newcomers/{wiki_data['newcomer']}/introduce"),
+            Screen("team view", "/buddies/team", shows=".status-chart svg"),
+            Screen("assign a buddy", "/buddies/assign"),
+            Screen("plan templates", "/buddies/templates", shows=".template-list li"),
+            Screen(
+                "plan template",
+                f"/buddies/templates/{wiki_data['template']}",
+                shows=".template-items",
+            ),
             Screen("not found", "/p/no-such-process", status=404),
+        ],
+    )
+
+
+def test_newcomer_screens_have_no_serious_violations(
+    page: Page, live_server_url: str, axe: Axe, login, wiki_data
+):
+    page.set_default_timeout(5000)
+    login(page, "jill@example.com")
+    _audit(
+        page,
+        axe,
+        live_server_url,
+        [
+            Screen("newcomer home", "/", shows=".onboarding .plan-item"),
+            Screen(
+                "my plan", f"/buddies/newcomers/{wiki_data['newcomer']}", shows=".introductions li"
+            ),
         ],
     )
 
