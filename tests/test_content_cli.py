@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import REPO
 from wiki.auth import services
+from wiki.auth.models import User
+from wiki.buddies import plans
+from wiki.buddies.models import BuddyAssignment
+from wiki.buddies.services import active_buddy
 from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes.models import Page, Process, Revision
@@ -48,6 +53,13 @@ def test_demo_content_meets_the_brief(app):
         "order-to-cash",
         "record-to-report",
     }
+    # The newcomers have their buddy and plan: Jill lands on her onboarding home.
+    jill = db.session.scalar(select(User).where(User.email == "jill@example.com"))
+    assert active_buddy(jill, date(2026, 11, 20)).email == "jim@example.com"
+    jill_plan = plans.plan_of(jill)
+    assert len(jill_plan) == 9 and jill_plan[0].due_on == date(2026, 11, 16)
+    kinds = {item.kind for item in jill_plan}
+    assert kinds == {"read_page", "learn_process", "meet_expert", "custom"}
     password = (Path(app.instance_path) / "demo-password").read_text().strip()
     assert services.authenticate("jill@example.com", password) is not None
     logins = run(app, "content", "logins", str(CONTENT))
@@ -131,6 +143,45 @@ def test_malformed_expertise_is_named_and_nothing_is_loaded(app, tmp_path, exper
     assert result.exit_code != 0
     assert message in result.output and "Nothing was loaded." in result.output
     assert count(Expertise) == 0 and count(Process) == 0
+
+
+@pytest.mark.parametrize(
+    "plans_text, people_change, message",
+    [
+        (
+            "templates:\n  - name: X\n    items:\n      - {day: 1, read: no/such/page}\n",
+            None,
+            "template 'X' names no/such/page, which is not in processes/",
+        ),
+        (
+            "templates:\n  - name: X\n    items:\n      - {day: 0, task: Sign in}\n",
+            None,
+            "template 1's item 1 needs a day from 1 (the first day) to 366",
+        ),
+        (None, ("buddy: jim@example.com", "buddy: nobody@example.com"), "is not another person"),
+        (
+            None,
+            ("plan: Accounts payable analyst", "plan: Nope"),
+            "plan 'Nope' is not in plans.yaml",
+        ),
+    ],
+)
+def test_malformed_onboarding_is_named_and_nothing_is_loaded(
+    app, tmp_path, plans_text, people_change, message
+):
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    if plans_text:
+        (broken / "plans.yaml").write_text(plans_text)
+        people = broken / "people.yaml"
+        people.write_text(people.read_text().replace("    plan: ", "    # plan: "))
+    if people_change:
+        people = broken / "people.yaml"
+        people.write_text(people.read_text().replace(*people_change))
+    result = run(app, "content", "load", str(broken))
+    assert result.exit_code != 0
+    assert message in result.output and "Nothing was loaded." in result.output
+    assert count(BuddyAssignment) == 0 and count(Process) == 0
 
 
 def test_if_empty_leaves_an_existing_wiki_alone(app):

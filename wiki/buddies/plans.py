@@ -145,6 +145,17 @@ def apply_template(template: PlanTemplate, newcomer: User, start: date) -> int:
     return added
 
 
+def default_title(kind: str, page: Page | None, process: Process | None) -> str:
+    """What an item is called when nobody named it: after its page or process."""
+    if kind == "read_page" and page is not None:
+        return f"Read “{page.title}”"
+    if kind == "learn_process" and process is not None:
+        return f"Learn {process.name}"
+    if kind == "meet_expert" and process is not None:
+        return f"Meet an expert in {process.name}"
+    return ""
+
+
 def due_label(due_day: int) -> str:
     """How a due offset reads: "day 3", "week 2"."""
     if due_day >= 7 and due_day % 7 == 0:
@@ -315,15 +326,14 @@ def _target(draft: ItemDraft, errors: dict[str, str]) -> Target:
             errors["page"] = "Give the address of a page, as in /p/procure-to-pay/payments/…"
         else:
             page = found
-            title = title or f"Read “{page.title}”"
+            title = title or default_title(kind, page, None)
     elif kind in ("learn_process", "meet_expert"):
         try:
             process = tree.get_process(draft.process_path)
         except NotFound:
             errors["process"] = "Choose a process."
         else:
-            verb = "Learn" if kind == "learn_process" else "Meet an expert in"
-            title = title or f"{verb} {process.name}"
+            title = title or default_title(kind, None, process)
     if not title:
         errors["title"] = "Say what the task is."
     elif len(title) > 200:

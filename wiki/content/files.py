@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from wiki.auth.models import ROLES
+from wiki.content.errors import ContentError
+from wiki.content.plans_file import PLANS_FILE, PlanTemplateEntry, read_plans
 from wiki.people.models import AVAILABILITIES, LEVELS
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.textutil import clean_line
@@ -17,10 +19,6 @@ from wiki.textutil import clean_line
 PROCESS_FILE = "_process.md"
 TEMPLATES_DIR = "_templates"
 PEOPLE_FILE = "people.yaml"
-
-
-class ContentError(Exception):
-    """A content file cannot be read; the message names the file and, where known, the line."""
 
 
 @dataclass
@@ -40,6 +38,8 @@ class PersonEntry:
     job_title: str = ""
     start_date: date | None = None
     expertise: list[ExpertiseEntry] = field(default_factory=list)
+    buddy: str = ""  # a newcomer's buddy, by email: assigned on load if they have none yet
+    plan: str = ""  # the plan template applied with that buddy, by name
 
 
 @dataclass
@@ -79,9 +79,16 @@ class ContentTree:
     processes: list[ProcessEntry] = field(default_factory=list)
     pages: list[PageEntry] = field(default_factory=list)
     templates: list[TemplateEntry] = field(default_factory=list)
+    plan_templates: list[PlanTemplateEntry] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.people) + len(self.processes) + len(self.pages) + len(self.templates)
+        return (
+            len(self.people)
+            + len(self.processes)
+            + len(self.pages)
+            + len(self.templates)
+            + len(self.plan_templates)
+        )
 
 
 def split_front_matter(text: str, source: Path) -> tuple[dict[str, Any], str]:
@@ -108,7 +115,9 @@ def read_content(root: Path) -> ContentTree:
     """Read and check a whole content folder; raise ContentError at the first bad file."""
     if not root.is_dir():
         raise ContentError(f"{root}: not a folder.")
-    content = ContentTree(people=_read_people(root / PEOPLE_FILE))
+    content = ContentTree(
+        people=_read_people(root / PEOPLE_FILE), plan_templates=read_plans(root / PLANS_FILE)
+    )
     processes_root = root / "processes"
     if processes_root.is_dir():
         for folder in sorted(p for p in processes_root.iterdir() if p.is_dir()):
@@ -122,12 +131,38 @@ def read_content(root: Path) -> ContentTree:
                     f"{root / PEOPLE_FILE}: {person.email}'s expertise names the process "
                     f"{item.process}, which is not in processes/."
                 )
+    _check_onboarding(root, content, emails, paths)
     for page in content.pages:
         if page.owner and page.owner not in emails:
             raise ContentError(
                 f"{processes_root / page.path}.md:1: owner {page.owner} is not in {PEOPLE_FILE}."
             )
     return content
+
+
+def _check_onboarding(root: Path, content: ContentTree, emails: set[str], paths: set[str]) -> None:
+    """Buddies and plans name people, templates, pages and processes that are in the folder."""
+    page_paths = {page.path for page in content.pages}
+    names = {template.name for template in content.plan_templates}
+    for template in content.plan_templates:
+        for item in template.items:
+            known = page_paths if item.kind == "read_page" else paths
+            if item.kind != "custom" and item.target not in known:
+                raise ContentError(
+                    f"{root / PLANS_FILE}: template {template.name!r} names "
+                    f"{item.target}, which is not in processes/."
+                )
+    for person in content.people:
+        if person.buddy and (person.buddy not in emails or person.buddy == person.email):
+            raise ContentError(
+                f"{root / PEOPLE_FILE}: {person.email}'s buddy {person.buddy} is not another "
+                f"person in {PEOPLE_FILE}."
+            )
+        if person.plan and person.plan not in names:
+            raise ContentError(
+                f"{root / PEOPLE_FILE}: {person.email}'s plan {person.plan!r} "
+                f"is not in {PLANS_FILE}."
+            )
 
 
 def _read_people(path: Path) -> list[PersonEntry]:
@@ -161,6 +196,8 @@ def _read_people(path: Path) -> list[PersonEntry]:
                     _expertise(entry, path, f"person {number}'s expertise {index}")
                     for index, entry in enumerate(item.get("expertise") or [], start=1)
                 ],
+                buddy=str(item.get("buddy") or "").strip().lower(),
+                plan=str(item.get("plan") or ""),
             )
         )
     return people
@@ -297,6 +334,10 @@ def write_people(path: Path, people: list[PersonEntry]) -> None:
             item["start_date"] = person.start_date
         if person.expertise:
             item["expertise"] = [_expertise_item(entry) for entry in person.expertise]
+        if person.buddy:
+            item["buddy"] = person.buddy
+        if person.plan:
+            item["plan"] = person.plan
         items.append(item)
     path.write_text(
         yaml.safe_dump({"people": items}, sort_keys=False, allow_unicode=True,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from wiki.auth.models import User, UserRole
 from wiki.auth.services import hash_password
-from wiki.content import files
+from wiki.content import files, onboarding
+from wiki.content.plans_file import PLANS_FILE, write_plans
 from wiki.extensions import db
 from wiki.people.declarations import expertise_of
 from wiki.people.models import Expertise
@@ -60,6 +61,16 @@ def load_content(
         for entry in content.templates:
             _load_template(entry, processes[entry.process_path], report)
             on_item()
+        db.session.flush()
+        for plan in content.plan_templates:
+            _template, outcome = onboarding.load_plan_template(plan, processes)
+            _note(report, *outcome)
+            on_item()
+        db.session.flush()
+        for person in content.people:
+            outcome = onboarding.load_buddy(person, people)
+            if outcome:
+                _note(report, *outcome)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -206,11 +217,16 @@ def export_content(root: Path, on_item: Callable[[], None] = lambda: None) -> in
                     )
                     for e in expertise_of(u)
                 ],
+                *onboarding.buddy_and_plan_of(u),
             )
             for u in users
         ],
     )
     count = len(users)
+    plan_templates = onboarding.export_plan_templates()
+    if plan_templates:
+        write_plans(root / PLANS_FILE, plan_templates)
+        count += len(plan_templates)
     processes_root = root / "processes"
     for process in db.session.scalars(select(Process).order_by(Process.path)):
         folder = processes_root / process.path
