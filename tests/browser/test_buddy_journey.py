@@ -1,0 +1,84 @@
+"""A buddy's week in a real browser, with CSRF on: the manager assigns a buddy with a plan
+template; the buddy's dashboard shows the newcomer behind; the buddy introduces her to an
+expert; she reads a page (ticking its item), meets the expert (ticking "meet an expert"), and
+the dashboard shows her progress."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.helpers import record_dialogs
+from tests.factories import make_page, make_user
+from wiki.buddies import plans
+from wiki.extensions import db
+
+
+def test_a_buddys_week(page: Page, browser: Browser, live_server_url: str, login, people):
+    base = live_server_url
+    dialogs = record_dialogs(page)
+    jill = people["newcomer"]
+    jill.start_date = date.today() - timedelta(days=3)
+    db.session.commit()
+    noor = make_user(email="noor@example.com", name="Noor Expert")
+    wiki_page = make_page("p2p/invoices", "Three-way match", "Match the three documents.")
+    template = plans.create_template(people["trainer"], "AP analyst", "Accounts payable")
+    for kind, extra, due in (
+        ("read_page", {"page_path": wiki_page.path}, "1"),
+        ("meet_expert", {"process_path": "p2p/invoices"}, "3"),
+        ("custom", {"title": "Shadow a payment run"}, "15"),
+    ):
+        draft = plans.ItemDraft(kind, due=due, **extra)
+        plans.add_template_item(people["trainer"], template, draft)
+
+    # The manager assigns Priya as Jill's buddy, with the AP plan.
+    login(page, "marty@example.com")
+    page.goto(f"{base}/buddies/assign")
+    page.get_by_label("Newcomer").select_option(value=str(jill.id))
+    page.get_by_label("Buddy", exact=True).select_option(label="Priya Member")
+    page.get_by_label("Onboarding plan").select_option(value=str(template.id))
+    page.get_by_role("button", name="Assign").click()
+    expect(page.locator(".flashes")).to_contain_text("Priya Member is Jill Newcomer's buddy")
+    expect(page.locator(".plan-item")).to_have_count(3)
+
+    # Priya's dashboard: Jill, day 4, behind (the reading and the meeting are overdue).
+    buddy_context = browser.new_context()
+    buddy = buddy_context.new_page()
+    login(buddy, "priya@example.com")
+    buddy.get_by_role("link", name="Buddies").click()
+    card = buddy.locator(".newcomer-card", has_text="Jill Newcomer")
+    expect(card).to_contain_text("day 4 since starting")
+    expect(card.locator(".status")).to_have_text("behind")
+    card.get_by_role("link", name="Introduce Jill Newcomer to an expert").click()
+    buddy.get_by_label("Process", exact=True).select_option(value="p2p/invoices")
+    buddy.get_by_label("Expert", exact=True).select_option(label="Noor Expert")
+    buddy.get_by_label("A note to both (optional)").fill("Noor set up the tolerance table.")
+    buddy.get_by_role("button", name="Introduce").click()
+    expect(buddy.locator(".flashes")).to_contain_text("Introduced")
+
+    # Jill reads the page from her home, then says she met Noor.
+    newcomer_context = browser.new_context()
+    newcomer = newcomer_context.new_page()
+    login(newcomer, "jill@example.com")
+    expect(newcomer.locator(".onboarding")).to_contain_text("Priya Member")
+    newcomer.locator(".onboarding").get_by_role("link", name="Read “Three-way match”").click()
+    expect(newcomer.get_by_role("heading", level=1)).to_have_text("Three-way match")
+    newcomer.get_by_role("link", name=re.compile(r"Notifications, \d+ unread")).click()
+    newcomer.get_by_role(
+        "button", name="Unread: Priya Member introduced you to Noor Expert for Invoices"
+    ).click()
+    newcomer.get_by_role("button", name="We met").click()
+    expect(newcomer.locator(".flashes")).to_contain_text("Noted that you met Noor Expert")
+    expect(newcomer.locator(".plan-progress")).to_contain_text("2 of 3 done")
+
+    # Back on the dashboard, Jill is on track again.
+    buddy.goto(f"{base}/buddies/")
+    card = buddy.locator(".newcomer-card", has_text="Jill Newcomer")
+    expect(card.locator(".status")).to_have_text("on track")
+    expect(card).to_contain_text("Noor Expert for Invoices · met")
+    assert noor.id
+    assert dialogs == []
+    buddy_context.close()
+    newcomer_context.close()
