@@ -221,3 +221,23 @@ def test_tick_refuses_a_malformed_time(app):
     result = app.test_cli_runner().invoke(args=["tick", "--now", "yesterday"])
     assert result.exit_code == 2
     assert "YYYY-MM-DDTHH:MM" in result.output
+
+
+def test_a_coaching_session_mail_says_only_that_it_was_recorded(people, mailbox):
+    from wiki.coaching import services as coaching
+
+    secret = "Zanzibarquartz"
+    draft = coaching.SessionDraft(
+        partner_id=people["newcomer"].id,
+        my_role="coach",
+        outcome_wanted=f"Settle the {secret} question.",
+        situation=f"The {secret} story.",
+        actions=[coaching.ActionDraft(f"Try the {secret} fix", "partner", "2026-11-27")],
+    )
+    session = coaching.record_session(people["member"], draft)
+    [message] = mailbox.messages
+    assert message["X-Envelope-To"] == "jill@example.com"
+    assert message["Subject"] == "Priya Member recorded your coaching session"
+    text = message.get_content()
+    assert secret not in text and secret not in message["Subject"]
+    assert f"https://wiki.example.com/coaching/{session.id}" in text

@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.admin.views import bp as admin_bp
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
+    from wiki.coaching.views import bp as coaching_bp
     from wiki.notifications.views import bp as notifications_bp
     from wiki.people.views import bp as people_bp
     from wiki.processes.views import bp as processes_bp
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(questions_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(buddies_bp)
+    app.register_blueprint(coaching_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

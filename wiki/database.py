@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     # Import the models so that their tables are part of the metadata migrations compare.
     from wiki.auth import models as _auth_models  # noqa: F401
     from wiki.buddies import models as _buddy_models  # noqa: F401
+    from wiki.coaching import models as _coaching_models  # noqa: F401
     from wiki.notifications import models as _notification_models  # noqa: F401
     from wiki.people import models as _people_models  # noqa: F401
     from wiki.processes import models as _process_models  # noqa: F401

@@ -14,6 +14,8 @@ from wiki.buddies import plans
 from wiki.buddies.access import active_assignment
 from wiki.buddies.introductions import introductions_of
 from wiki.buddies.models import BuddyAssignment, Introduction, PlanItem
+from wiki.coaching.models import CoachingSession
+from wiki.coaching.services import last_session_between
 from wiki.extensions import db
 from wiki.processes.models import Page, Process, Revision
 from wiki.questions.models import Question
@@ -38,6 +40,8 @@ class NewcomerSummary:
     progress: plans.Progress
     open_questions: list[WaitingQuestion]
     introductions: list[Introduction] = field(default_factory=list)
+    # Only where the viewer is the buddy, who took part in it: the date, never the content.
+    last_coaching: CoachingSession | None = None
 
 
 @dataclass
@@ -87,7 +91,10 @@ def newcomers_of(buddy: User, now: datetime) -> list[NewcomerSummary]:
         .options(joinedload(BuddyAssignment.newcomer))
         .order_by(BuddyAssignment.starts_on)
     ).all()
-    return [summary_for(a.newcomer, now) for a in running if a.newcomer.active]
+    summaries = [summary_for(a.newcomer, now) for a in running if a.newcomer.active]
+    for summary in summaries:
+        summary.last_coaching = last_session_between(buddy, summary.newcomer)
+    return summaries
 
 
 def newcomer_home(newcomer: User, now: datetime) -> NewcomerHome:

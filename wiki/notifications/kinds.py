@@ -14,6 +14,7 @@ KINDS: dict[str, str] = {
     "expertise_changed": "Someone changed your expertise",
     "buddy_assigned": "A buddy is assigned to you, or you to a newcomer",
     "introduction": "You are introduced to someone",
+    "coaching_recorded": "Someone recorded a coaching session with you",
 }
 
 DEFAULT_DELIVERY = "immediate"

@@ -1,0 +1,265 @@
+"""Recording and reading coaching sessions. Confidential: every read goes through
+`get_session`, which shows a session to its two participants only (not to admins), and the
+partner's notification says that a session was recorded, never what it says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+
+from wiki.auth.models import User
+from wiki.coaching.models import CoachingAction, CoachingOption, CoachingSession
+from wiki.errors import NotFound, ValidationError
+from wiki.extensions import db
+from wiki.notifications.services import notify
+from wiki.textutil import clean_text
+from wiki.timeutil import utcnow
+
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class OptionDraft:
+    description: str = ""
+    pros: str = ""
+    cons: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not (self.description.strip() or self.pros.strip() or self.cons.strip())
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    description: str = ""
+    owner: str = ""  # "me" or "partner", as the one recording says it
+    due: str = ""  # YYYY-MM-DD
+
+    @property
+    def blank(self) -> bool:
+        return not (self.description.strip() or self.due.strip())
+
+
+@dataclass(frozen=True)
+class ReviewDraft:
+    action_id: int
+    status: str = ""  # done, changed or dropped
+    note: str = ""  # why it changed
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    partner_id: int | None
+    my_role: str  # "coach" or "client"
+    held_on: str = ""
+    outcome_wanted: str = ""
+    situation: str = ""
+    options: list[OptionDraft] = field(default_factory=list)
+    actions: list[ActionDraft] = field(default_factory=list)
+    reviews: list[ReviewDraft] = field(default_factory=list)
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _pair_clause(a: int, b: int):
+    first, second = _pair(a, b)
+    return and_(
+        CoachingSession.first_person_id == first, CoachingSession.second_person_id == second
+    )
+
+
+def is_participant(person: User, session: CoachingSession) -> bool:
+    return person.id in session.participant_ids()
+
+
+def get_session(viewer: User, session_id: int) -> CoachingSession:
+    """The session, for one of its two participants; for anyone else (admins too) it does not
+    exist."""
+    session = db.session.get(CoachingSession, session_id)
+    if session is None or not is_participant(viewer, session):
+        raise NotFound("There is no such coaching session of yours.")
+    return session
+
+
+def sessions_of(person: User) -> list[CoachingSession]:
+    return list(
+        db.session.scalars(
+            select(CoachingSession)
+            .where(
+                or_(CoachingSession.coach_id == person.id, CoachingSession.client_id == person.id)
+            )
+            .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc())
+        )
+    )
+
+
+def last_session_between(a: User, b: User) -> CoachingSession | None:
+    return db.session.scalar(
+        select(CoachingSession)
+        .where(_pair_clause(a.id, b.id))
+        .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc())
+        .limit(1)
+    )
+
+
+def actions_to_review(a: User, b: User) -> list[CoachingAction]:
+    """The pair's actions still open from earlier sessions: the next session reviews them."""
+    return list(
+        db.session.scalars(
+            select(CoachingAction)
+            .join(CoachingSession, CoachingSession.id == CoachingAction.session_id)
+            .where(_pair_clause(a.id, b.id), CoachingAction.status == "open")
+            .order_by(CoachingSession.held_on, CoachingAction.position)
+        )
+    )
+
+
+def reviewed_in(session: CoachingSession) -> list[CoachingAction]:
+    """The earlier actions this session reviewed (the caller has checked who reads it)."""
+    return list(
+        db.session.scalars(
+            select(CoachingAction)
+            .where(CoachingAction.reviewed_in_id == session.id)
+            .order_by(CoachingAction.session_id, CoachingAction.position)
+        )
+    )
+
+
+def record_session(actor: User, draft: SessionDraft, today: date | None = None) -> CoachingSession:
+    """Record a session between the actor and a partner, with its review of the pair's open
+    actions, all or nothing."""
+    today = today or utcnow().date()
+    errors: dict[str, str] = {}
+    partner = db.session.get(User, draft.partner_id) if draft.partner_id else None
+    if partner is None or not partner.active or partner.id == actor.id:
+        errors["partner"] = "Choose the person you met."
+    if draft.my_role not in ("coach", "client"):
+        errors["my_role"] = "Say whether you were the coach or the client."
+    held_on = _date(draft.held_on, today, "held_on", errors, required=False)
+    outcome_wanted = clean_text(draft.outcome_wanted).strip()
+    situation = clean_text(draft.situation).strip()
+    if not outcome_wanted:
+        errors["outcome_wanted"] = "Say what a good outcome of today would be."
+    for name, text in (("outcome_wanted", outcome_wanted), ("situation", situation)):
+        if len(text) > MAX_TEXT:
+            errors[name] = f"Keep it to {MAX_TEXT:,} characters; this is {len(text):,}."
+    options = _options(draft.options, errors)
+    actions = _actions(draft.actions, actor, partner, today, errors)
+    reviews = _reviews(draft.reviews, actor, partner, errors) if partner else {}
+    if errors:
+        raise ValidationError(errors)
+    coach, client = (actor, partner) if draft.my_role == "coach" else (partner, actor)
+    first, second = _pair(actor.id, partner.id)
+    session = CoachingSession(
+        coach=coach,
+        client=client,
+        first_person_id=first,
+        second_person_id=second,
+        held_on=held_on,
+        outcome_wanted=outcome_wanted,
+        situation=situation,
+        recorded_by=actor,
+        options=options,
+        actions=actions,
+    )
+    db.session.add(session)
+    db.session.flush()
+    for action, (status, note) in reviews.items():
+        action.status, action.review_note, action.reviewed_in_id = status, note, session.id
+    # Mail and the bell say only that there is a record, never what it says.
+    notify(
+        [partner],
+        "coaching_recorded",
+        f"{actor.name} recorded your coaching session",
+        f"Your session of {held_on.isoformat()} is recorded. Only the two of you can read it.",
+        f"/coaching/{session.id}",
+    )
+    db.session.commit()
+    return session
+
+
+def _options(drafts: list[OptionDraft], errors: dict[str, str]) -> list[CoachingOption]:
+    options = []
+    for number, draft in enumerate(drafts, start=1):
+        if draft.blank:
+            continue
+        description = clean_text(draft.description).strip()
+        if not description:
+            errors[f"option-{number}"] = f"Option {number} has pros or cons but no description."
+            continue
+        options.append(
+            CoachingOption(
+                position=number,
+                description=description[:MAX_TEXT],
+                pros=clean_text(draft.pros).strip()[:MAX_TEXT],
+                cons=clean_text(draft.cons).strip()[:MAX_TEXT],
+            )
+        )
+    return options
+
+
+def _actions(
+    drafts: list[ActionDraft],
+    actor: User,
+    partner: User | None,
+    today: date,
+    errors: dict[str, str],
+) -> list[CoachingAction]:
+    actions = []
+    for number, draft in enumerate(drafts, start=1):
+        if draft.blank:
+            continue
+        key = f"action-{number}"
+        description = clean_text(draft.description).strip()
+        due = _date(draft.due, today, key, errors, required=True)
+        if not description:
+            errors[key] = f"Action {number} needs a description."
+        elif draft.owner not in ("me", "partner"):
+            errors[key] = f"Say who owns action {number}."
+        if key in errors:
+            continue
+        owner = actor if draft.owner == "me" else partner
+        actions.append(
+            CoachingAction(
+                position=number, description=description[:MAX_TEXT], owner=owner, due_on=due
+            )
+        )
+    if not actions and not any(key.startswith("action-") for key in errors):
+        errors["actions"] = "Agree on at least one action, with its owner and date."
+    return actions
+
+
+def _reviews(
+    drafts: list[ReviewDraft], actor: User, partner: User, errors: dict[str, str]
+) -> dict[CoachingAction, tuple[str, str]]:
+    """Every open action of the pair is reviewed: done, changed (with why) or dropped."""
+    given = {draft.action_id: draft for draft in drafts}
+    reviews = {}
+    for action in actions_to_review(actor, partner):
+        draft = given.get(action.id)
+        key = f"review-{action.id}"
+        if draft is None or draft.status not in ("done", "changed", "dropped"):
+            errors[key] = (
+                f"Say what became of “{action.description[:60]}”: done, changed or dropped."
+            )
+        elif draft.status == "changed" and not draft.note.strip():
+            errors[key] = f"Say how and why “{action.description[:60]}” changed."
+        else:
+            reviews[action] = (draft.status, clean_text(draft.note).strip()[:MAX_TEXT])
+    return reviews
+
+
+def _date(text: str, default: date, key: str, errors: dict[str, str], *, required: bool) -> date:
+    if not text.strip():
+        if required:
+            errors.setdefault(key, "Give a date as YYYY-MM-DD.")
+        return default
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors.setdefault(key, "Give the date as YYYY-MM-DD.")
+        return default
