@@ -9,6 +9,7 @@ from tests import factories
 from tests.conftest import REPO
 from wiki.buddies import plans
 from wiki.buddies import services as buddies
+from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
@@ -80,6 +81,16 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
         buddies.AssignmentDraft(people["newcomer"].id, admin, "2026-11-16", "", template.id),
     )
     jill = people["newcomer"].id
+    session = coaching.record_session(
+        people["admin"],
+        coaching.SessionDraft(
+            partner_id=jill,
+            my_role="client",
+            outcome_wanted="Plan my month-end.",
+            options=[coaching.OptionDraft("Start early", "Calm", "Busy week")],
+            actions=[coaching.ActionDraft("Draft the checklist", "me", "2026-11-27")],
+        ),
+    )
     urls = [
         *URLS,
         f"/people/{admin}",
@@ -93,6 +104,10 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
         f"/buddies/templates/{template.id}",
         f"/buddies/newcomers/{jill}",
         f"/buddies/newcomers/{jill}/introduce",
+        "/coaching/",
+        "/coaching/new",
+        f"/coaching/new?with={jill}",
+        f"/coaching/{session.id}",
     ]
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)

@@ -55,6 +55,8 @@ ROUTES = [
     ("POST", "/buddies/templates", {"name": "AP analyst"}, MANAGERS | {"trainer"}),
     ("GET", "/buddies/team", None, MANAGERS),
     ("GET", "/buddies/assign", None, MANAGERS),
+    ("GET", "/coaching/", None, EVERYONE),
+    ("GET", "/coaching/new", None, EVERYONE),
     ("GET", "/people/{admin_id}/expertise/new", None, MANAGERS),
     ("POST", "/people/{admin_id}/expertise/new", {"process": "p2p", "level": "expert"}, MANAGERS),
     ("GET", "/notifications/preferences", None, EVERYONE),

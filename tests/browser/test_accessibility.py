@@ -17,6 +17,7 @@ from tests import factories
 from wiki.buddies import introductions
 from wiki.buddies import plans as plan_service
 from wiki.buddies import services as buddy_service
+from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
@@ -115,9 +116,22 @@ def wiki_data(people) -> dict[str, int]:
     introductions.introduce(
         people["admin"], people["newcomer"], people["member"].id, PROCESS, "Priya knows payments."
     )
+    # A coaching session between the admin and Jill, whose plan the next session reviews.
+    coaching_session = coaching.record_session(
+        people["admin"],
+        coaching.SessionDraft(
+            partner_id=people["newcomer"].id,
+            my_role="coach",
+            outcome_wanted="Know whom to ask about blocked invoices.",
+            situation="Three invoices stuck in the hold queue.",
+            options=[coaching.OptionDraft("Ask Priya", "She knows", "She is busy")],
+            actions=[coaching.ActionDraft("Book time with Priya", "partner", "2026-11-27")],
+        ),
+    )
     ids = {role: person.id for role, person in people.items()}
     ids["question"] = question.id
     ids["template"] = template.id
+    ids["coaching"] = coaching_session.id
     db.session.remove()
     return ids
 
@@ -196,6 +210,16 @@ def _refused_expertise(page: Page) -> None:
     page.get_by_label("Away", exact=True).check()
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Save", exact=True).click()
+    assert answer.value.status == 422
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def _refused_coaching(page: Page) -> None:
+    """The last plan is not reviewed: the form comes back with the error at the action."""
+    expect(page.locator(".review-action")).to_be_visible()
+    page.get_by_label("What would a good outcome of today be?").fill("Plan the month-end.")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Record the session").click()
     assert answer.value.status == 422
     expect(page.locator(".error-summary")).to_be_visible()
 
@@ -291,6 +315,15 @@ def test_logged_in_screens_have_no_serious_violations(
                 "plan template",
                 f"/buddies/templates/{wiki_data['template']}",
                 shows=".template-items",
+            ),
+            Screen("coaching sessions", "/coaching/", shows=".coaching-list li"),
+            Screen(
+                "coaching session", f"/coaching/{wiki_data['coaching']}", shows=".options-table"
+            ),
+            Screen(
+                "next coaching session, refused",
+                f"/coaching/new?with={wiki_data['newcomer']}",
+                prepare=_refused_coaching,
             ),
             Screen("not found", "/p/no-such-process", status=404),
         ],
