@@ -1,7 +1,8 @@
 """A buddy's week in a real browser, with CSRF on: the manager assigns a buddy with a plan
 template; the buddy's dashboard shows the newcomer behind; the buddy introduces her to an
 expert; she reads a page (ticking its item), meets the expert (ticking "meet an expert"), and
-the dashboard shows her progress."""
+the dashboard shows her progress; then the buddy records a coaching session with her that
+opens by reviewing the plan of their last one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.helpers import record_dialogs
 from tests.factories import make_page, make_user
 from wiki.buddies import plans
+from wiki.coaching import services as coaching
 from wiki.extensions import db
 
 
@@ -32,6 +34,22 @@ def test_a_buddys_week(page: Page, browser: Browser, live_server_url: str, login
     ):
         draft = plans.ItemDraft(kind, due=due, **extra)
         plans.add_template_item(people["trainer"], template, draft)
+
+    # Last week Priya coached Jill; the plan was for Jill to ask Noor about tolerances.
+    coaching.record_session(
+        people["member"],
+        coaching.SessionDraft(
+            partner_id=jill.id,
+            my_role="coach",
+            held_on=(date.today() - timedelta(days=7)).isoformat(),
+            outcome_wanted="Jill knows whom to ask.",
+            actions=[
+                coaching.ActionDraft(
+                    "Ask Noor about tolerances", "partner", date.today().isoformat()
+                )
+            ],
+        ),
+    )
 
     # The manager assigns Priya as Jill's buddy, with the AP plan.
     login(page, "marty@example.com")
@@ -79,6 +97,24 @@ def test_a_buddys_week(page: Page, browser: Browser, live_server_url: str, login
     expect(card.locator(".status")).to_have_text("on track")
     expect(card).to_contain_text("Noor Expert for Invoices · met")
     assert noor.id
+
+    # Their coaching session reviews last week's plan; the roles swap from last time.
+    buddy.get_by_role("link", name="Record a session with Jill Newcomer").click()
+    review = buddy.locator(".review-action", has_text="Ask Noor about tolerances")
+    review.get_by_label("Done").check()
+    expect(buddy.get_by_label("the client")).to_be_checked()
+    buddy.get_by_label("What would a good outcome of today be?").fill(
+        "Priya knows how to ask for help."
+    )
+    buddy.get_by_label("The option").first.fill("Ask in the team channel")
+    buddy.get_by_label("Pros").first.fill("Fast")
+    buddy.get_by_label("Cons").first.fill("Public")
+    buddy.get_by_label("What will be done").first.fill("Post one question a day")
+    buddy.get_by_label("By when").first.fill((date.today() + timedelta(days=7)).isoformat())
+    buddy.get_by_role("button", name="Record the session").click()
+    expect(buddy.locator(".flashes")).to_contain_text("Only you and Jill Newcomer can read it")
+    expect(buddy.locator(".reviewed-actions")).to_contain_text("Done: Ask Noor about tolerances")
+    expect(buddy.locator(".options-table")).to_contain_text("Ask in the team channel")
     assert dialogs == []
     buddy_context.close()
     newcomer_context.close()
