@@ -15,6 +15,7 @@ KINDS: dict[str, str] = {
     "buddy_assigned": "A buddy is assigned to you, or you to a newcomer",
     "introduction": "You are introduced to someone",
     "coaching_recorded": "Someone recorded a coaching session with you",
+    "peer_group": "Your peer coaching group: you joined, or a meeting was recorded",
 }
 
 DEFAULT_DELIVERY = "immediate"
