@@ -57,6 +57,8 @@ ROUTES = [
     ("GET", "/buddies/assign", None, MANAGERS),
     ("GET", "/coaching/", None, EVERYONE),
     ("GET", "/coaching/new", None, EVERYONE),
+    ("GET", "/groups/", None, EVERYONE),
+    ("GET", "/groups/new", None, MANAGERS | {"trainer"}),
     ("GET", "/people/{admin_id}/expertise/new", None, MANAGERS),
     ("POST", "/people/{admin_id}/expertise/new", {"process": "p2p", "level": "expert"}, MANAGERS),
     ("GET", "/notifications/preferences", None, EVERYONE),

@@ -19,6 +19,7 @@ from wiki.buddies import plans as plan_service
 from wiki.buddies import services as buddy_service
 from wiki.coaching import services as coaching
 from wiki.extensions import db
+from wiki.peergroups import services as peer_groups
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
 from wiki.questions import services as question_service
@@ -128,8 +129,33 @@ def wiki_data(people) -> dict[str, int]:
             actions=[coaching.ActionDraft("Book time with Priya", "partner", "2026-11-27")],
         ),
     )
+    # A peer group with the admin in it, and one meeting.
+    peers = [people[role] for role in ("admin", "manager", "trainer", "member", "newcomer")]
+    group = peer_groups.create_group(
+        people["trainer"],
+        peer_groups.GroupDraft(
+            "Finance peers", "problem_solving", "rotating", "", "1. Confidentiality.",
+            tuple(person.id for person in peers),
+        ),
+    )  # fmt: skip
+    meeting = peer_groups.record_meeting(
+        people["admin"],
+        group,
+        peer_groups.MeetingDraft(
+            "2026-11-02",
+            "100",
+            people["admin"].id,
+            False,
+            [
+                peer_groups.MemberEntry(p.id, True, "Close faster", "Draft a checklist", "4")
+                for p in peers
+            ],
+        ),
+    )
     ids = {role: person.id for role, person in people.items()}
     ids["question"] = question.id
+    ids["group"] = group.id
+    ids["meeting"] = meeting.id
     ids["template"] = template.id
     ids["coaching"] = coaching_session.id
     db.session.remove()
@@ -325,6 +351,15 @@ def test_logged_in_screens_have_no_serious_violations(
                 f"/coaching/new?with={wiki_data['newcomer']}",
                 prepare=_refused_coaching,
             ),
+            Screen("peer groups", "/groups/", shows=".program-table"),
+            Screen("form a peer group", "/groups/new"),
+            Screen("peer group", f"/groups/{wiki_data['group']}", shows=".group-list li"),
+            Screen(
+                "group meeting",
+                f"/groups/{wiki_data['group']}/meetings/{wiki_data['meeting']}",
+                shows=".meeting-table",
+            ),
+            Screen("record a group meeting", f"/groups/{wiki_data['group']}/meetings/new"),
             Screen("not found", "/p/no-such-process", status=404),
         ],
     )
