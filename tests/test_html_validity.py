@@ -11,6 +11,7 @@ from wiki.buddies import plans
 from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
 from wiki.extensions import db
+from wiki.feedforward import services as feedforward
 from wiki.peergroups import services as peer_groups
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
@@ -104,8 +105,16 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     meeting = peer_groups.record_meeting(
         people["admin"], group, peer_groups.MeetingDraft("2026-11-02", "90", None, False, entries)
     )
+    ff = feedforward.ask(people["member"], "explaining variances", [people["admin"].id])
+    feedforward.suggest(people["admin"], ff, "Start with the purchase order line.")
+    mine = feedforward.ask(people["admin"], "month-end", [people["member"].id])
+    feedforward.suggest(people["member"], mine, "Keep a checklist.")
     urls = [
         *URLS,
+        "/feedforward/",
+        "/feedforward/new",
+        f"/feedforward/{ff.id}",
+        f"/feedforward/{mine.id}",
         "/groups/",
         "/groups/new",
         f"/groups/{group.id}",

@@ -19,6 +19,7 @@ from wiki.buddies import plans as plan_service
 from wiki.buddies import services as buddy_service
 from wiki.coaching import services as coaching
 from wiki.extensions import db
+from wiki.feedforward import services as feedforward
 from wiki.peergroups import services as peer_groups
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
@@ -155,6 +156,10 @@ def wiki_data(people) -> dict[str, int]:
     ids = {role: person.id for role, person in people.items()}
     ids["question"] = question.id
     ids["group"] = group.id
+    # The admin asked Jill and Priya for ideas; Priya sent one.
+    ff = feedforward.ask(people["admin"], "explaining variances", [people["member"].id])
+    feedforward.suggest(people["member"], ff, "Start with the purchase order line.")
+    ids["feedforward"] = ff.id
     ids["meeting"] = meeting.id
     ids["template"] = template.id
     ids["coaching"] = coaching_session.id
@@ -360,6 +365,13 @@ def test_logged_in_screens_have_no_serious_violations(
                 shows=".meeting-table",
             ),
             Screen("record a group meeting", f"/groups/{wiki_data['group']}/meetings/new"),
+            Screen("feedforward", "/feedforward/", shows=".group-list li"),
+            Screen("ask for ideas", "/feedforward/new"),
+            Screen(
+                "feedforward request",
+                f"/feedforward/{wiki_data['feedforward']}",
+                shows=".note-form",
+            ),
             Screen("not found", "/p/no-such-process", status=404),
         ],
     )

@@ -16,6 +16,7 @@ KINDS: dict[str, str] = {
     "introduction": "You are introduced to someone",
     "coaching_recorded": "Someone recorded a coaching session with you",
     "peer_group": "Your peer coaching group: you joined, or a meeting was recorded",
+    "feedforward": "FeedForward: asked for ideas, an idea for you, thanks for yours",
 }
 
 DEFAULT_DELIVERY = "immediate"

@@ -1,0 +1,1 @@
+"""FeedForward: ask chosen peers for ideas to get better at something, for the future only."""
