@@ -241,3 +241,30 @@ def test_a_coaching_session_mail_says_only_that_it_was_recorded(people, mailbox)
     text = message.get_content()
     assert secret not in text and secret not in message["Subject"]
     assert f"https://wiki.example.com/coaching/{session.id}" in text
+
+
+def test_a_peer_group_meeting_mail_carries_none_of_its_content(people, mailbox):
+    from wiki.peergroups import services as peer_groups
+
+    peers = [people[role] for role in ("admin", "manager", "trainer", "member", "newcomer")]
+    group = peer_groups.create_group(
+        people["trainer"],
+        peer_groups.GroupDraft(
+            "Finance peers", "support", "rotating", "", "Confidentiality.",
+            tuple(person.id for person in peers),
+        ),
+    )  # fmt: skip
+    mailbox.messages.clear()
+    entries = [
+        peer_groups.MemberEntry(p.id, True, "Quokkavelvet worry", "Quokkavelvet plan", "4")
+        for p in peers
+    ]
+    draft = peer_groups.MeetingDraft("2026-11-02", "100", peers[0].id, False, entries)
+    peer_groups.record_meeting(peers[0], group, draft)
+    # Everyone but the one who recorded it hears of it.
+    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == sorted(
+        p.email for p in peers[1:]
+    )
+    for message in mailbox.messages:
+        assert "Quokkavelvet" not in message["Subject"] + message.get_content()
+        assert message["Subject"] == "A meeting of “Finance peers” was recorded"

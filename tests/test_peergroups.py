@@ -236,3 +236,17 @@ def test_hostile_text_in_a_group_renders_inert(client, auth, people, members, xs
         f"/groups/{hostile.id}/meetings/new",
     ):
         assert problems_in(client.get(url).get_data(as_text=True)) == [], url
+
+
+def test_members_see_their_groups_figures(client, auth, people, members, group):
+    services.record_meeting(members[0], group, meeting_draft(members, absent=members[5:]))
+    auth.login("priya@example.com")
+    page = text_of(client.get(f"/groups/{group.id}").get_data(as_text=True))
+    assert "Attendance 83 % · average rating 3.8 of 5 · actions done: 0 of the 0 reviewed" in page
+
+
+def test_group_content_stays_out_of_exports(app, people, members, group, tmp_path):
+    services.record_meeting(members[0], group, meeting_draft(members))
+    exported = tmp_path / "export"
+    assert app.test_cli_runner().invoke(args=["content", "export", str(exported)]).exit_code == 0
+    assert not any(SECRET in path.read_text() for path in exported.rglob("*") if path.is_file())

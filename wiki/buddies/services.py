@@ -43,20 +43,6 @@ def assignments_of(newcomer: User) -> list[BuddyAssignment]:
     )
 
 
-def running_assignments_of_buddy(buddy: User, today: date) -> list[BuddyAssignment]:
-    return list(
-        db.session.scalars(
-            select(BuddyAssignment)
-            .where(
-                BuddyAssignment.buddy_id == buddy.id,
-                BuddyAssignment.starts_on <= today,
-                BuddyAssignment.ends_on >= today,
-            )
-            .order_by(BuddyAssignment.starts_on)
-        )
-    )
-
-
 def assign_buddy(actor: User, draft: AssignmentDraft, today: date | None = None) -> BuddyAssignment:
     """Assign a buddy; the newcomer's running assignment ends the day before this one starts.
 

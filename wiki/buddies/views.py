@@ -235,8 +235,6 @@ def _newcomer_to_follow(person_id: int) -> User:
 def _back_to(newcomer_id: int) -> str:
     if request.form.get("next") == "home":
         return url_for("processes.home")
-    if request.form.get("next") == "board":
-        return url_for("buddies.board")
     return url_for("buddies.newcomer", person_id=newcomer_id, _anchor="plan")
 
 

@@ -266,7 +266,7 @@ def record_meeting(
         group.closed_on = held_on
     db.session.flush()
     notify(
-        [member.user for member in group.members],
+        [member.user for member in group.members if member.user_id != actor.id],
         "peer_group",
         f"A meeting of “{group.name}” was recorded",
         "Only the group's members can read it.",
@@ -294,24 +294,26 @@ def _fill_present(
         row.rating = int(rating)
 
 
-def program_figures() -> list[GroupFigures]:
-    """Per group: attendance, ratings and completed actions. Numbers only: this is what
+def figures_for(group: PeerGroup) -> GroupFigures:
+    """Attendance, ratings and completed actions of one group. Numbers only: this is what
     trainers and admins see, and it never includes what anyone brought or chose."""
-    figures = []
-    for group in db.session.scalars(select(PeerGroup).order_by(PeerGroup.name)):
-        rows = [row for meeting in group.meetings for row in meeting.attendance]
-        present = [row for row in rows if row.present]
-        ratings = [row.rating for row in present if row.rating is not None]
-        reviewed = [row for row in rows if row.action_status in ("done", "not_done")]
-        figures.append(
-            GroupFigures(
-                group=group,
-                members=len(group.members),
-                meetings=len(group.meetings),
-                attendance_rate=len(present) / len(rows) if rows else None,
-                average_rating=sum(ratings) / len(ratings) if ratings else None,
-                actions_done=sum(1 for row in reviewed if row.action_status == "done"),
-                actions_reviewed=len(reviewed),
-            )
-        )
-    return figures
+    rows = [row for meeting in group.meetings for row in meeting.attendance]
+    present = [row for row in rows if row.present]
+    ratings = [row.rating for row in present if row.rating is not None]
+    reviewed = [row for row in rows if row.action_status in ("done", "not_done")]
+    return GroupFigures(
+        group=group,
+        members=len(group.members),
+        meetings=len(group.meetings),
+        attendance_rate=len(present) / len(rows) if rows else None,
+        average_rating=sum(ratings) / len(ratings) if ratings else None,
+        actions_done=sum(1 for row in reviewed if row.action_status == "done"),
+        actions_reviewed=len(reviewed),
+    )
+
+
+def program_figures() -> list[GroupFigures]:
+    return [
+        figures_for(group)
+        for group in db.session.scalars(select(PeerGroup).order_by(PeerGroup.name))
+    ]

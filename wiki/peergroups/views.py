@@ -88,6 +88,7 @@ def view(group_id: int):
         outcomes=OUTCOMES,
         facilitation=FACILITATION,
         window=services.next_meeting_window(group),
+        figures=services.figures_for(group),
         accepted={m.user_id for m in group.members if m.accepted_rules_at},
     )
 
