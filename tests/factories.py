@@ -107,3 +107,35 @@ def assign_buddy(newcomer: User, buddy: User) -> None:
         )
     )
     db.session.commit()
+
+
+def make_peer_group(people: dict, facilitation: str = "rotating"):
+    """A peer group of the five fixture people, formed by the trainer."""
+    from wiki.peergroups import services as peer_groups
+
+    members = [people[role] for role in ("admin", "manager", "trainer", "member", "newcomer")]
+    draft = peer_groups.GroupDraft(
+        name="Finance peers",
+        primary_outcome="problem_solving",
+        facilitation=facilitation,
+        external_facilitator="Dana Facilitator" if facilitation == "external" else "",
+        ground_rules="1. Confidentiality.",
+        member_ids=tuple(person.id for person in members),
+    )
+    return peer_groups.create_group(people["trainer"], draft)
+
+
+def record_group_meeting(
+    group, recorder, priority: str = "Close faster", action: str = "Checklist"
+):
+    """A meeting of two hours less twenty minutes with every member there, facilitated by the
+    recorder."""
+    from wiki.peergroups import services as peer_groups
+
+    entries = [
+        peer_groups.MemberEntry(member.user_id, True, priority, action, "4")
+        for member in group.members
+    ]
+    facilitator = recorder.id if group.facilitation == "rotating" else None
+    draft = peer_groups.MeetingDraft("2026-11-02", "100", facilitator, False, entries)
+    return peer_groups.record_meeting(recorder, group, draft)

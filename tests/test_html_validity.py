@@ -12,7 +12,6 @@ from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
-from wiki.peergroups import services as peer_groups
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
 from wiki.questions import services as questions
@@ -93,18 +92,8 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
             actions=[coaching.ActionDraft("Draft the checklist", "me", "2026-11-27")],
         ),
     )
-    peers = [people[role] for role in ("admin", "manager", "trainer", "member", "newcomer")]
-    group = peer_groups.create_group(
-        people["trainer"],
-        peer_groups.GroupDraft(
-            "Finance peers", "support", "external", "Dana Facilitator", "1. Confidentiality.",
-            tuple(person.id for person in peers),
-        ),
-    )  # fmt: skip
-    entries = [peer_groups.MemberEntry(p.id, True, "Close faster", "Checklist", "5") for p in peers]
-    meeting = peer_groups.record_meeting(
-        people["admin"], group, peer_groups.MeetingDraft("2026-11-02", "90", None, False, entries)
-    )
+    group = factories.make_peer_group(people, facilitation="external")
+    meeting = factories.record_group_meeting(group, people["admin"])
     ff = feedforward.ask(people["member"], "explaining variances", [people["admin"].id])
     feedforward.suggest(people["admin"], ff, "Start with the purchase order line.")
     mine = feedforward.ask(people["admin"], "month-end", [people["member"].id])

@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import assign_buddy, make_page, make_question, make_user
+from tests.factories import (
+    assign_buddy,
+    make_page,
+    make_peer_group,
+    make_question,
+    make_user,
+    record_group_meeting,
+)
 from wiki.extensions import db
 from wiki.notifications import services as notifications
 from wiki.notifications.models import MAIL_FAILED, MAIL_SENT, Notification
@@ -244,26 +251,13 @@ def test_a_coaching_session_mail_says_only_that_it_was_recorded(people, mailbox)
 
 
 def test_a_peer_group_meeting_mail_carries_none_of_its_content(people, mailbox):
-    from wiki.peergroups import services as peer_groups
-
-    peers = [people[role] for role in ("admin", "manager", "trainer", "member", "newcomer")]
-    group = peer_groups.create_group(
-        people["trainer"],
-        peer_groups.GroupDraft(
-            "Finance peers", "support", "rotating", "", "Confidentiality.",
-            tuple(person.id for person in peers),
-        ),
-    )  # fmt: skip
+    group = make_peer_group(people)
     mailbox.messages.clear()
-    entries = [
-        peer_groups.MemberEntry(p.id, True, "Quokkavelvet worry", "Quokkavelvet plan", "4")
-        for p in peers
-    ]
-    draft = peer_groups.MeetingDraft("2026-11-02", "100", peers[0].id, False, entries)
-    peer_groups.record_meeting(peers[0], group, draft)
-    # Everyone but the one who recorded it hears of it.
-    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == sorted(
-        p.email for p in peers[1:]
+    record_group_meeting(group, people["admin"], "Quokkavelvet worry", "Quokkavelvet plan")
+    # Everyone but the one who recorded it hears of it, and nothing of what was said.
+    recipients = sorted(m["X-Envelope-To"] for m in mailbox.messages)
+    assert recipients == sorted(
+        member.user.email for member in group.members if member.user != people["admin"]
     )
     for message in mailbox.messages:
         assert "Quokkavelvet" not in message["Subject"] + message.get_content()

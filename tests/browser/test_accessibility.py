@@ -20,7 +20,6 @@ from wiki.buddies import services as buddy_service
 from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
-from wiki.peergroups import services as peer_groups
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
 from wiki.questions import services as question_service
@@ -131,28 +130,8 @@ def wiki_data(people) -> dict[str, int]:
         ),
     )
     # A peer group with the admin in it, and one meeting.
-    peers = [people[role] for role in ("admin", "manager", "trainer", "member", "newcomer")]
-    group = peer_groups.create_group(
-        people["trainer"],
-        peer_groups.GroupDraft(
-            "Finance peers", "problem_solving", "rotating", "", "1. Confidentiality.",
-            tuple(person.id for person in peers),
-        ),
-    )  # fmt: skip
-    meeting = peer_groups.record_meeting(
-        people["admin"],
-        group,
-        peer_groups.MeetingDraft(
-            "2026-11-02",
-            "100",
-            people["admin"].id,
-            False,
-            [
-                peer_groups.MemberEntry(p.id, True, "Close faster", "Draft a checklist", "4")
-                for p in peers
-            ],
-        ),
-    )
+    group = factories.make_peer_group(people)
+    meeting = factories.record_group_meeting(group, people["admin"])
     ids = {role: person.id for role, person in people.items()}
     ids["question"] = question.id
     ids["group"] = group.id
