@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from wiki.auth.models import ROLES
-from wiki.content.errors import ContentError
+from wiki.content.errors import ContentError, read_yaml_file
 from wiki.content.plans_file import PLANS_FILE, PlanTemplateEntry, read_plans
 from wiki.people.models import AVAILABILITIES, LEVELS
 from wiki.processes.paths import is_valid_slug, join_path, slugify
@@ -166,15 +166,7 @@ def _check_onboarding(root: Path, content: ContentTree, emails: set[str], paths:
 
 
 def _read_people(path: Path) -> list[PersonEntry]:
-    if not path.exists():
-        return []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line_number = mark.line + 1 if mark else 1
-        problem = getattr(error, "problem", None) or error
-        raise ContentError(f"{path}:{line_number}: invalid YAML: {problem}.") from error
+    data = read_yaml_file(path)
     people = []
     for number, item in enumerate(data.get("people") or [], start=1):
         if not isinstance(item, dict) or not item.get("email") or not item.get("name"):

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from wiki.content.errors import ContentError
+from wiki.content.errors import ContentError, read_yaml_file
 
 PLANS_FILE = "plans.yaml"
 
@@ -43,16 +43,7 @@ class PlanTemplateEntry:
 
 
 def read_plans(path: Path) -> list[PlanTemplateEntry]:
-    if not path.exists():
-        return []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise ContentError(
-            f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: "
-            f"{getattr(error, 'problem', None) or error}."
-        ) from error
+    data = read_yaml_file(path)
     entries = []
     for number, item in enumerate(data.get("templates") or [], start=1):
         if not isinstance(item, dict) or not item.get("name"):
