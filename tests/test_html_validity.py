@@ -12,6 +12,7 @@ from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
+from wiki.gaps import services as gap_log
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
 from wiki.questions import services as questions
@@ -98,8 +99,18 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     feedforward.suggest(people["admin"], ff, "Start with the purchase order line.")
     mine = feedforward.ask(people["admin"], "month-end", [people["member"].id])
     feedforward.suggest(people["member"], mine, "Keep a checklist.")
+    gap = gap_log.log_gap(
+        people["newcomer"],
+        gap_log.GapDraft(
+            "Freight tolerance", "Which *tolerance*?", "p2p/invoices", "page_feedback", page.id
+        ),
+    )
     urls = [
         *URLS,
+        "/gaps/",
+        "/gaps/new",
+        f"/gaps/new?page={page.id}&source=page",
+        f"/gaps/{gap.id}",
         "/feedforward/",
         "/feedforward/new",
         f"/feedforward/{ff.id}",

@@ -61,6 +61,8 @@ ROUTES = [
     ("GET", "/groups/new", None, MANAGERS | {"trainer"}),
     ("GET", "/feedforward/", None, EVERYONE),
     ("GET", "/feedforward/new", None, EVERYONE),
+    ("GET", "/gaps/", None, EVERYONE),
+    ("GET", "/gaps/new", None, EVERYONE),
     ("GET", "/people/{admin_id}/expertise/new", None, MANAGERS),
     ("POST", "/people/{admin_id}/expertise/new", {"process": "p2p", "level": "expert"}, MANAGERS),
     ("GET", "/notifications/preferences", None, EVERYONE),

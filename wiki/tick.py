@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from wiki.gaps.services import gaps_from_escalations
 from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent
 from wiki.processes.reviews import notify_reviews_due
@@ -30,6 +31,10 @@ class Job:
 
 def _questions(now: datetime) -> str:
     return f"{remind_and_escalate(now)} question(s) reminded or escalated"
+
+
+def _gaps(now: datetime) -> str:
+    return f"{gaps_from_escalations(now)} gap(s) logged from unanswered questions"
 
 
 def _reviews(now: datetime) -> str:
@@ -49,6 +54,7 @@ def _digests(now: datetime) -> str:
 # In this order: notices made by the first jobs go out by mail in the same run.
 JOBS = (
     Job("questions", _questions),
+    Job("gaps", _gaps),
     Job("reviews", _reviews),
     Job("mail", _mail, needs_mail=True),
     Job("digests", _digests, needs_mail=True),

@@ -20,6 +20,7 @@ from wiki.buddies import services as buddy_service
 from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
+from wiki.gaps import services as gap_log
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
 from wiki.questions import services as question_service
@@ -139,6 +140,10 @@ def wiki_data(people) -> dict[str, int]:
     ff = feedforward.ask(people["admin"], "explaining variances", [people["member"].id])
     feedforward.suggest(people["member"], ff, "Start with the purchase order line.")
     ids["feedforward"] = ff.id
+    gap = gap_log.log_gap(
+        people["newcomer"], gap_log.GapDraft("Freight tolerance", "Which one?", PROCESS)
+    )
+    ids["gap"] = gap.id
     ids["meeting"] = meeting.id
     ids["template"] = template.id
     ids["coaching"] = coaching_session.id
@@ -350,6 +355,11 @@ def test_logged_in_screens_have_no_serious_violations(
                 "feedforward request",
                 f"/feedforward/{wiki_data['feedforward']}",
                 shows=".note-form",
+            ),
+            Screen("gaps", "/gaps/", shows=".question-list li"),
+            Screen("log a gap", f"/gaps/new?process={PROCESS}"),
+            Screen(
+                "gap, with its status form", f"/gaps/{wiki_data['gap']}", shows=".gap-history li"
             ),
             Screen("not found", "/p/no-such-process", status=404),
         ],

@@ -17,6 +17,7 @@ from wiki.buddies.models import BuddyAssignment, Introduction, PlanItem
 from wiki.coaching.models import CoachingSession
 from wiki.coaching.services import last_session_between
 from wiki.extensions import db
+from wiki.gaps.models import Gap
 from wiki.processes.models import Page, Process, Revision
 from wiki.questions.models import Question
 
@@ -40,6 +41,7 @@ class NewcomerSummary:
     progress: plans.Progress
     open_questions: list[WaitingQuestion]
     introductions: list[Introduction] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)  # the gaps the newcomer logged
     # Only where the viewer is the buddy, who took part in it: the date, never the content.
     last_coaching: CoachingSession | None = None
 
@@ -76,6 +78,14 @@ def summary_for(newcomer: User, now: datetime) -> NewcomerSummary:
         progress=plans.progress(items, today),
         open_questions=_waiting(newcomer, now),
         introductions=introductions_of(newcomer),
+        gaps=list(
+            db.session.scalars(
+                select(Gap)
+                .where(Gap.reporter_id == newcomer.id)
+                .order_by(Gap.created_at.desc(), Gap.id.desc())
+                .limit(10)
+            )
+        ),
     )
 
 

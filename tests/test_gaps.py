@@ -1,0 +1,199 @@
+"""Gaps: logging from a page, a search miss, an escalated question or directly; similar gaps
+before saving and "me too"; the lifecycle with refused transitions and its history; who may
+change a status; hostile text."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import assign_buddy, make_page, make_process, make_question, make_user
+from tests.test_markup_xss import problems_in
+from wiki.extensions import db
+from wiki.gaps import services
+from wiki.gaps.models import Gap
+from wiki.questions.models import QuestionEscalation
+from wiki.questions.periodic import remind_and_escalate
+from wiki.tick import run_jobs
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def log(person, title, path="p2p/invoices", **extra) -> Gap:
+    make_process(path)
+    return services.log_gap(person, services.GapDraft(title=title, process_path=path, **extra))
+
+
+def test_a_gap_is_logged_from_the_page_that_did_not_answer(client, auth, people):
+    page = make_page("p2p/invoices", "Three-way match", "Match them.")
+    auth.login("jill@example.com")
+    html = client.get(f"/p/{page.path}").get_data(as_text=True)
+    assert f"/gaps/new?page={page.id}&amp;source=page" in html
+    form = client.get(f"/gaps/new?page={page.id}&source=page").get_data(as_text=True)
+    assert "which did not answer your question" in form
+    assert 'value="p2p/invoices" selected' in form
+    response = client.post(
+        "/gaps/new",
+        data={
+            "page": page.id,
+            "source": "page",
+            "process": "p2p/invoices",
+            "title": "Freight tolerance",
+            "description": "Which *tolerance* applies to freight?",
+        },
+    )
+    assert response.status_code == 302
+    gap = db.session.scalars(select(Gap)).one()
+    assert (gap.source, gap.source_page, gap.reporter) == (
+        "page_feedback",
+        page,
+        people["newcomer"],
+    )
+    shown = client.get(response.location).get_data(as_text=True)
+    assert "<em>tolerance</em>" in shown and "Page feedback" in shown
+
+
+def test_a_search_miss_offers_a_gap_pre_filled(client, auth, people):
+    make_process("p2p")
+    auth.login("jill@example.com")
+    results = client.get("/search?q=photocopier+jam").get_data(as_text=True)
+    link = re.search(r'href="(/gaps/new\?[^"]+)"', results).group(1).replace("&amp;", "&")
+    form = client.get(link).get_data(as_text=True)
+    assert "Nothing documented about “photocopier jam”" in form
+    client.post(
+        "/gaps/new",
+        data={
+            "title": "Nothing documented about “photocopier jam”",
+            "process": "p2p",
+            "source": "search-miss",
+        },
+    )
+    gap = db.session.scalars(select(Gap)).one()
+    assert (gap.source, gap.search_query) == (
+        "search_miss",
+        "Nothing documented about “photocopier jam”",
+    )
+
+
+def test_similar_open_gaps_come_first_and_me_too_counts_instead_of_a_duplicate(
+    client, auth, people
+):
+    existing = log(people["member"], "Freight tolerance on invoices")
+    auth.login("jill@example.com")
+    response = client.post(
+        "/gaps/new", data={"title": "Tolerance for freight", "process": "p2p/invoices"}
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Is it one of these?" in html and "Freight tolerance on invoices" in html
+    assert 'value="Tolerance for freight"' in html and "Log it anyway" in html
+    assert len(db.session.scalars(select(Gap)).all()) == 1
+    client.post(f"/gaps/{existing.id}/me-too")
+    client.post(f"/gaps/{existing.id}/me-too")  # once is enough
+    db.session.expire_all()
+    assert existing.affected_ids() == {people["member"].id, people["newcomer"].id}
+    # Logging anyway makes a new gap.
+    client.post(
+        "/gaps/new",
+        data={"title": "Tolerance for freight", "process": "p2p/invoices", "confirm": "yes"},
+    )
+    assert len(db.session.scalars(select(Gap)).all()) == 2
+
+
+def test_the_lifecycle_refuses_what_it_does_not_allow_and_keeps_the_history(people):
+    trainer = people["trainer"]
+    gap = log(people["newcomer"], "Freight tolerance")
+    page = make_page("p2p/invoices", "Freight", "Two percent.")
+    with pytest.raises(services.ValidationError) as refused:
+        services.change_status(trainer, gap, services.Change("closed"))
+    assert refused.value.errors["status"] == (
+        "A gap that is open can become: planned, documented, rejected."
+    )
+    with pytest.raises(services.ValidationError) as refused:
+        services.change_status(trainer, gap, services.Change("rejected"))
+    assert refused.value.errors["reason"] == "Say why the gap is rejected."
+    with pytest.raises(services.ValidationError) as refused:
+        services.change_status(trainer, gap, services.Change("planned", owner_id=None))
+    assert set(refused.value.errors) == {"owner", "due_on"}
+    services.change_status(
+        trainer, gap, services.Change("planned", owner_id=people["member"].id, due_on="2026-12-15")
+    )
+    services.change_status(trainer, gap, services.Change("documented", page_path=f"/p/{page.path}"))
+    assert (gap.documented_page, gap.documented_revision) == (page, 1)
+    services.change_status(trainer, gap, services.Change("closed", reason="Checked with Jill"))
+    with pytest.raises(services.ValidationError) as refused:
+        services.change_status(trainer, gap, services.Change("open"))
+    assert (
+        refused.value.errors["status"] == "A gap that is closed can become: nothing: it is closed."
+    )
+    assert [event.what for event in gap.events] == [
+        "logged",
+        "Open → Planned",
+        "Planned → Documented",
+        "Documented → Closed",
+    ]
+    assert gap.events[-1].note == "Checked with Jill" and gap.resolved_at is not None
+
+
+def test_members_log_and_read_gaps_and_only_trainers_and_admins_move_them(client, auth, people):
+    gap = log(people["newcomer"], "Freight tolerance")
+    auth.login("priya@example.com")
+    page = client.get(f"/gaps/{gap.id}").get_data(as_text=True)
+    assert "Freight tolerance" in page and "Move it on" not in page
+    refused = client.post(f"/gaps/{gap.id}/status", data={"status": "rejected", "reason": "No"})
+    assert refused.status_code == 403
+    auth.logout()
+    auth.login("carrie@example.com")
+    response = client.post(f"/gaps/{gap.id}/status", data={"status": "rejected"})
+    assert response.status_code == 422
+    assert "Say why the gap is rejected." in response.get_data(as_text=True)
+    client.post(f"/gaps/{gap.id}/status", data={"status": "rejected", "reason": "Covered by SOP"})
+    db.session.expire_all()
+    assert (gap.status, gap.reject_reason) == ("rejected", "Covered by SOP")
+    listing = text_of(client.get("/gaps/?status=rejected").get_data(as_text=True))
+    assert "Freight tolerance Rejected" in listing
+
+
+def test_an_escalated_question_becomes_one_gap_and_a_private_one_keeps_its_words(app, people):
+    expert = make_user(email="noor@example.com", name="Noor")
+    assign_buddy(people["newcomer"], people["member"])
+    open_question = make_question(people["newcomer"], "p2p", [expert], title="Dunning letters?")
+    private = make_question(
+        people["newcomer"], "p2p", [expert], title="My payslip", body="Secret words", private=True
+    )
+    later = datetime.now() + timedelta(days=6)
+    remind_and_escalate(later)
+    assert dict(run_jobs(later))["gaps"] == "2 gap(s) logged from unanswered questions"
+    assert dict(run_jobs(later))["gaps"] == "0 gap(s) logged from unanswered questions"
+    gaps = {gap.question_id: gap for gap in db.session.scalars(select(Gap))}
+    assert gaps[open_question.id].title == "Dunning letters?"
+    assert gaps[open_question.id].source == "escalated_question"
+    assert "Secret words" not in gaps[private.id].description
+    assert "My payslip" not in gaps[private.id].title
+    records = db.session.scalars(select(QuestionEscalation)).all()
+    assert {record.gap_id for record in records} == {gap.id for gap in gaps.values()}
+
+
+def test_hostile_text_in_gaps_renders_inert(client, auth, people, xss_payloads):
+    for payload in xss_payloads[:40]:
+        log(people["newcomer"], payload[:200] or "x", description=payload)
+    auth.login("carrie@example.com")
+    assert problems_in(client.get("/gaps/").get_data(as_text=True)) == []
+    for gap in db.session.scalars(select(Gap)).all()[:40]:
+        assert problems_in(client.get(f"/gaps/{gap.id}").get_data(as_text=True)) == []
+
+
+def test_a_newcomers_gaps_show_on_her_home_and_her_buddys_dashboard(client, auth, people):
+    assign_buddy(people["newcomer"], people["member"])
+    log(people["newcomer"], "Freight tolerance")
+    auth.login("jill@example.com")
+    assert "Your gaps Freight tolerance · open" in text_of(client.get("/").get_data(as_text=True))
+    auth.logout()
+    auth.login("priya@example.com")
+    board = text_of(client.get("/buddies/").get_data(as_text=True))
+    assert "Gaps logged: Freight tolerance" in board

@@ -1,0 +1,1 @@
+"""Gaps: what people needed and could not find documented, on their way to the wiki or a course."""

@@ -1,0 +1,120 @@
+"""A gap, the people it affects ("me too") and its history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wiki.auth.models import User
+from wiki.extensions import db
+from wiki.processes.models import Page, Process
+from wiki.timeutil import utcnow
+
+SOURCES = {
+    "page_feedback": "Page feedback",
+    "search_miss": "Search miss",
+    "escalated_question": "Escalated question",
+    "forum_meeting": "Forum meeting",
+    "manual": "Logged directly",
+}
+STATUSES = {
+    "open": "Open",
+    "planned": "Planned",
+    "documented": "Documented",
+    "folded": "Folded into a course",
+    "closed": "Closed",
+    "rejected": "Rejected",
+}
+# status → the statuses it may move to. Anything else is refused with a message.
+TRANSITIONS = {
+    "open": ("planned", "documented", "rejected"),
+    "planned": ("documented", "folded", "rejected", "open"),
+    "documented": ("closed", "planned"),
+    "folded": ("closed", "planned"),
+    "closed": (),
+    "rejected": ("open",),
+}
+
+
+class Gap(db.Model):
+    __tablename__ = "gaps"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'planned', 'documented', 'folded', 'closed', 'rejected')",
+            name="known_status",
+        ),
+        Index("ix_gaps_process_id_status", "process_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Where it came from: the page that did not answer, the search words, the escalated question.
+    source_page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+    search_query: Mapped[str] = mapped_column(String(500), default="")
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    # Planned: who will fix it, by when.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_on: Mapped[date | None]
+    # Documented: the page and revision that answer it.
+    documented_page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="SET NULL")
+    )
+    documented_revision: Mapped[int | None]
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    process: Mapped[Process] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    source_page: Mapped[Page | None] = relationship(foreign_keys=[source_page_id])
+    documented_page: Mapped[Page | None] = relationship(foreign_keys=[documented_page_id])
+    affected: Mapped[list[GapAffected]] = relationship(
+        back_populates="gap", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[GapEvent]] = relationship(
+        back_populates="gap", order_by="GapEvent.id", cascade="all, delete-orphan"
+    )
+
+    def affected_ids(self) -> set[int]:
+        return {row.user_id for row in self.affected}
+
+
+class GapAffected(db.Model):
+    """A person the gap affects: its reporter, and everyone who said "me too"."""
+
+    __tablename__ = "gap_affected"
+    __table_args__ = (UniqueConstraint("gap_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gaps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    gap: Mapped[Gap] = relationship(back_populates="affected")
+    user: Mapped[User] = relationship()
+
+
+class GapEvent(db.Model):
+    """One change in a gap's life, kept for its history."""
+
+    __tablename__ = "gap_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gaps.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "logged", "me too", or a status change "open → planned"
+    what: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    gap: Mapped[Gap] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,268 @@
+"""Logging gaps, finding similar open ones first, "me too", and moving a gap through its
+lifecycle with every change kept in its history. Members log and read gaps; trainers and
+admins change their status."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from wiki.auth.models import User
+from wiki.errors import NotAllowed, NotFound, ValidationError
+from wiki.extensions import db
+from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS, Gap, GapAffected, GapEvent
+from wiki.processes import tree
+from wiki.processes.models import Page, Process
+from wiki.questions.models import Question, QuestionEscalation
+from wiki.textutil import clean_line, clean_text
+from wiki.timeutil import utcnow
+
+MAX_DESCRIPTION = 20_000
+# Words too common to make two titles alike.
+STOP_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """a an and are as at be by can do does for from how i in is it my no not nothing of on or
+        the there this to what when where which who why with documented about""",
+    )
+)
+
+
+@dataclass(frozen=True)
+class GapDraft:
+    title: str
+    description: str = ""
+    process_path: str = ""
+    source: str = "manual"
+    source_page_id: int | None = None
+    search_query: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A status change asked for: what it needs depends on where it goes."""
+
+    status: str
+    owner_id: int | None = None  # planned
+    due_on: str = ""  # planned, YYYY-MM-DD
+    page_path: str = ""  # documented
+    reason: str = ""  # rejected, and any note
+
+
+def can_change_status(actor: User) -> bool:
+    return actor.has_role("admin", "trainer")
+
+
+def get_gap(gap_id: int) -> Gap:
+    gap = db.session.get(Gap, gap_id)
+    if gap is None:
+        raise NotFound("There is no such gap.")
+    return gap
+
+
+def list_gaps(
+    status: str | None = None, process: Process | None = None, limit: int = 50, offset: int = 0
+) -> list[Gap]:
+    query = select(Gap).options(selectinload(Gap.affected), selectinload(Gap.process))
+    if status:
+        query = query.where(Gap.status == status)
+    if process is not None:
+        subtree = select(Process.id).where(
+            (Process.id == process.id) | Process.path.startswith(process.path + "/")
+        )
+        query = query.where(Gap.process_id.in_(subtree))
+    return list(
+        db.session.scalars(
+            query.order_by(Gap.created_at.desc(), Gap.id.desc()).limit(limit).offset(offset)
+        )
+    )
+
+
+def similar_open_gaps(title: str, process: Process | None, limit: int = 5) -> list[Gap]:
+    """Open or planned gaps whose titles share words with this one, most alike first; in the
+    same process subtree when one is given."""
+    words = _words(title)
+    if not words:
+        return []
+    query = select(Gap).where(Gap.status.in_(("open", "planned")))
+    if process is not None:
+        top = process.path.split("/")[0]
+        query = query.join(Process, Process.id == Gap.process_id).where(
+            (Process.path == top) | Process.path.startswith(top + "/")
+        )
+    scored = []
+    for gap in db.session.scalars(query):
+        shared = words & _words(gap.title)
+        if shared:
+            scored.append((len(shared) / len(words | _words(gap.title)), gap))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+    return [gap for score, gap in scored if score >= 0.25][:limit]
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in re.findall(r"\w+", text.lower()) if word not in STOP_WORDS}
+
+
+def log_gap(reporter: User, draft: GapDraft, now: datetime | None = None) -> Gap:
+    errors: dict[str, str] = {}
+    title = clean_line(draft.title)
+    description = clean_text(draft.description).strip()
+    if not title:
+        errors["title"] = "Say in one line what you could not find."
+    elif len(title) > 200:
+        errors["title"] = "Keep the title to 200 characters."
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"Keep it to {MAX_DESCRIPTION:,} characters."
+    try:
+        process = tree.get_process(draft.process_path)
+    except NotFound:
+        process = None
+        errors["process"] = "Choose the process it belongs to."
+    if draft.source not in SOURCES:
+        errors["source"] = "Unknown source."
+    if errors:
+        raise ValidationError(errors)
+    now = now or utcnow()
+    page = db.session.get(Page, draft.source_page_id) if draft.source_page_id else None
+    gap = Gap(
+        title=title,
+        description=description,
+        process=process,
+        source=draft.source,
+        reporter=reporter,
+        source_page=page,
+        search_query=clean_line(draft.search_query)[:500],
+        created_at=now,
+        updated_at=now,
+        affected=[GapAffected(user=reporter, added_at=now)],
+        events=[GapEvent(actor=reporter, what="logged", created_at=now)],
+    )
+    db.session.add(gap)
+    db.session.commit()
+    return gap
+
+
+def me_too(person: User, gap: Gap) -> bool:
+    """Add the person to those the gap affects; False when they already were."""
+    if person.id in gap.affected_ids():
+        return False
+    gap.affected.append(GapAffected(user=person))
+    gap.events.append(GapEvent(actor=person, what="me too"))
+    gap.updated_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = None) -> Gap:
+    """Move the gap on; a move its lifecycle does not allow is refused, saying why."""
+    if not can_change_status(actor):
+        raise NotAllowed("Only trainers and admins change a gap's status.")
+    allowed = TRANSITIONS[gap.status]
+    if change.status not in allowed:
+        choices = ", ".join(STATUSES[s].lower() for s in allowed) or "nothing: it is closed"
+        raise ValidationError(
+            {"status": f"A gap that is {STATUSES[gap.status].lower()} can become: {choices}."}
+        )
+    now = now or utcnow()
+    reason = clean_text(change.reason).strip()
+    errors: dict[str, str] = {}
+    if change.status == "planned":
+        owner = db.session.get(User, change.owner_id) if change.owner_id else None
+        if owner is None or not owner.active:
+            errors["owner"] = "Choose who will update the wiki."
+        due = _date(change.due_on, errors)
+        if not errors:
+            gap.owner, gap.due_on = owner, due
+    elif change.status == "documented":
+        found = tree.resolve_path(change.page_path.strip().removeprefix("/").removeprefix("p/"))
+        if isinstance(found, str):
+            found = tree.resolve_path(found)
+        if not isinstance(found, Page):
+            errors["page"] = "Give the address of the page that now answers it."
+        else:
+            gap.documented_page, gap.documented_revision = found, found.latest_revision
+    elif change.status == "rejected" and not reason:
+        errors["reason"] = "Say why the gap is rejected."
+    if errors:
+        raise ValidationError(errors)
+    if change.status == "rejected":
+        gap.reject_reason = reason
+    if change.status in ("documented", "folded", "closed", "rejected"):
+        gap.resolved_at = gap.resolved_at or now
+    elif change.status in ("open", "planned"):
+        gap.resolved_at = None
+    gap.events.append(
+        GapEvent(
+            actor=actor,
+            what=f"{STATUSES[gap.status]} → {STATUSES[change.status]}",
+            note=reason,
+            created_at=now,
+        )
+    )
+    gap.status = change.status
+    gap.updated_at = now
+    db.session.commit()
+    return gap
+
+
+def _date(text: str, errors: dict[str, str]) -> date | None:
+    if not text.strip():
+        errors["due_on"] = "Give the date it will be done, as YYYY-MM-DD."
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors["due_on"] = "Give the date as YYYY-MM-DD."
+        return None
+
+
+def gaps_from_escalations(now: datetime) -> int:
+    """Turn recorded question escalations into gaps (for `wiki tick`): each record once, even
+    with two runs at once, since the record is claimed by a guarded update."""
+    made = 0
+    waiting = db.session.scalars(
+        select(QuestionEscalation).where(QuestionEscalation.gap_id.is_(None))
+    ).all()
+    for record in waiting:
+        question = db.session.get(Question, record.question_id)
+        if question is None:
+            continue
+        with db.session.begin_nested() as savepoint:
+            gap = Gap(
+                title=record.title[:200],
+                # A private question's words stay with its readers: the gap only says it waited.
+                description="" if question.private else question.body,
+                process_id=record.process_id,
+                source="escalated_question",
+                reporter=question.asker,
+                question_id=question.id,
+                created_at=now,
+                updated_at=now,
+                affected=[GapAffected(user=question.asker, added_at=now)],
+                events=[GapEvent(what="logged from an unanswered question", created_at=now)],
+            )
+            db.session.add(gap)
+            db.session.flush()
+            claimed = db.session.execute(
+                update(QuestionEscalation)
+                .where(QuestionEscalation.id == record.id, QuestionEscalation.gap_id.is_(None))
+                .values(gap_id=gap.id)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                savepoint.rollback()
+                continue
+        made += 1
+    db.session.commit()
+    return made
+
+
+def counts_by_status() -> dict[str, int]:
+    rows = dict(
+        db.session.execute(select(Gap.status, func.count(Gap.id)).group_by(Gap.status)).all()
+    )
+    return {status: rows.get(status, 0) for status in STATUSES}

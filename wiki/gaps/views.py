@@ -1,0 +1,155 @@
+"""Gaps: the list, logging one (similar open gaps first), "me too", and the lifecycle."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from wiki.auth.models import User
+from wiki.errors import NotFound, ValidationError
+from wiki.extensions import db
+from wiki.forms import form_response, whole_number
+from wiki.gaps import services
+from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
+from wiki.markup import render_markdown
+from wiki.processes import tree
+from wiki.processes.models import Page
+
+bp = Blueprint("gaps", __name__, url_prefix="/gaps")
+
+ID = "int(max=2147483647)"
+# How the search-miss and page offers name their source in the form's address.
+SOURCE_PARAMETERS = {"search-miss": "search_miss", "page": "page_feedback"}
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    process_path = request.args.get("process", "").strip("/")
+    try:
+        process = tree.get_process(process_path) if process_path else None
+    except NotFound:
+        process = None
+    return render_template(
+        "gaps/index.html",
+        gaps=services.list_gaps(status or None, process),
+        counts=services.counts_by_status(),
+        status=status,
+        process_path=process.path if process else "",
+        statuses=STATUSES,
+        sources=SOURCES,
+        roots=tree.process_tree(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    source = SOURCE_PARAMETERS.get(request.values.get("source", ""), "manual")
+    values = {
+        "title": request.values.get("title", ""),
+        "description": request.values.get("description", ""),
+        "process": request.values.get("process", "").strip("/"),
+        "page": request.values.get("page", ""),
+        "source": request.values.get("source", ""),
+    }
+    page = db.session.get(Page, whole_number(values["page"])) if values["page"] else None
+    if page is not None and not values["process"]:
+        values["process"] = page.process.path
+    errors: dict[str, str] = {}
+    similar = []
+    if request.method == "POST":
+        process = _process_or_none(values["process"])
+        similar = (
+            []
+            if request.form.get("confirm")
+            else services.similar_open_gaps(values["title"], process)
+        )
+        if not similar:
+            draft = services.GapDraft(
+                title=values["title"],
+                description=values["description"],
+                process_path=values["process"],
+                source=source,
+                source_page_id=page.id if page else None,
+                search_query=values["title"] if source == "search_miss" else "",
+            )
+            try:
+                gap = services.log_gap(current_user, draft)
+            except ValidationError as refused:
+                errors = refused.errors
+            else:
+                flash("Logged. Trainers see it in the gap report.", "success")
+                return redirect(url_for("gaps.view", gap_id=gap.id))
+    return form_response(
+        "gaps/new.html",
+        errors,
+        values=values,
+        errors=errors,
+        similar=similar,
+        page=page,
+        roots=tree.process_tree(),
+    )
+
+
+@bp.get(f"/<{ID}:gap_id>")
+def view(gap_id: int):
+    return _gap_page(services.get_gap(gap_id))
+
+
+@bp.post(f"/<{ID}:gap_id>/me-too")
+def me_too(gap_id: int):
+    gap = services.get_gap(gap_id)
+    if services.me_too(current_user, gap):
+        flash("Noted: it affects you too.", "success")
+    else:
+        flash("You were already counted.", "success")
+    return redirect(url_for("gaps.view", gap_id=gap.id))
+
+
+@bp.post(f"/<{ID}:gap_id>/status")
+def change_status(gap_id: int):
+    gap = services.get_gap(gap_id)
+    form = request.form
+    change = services.Change(
+        status=form.get("status", ""),
+        owner_id=whole_number(form.get("owner")),
+        due_on=form.get("due_on", ""),
+        page_path=form.get("page", ""),
+        reason=form.get("reason", ""),
+    )
+    try:
+        services.change_status(current_user, gap, change)
+    except ValidationError as refused:
+        return _gap_page(gap, form.to_dict(), refused.errors, 422)
+    flash(f"The gap is now {STATUSES[gap.status].lower()}.", "success")
+    return redirect(url_for("gaps.view", gap_id=gap.id))
+
+
+def _process_or_none(path: str):
+    try:
+        return tree.get_process(path) if path else None
+    except NotFound:
+        return None
+
+
+def _gap_page(gap, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    can_change = services.can_change_status(current_user)
+    people = (
+        db.session.scalars(select(User).where(User.active).order_by(User.name)).all()
+        if can_change
+        else []
+    )
+    return render_template(
+        "gaps/view.html",
+        gap=gap,
+        description_html=render_markdown(gap.description),
+        statuses=STATUSES,
+        sources=SOURCES,
+        next_statuses=TRANSITIONS[gap.status],
+        can_change=can_change,
+        people=people,
+        values=values or {},
+        errors=errors or {},
+    ), status
