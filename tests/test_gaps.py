@@ -197,3 +197,31 @@ def test_a_newcomers_gaps_show_on_her_home_and_her_buddys_dashboard(client, auth
     auth.login("priya@example.com")
     board = text_of(client.get("/buddies/").get_data(as_text=True))
     assert "Gaps logged: Freight tolerance" in board
+
+
+def test_merging_keeps_everyone_affected_and_the_whole_history(client, auth, people):
+    keep = log(people["newcomer"], "Freight tolerance")
+    duplicate = log(people["member"], "Tolerance for freight costs")
+    services.me_too(people["manager"], duplicate)
+    auth.login("priya@example.com")
+    assert client.post(f"/gaps/{keep.id}/merge", data={"other": duplicate.id}).status_code == 403
+    auth.logout()
+    auth.login("carrie@example.com")
+    refused = client.post(f"/gaps/{keep.id}/merge", data={"other": keep.id})
+    assert refused.status_code == 422
+    assert "A gap cannot be merged into itself." in refused.get_data(as_text=True)
+    client.post(f"/gaps/{keep.id}/merge", data={"other": duplicate.id})
+    db.session.expire_all()
+    assert keep.affected_ids() == {
+        p.id for p in (people["newcomer"], people["member"], people["manager"])
+    }
+    assert [event.what for event in keep.events] == [
+        "logged",
+        "logged",
+        "me too",
+        f"merged gap {duplicate.id}: Tolerance for freight costs",
+    ]
+    response = client.get(f"/gaps/{duplicate.id}")
+    assert response.status_code == 302 and response.location == f"/gaps/{keep.id}"
+    listing = client.get("/gaps/").get_data(as_text=True)
+    assert "Tolerance for freight costs" not in listing and "Freight tolerance" in listing

@@ -36,11 +36,13 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("status IN ('open', 'planned', 'documented', 'folded', 'closed', 'rejected')", name=op.f('ck_gaps_known_status')),
     sa.ForeignKeyConstraint(['documented_page_id'], ['pages.id'], name=op.f('fk_gaps_documented_page_id_pages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_gaps_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_gaps_process_id_processes'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_gaps_question_id_questions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['gaps.id'], name=op.f('fk_gaps_merged_into_id_gaps'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_gaps_reporter_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['source_page_id'], ['pages.id'], name=op.f('fk_gaps_source_page_id_pages'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_gaps'))

@@ -71,6 +71,8 @@ class Gap(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    # Merged into another gap: its people and history live on there, and its address leads there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("gaps.id", ondelete="SET NULL"))
 
     process: Mapped[Process] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])

@@ -67,7 +67,11 @@ def get_gap(gap_id: int) -> Gap:
 def list_gaps(
     status: str | None = None, process: Process | None = None, limit: int = 50, offset: int = 0
 ) -> list[Gap]:
-    query = select(Gap).options(selectinload(Gap.affected), selectinload(Gap.process))
+    query = (
+        select(Gap)
+        .where(Gap.merged_into_id.is_(None))
+        .options(selectinload(Gap.affected), selectinload(Gap.process))
+    )
     if status:
         query = query.where(Gap.status == status)
     if process is not None:
@@ -88,7 +92,7 @@ def similar_open_gaps(title: str, process: Process | None, limit: int = 5) -> li
     words = _words(title)
     if not words:
         return []
-    query = select(Gap).where(Gap.status.in_(("open", "planned")))
+    query = select(Gap).where(Gap.status.in_(("open", "planned")), Gap.merged_into_id.is_(None))
     if process is not None:
         top = process.path.split("/")[0]
         query = query.join(Process, Process.id == Gap.process_id).where(
@@ -155,6 +159,33 @@ def me_too(person: User, gap: Gap) -> bool:
     gap.updated_at = utcnow()
     db.session.commit()
     return True
+
+
+def merge(actor: User, keep: Gap, other_id: int | None, now: datetime | None = None) -> Gap:
+    """Fold another gap into this one: its people and its history come along, and it leads
+    here from then on."""
+    if not can_change_status(actor):
+        raise NotAllowed("Only trainers and admins merge gaps.")
+    other = db.session.get(Gap, other_id) if other_id else None
+    if other is None or other.merged_into_id is not None:
+        raise ValidationError({"other": "Give the number of a gap that has not been merged."})
+    if other.id == keep.id:
+        raise ValidationError({"other": "A gap cannot be merged into itself."})
+    now = now or utcnow()
+    known = keep.affected_ids()
+    for row in other.affected:
+        if row.user_id not in known:
+            keep.affected.append(GapAffected(user_id=row.user_id, added_at=row.added_at))
+    for event in list(other.events):
+        event.gap = keep
+    keep.events.append(
+        GapEvent(actor=actor, what=f"merged gap {other.id}: {other.title}", created_at=now)
+    )
+    other.events.append(GapEvent(actor=actor, what=f"merged into gap {keep.id}", created_at=now))
+    other.merged_into_id = keep.id
+    keep.updated_at = now
+    db.session.commit()
+    return keep
 
 
 def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = None) -> Gap:

@@ -95,7 +95,22 @@ def new():
 
 @bp.get(f"/<{ID}:gap_id>")
 def view(gap_id: int):
-    return _gap_page(services.get_gap(gap_id))
+    gap = services.get_gap(gap_id)
+    if gap.merged_into_id:
+        flash(f"Gap {gap.id} was merged into this one.", "success")
+        return redirect(url_for("gaps.view", gap_id=gap.merged_into_id))
+    return _gap_page(gap)
+
+
+@bp.post(f"/<{ID}:gap_id>/merge")
+def merge(gap_id: int):
+    gap = services.get_gap(gap_id)
+    try:
+        services.merge(current_user, gap, whole_number(request.form.get("other")))
+    except ValidationError as refused:
+        return _gap_page(gap, request.form.to_dict(), refused.errors, 422)
+    flash("Merged: its people and history are here now.", "success")
+    return redirect(url_for("gaps.view", gap_id=gap.id))
 
 
 @bp.post(f"/<{ID}:gap_id>/me-too")
