@@ -14,7 +14,7 @@ from tests.factories import assign_buddy, make_page, make_process, make_question
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.gaps import services
-from wiki.gaps.models import Gap
+from wiki.gaps.models import CourseModule, Gap
 from wiki.questions.models import QuestionEscalation
 from wiki.questions.periodic import remind_and_escalate
 from wiki.tick import run_jobs
@@ -225,3 +225,40 @@ def test_merging_keeps_everyone_affected_and_the_whole_history(client, auth, peo
     assert response.status_code == 302 and response.location == f"/gaps/{keep.id}"
     listing = client.get("/gaps/").get_data(as_text=True)
     assert "Tolerance for freight costs" not in listing and "Freight tolerance" in listing
+
+
+def test_a_gap_folded_into_a_course_module_shows_on_the_course_page(client, auth, people):
+    gap = log(people["newcomer"], "Freight tolerance")
+    make_page("p2p/invoices", "Three-way match", "Match them.")
+    make_page("p2p/invoices/exceptions", "Price variances", "Handle them.")
+    make_page("o2c", "Billing basics", "Bill them.")
+    auth.login("priya@example.com")
+    assert client.post("/courses/", data={"title": "AP basics"}).status_code == 403
+    auth.logout()
+    auth.login("carrie@example.com")
+    response = client.post("/courses/", data={"title": "AP basics", "description": "Week one"})
+    course_url = response.location
+    response = client.post(f"{course_url}/modules", data={"module_title": "Invoices"})
+    assert response.status_code == 422
+    assert "Map the module to at least one process." in response.get_data(as_text=True)
+    client.post(
+        f"{course_url}/modules", data={"module_title": "Invoices", "processes": ["p2p/invoices"]}
+    )
+    module = db.session.scalars(select(CourseModule)).one()
+    refused = client.post(f"/gaps/{gap.id}/status", data={"status": "folded"})
+    assert "A gap that is open can become: planned, documented, rejected." in refused.get_data(
+        as_text=True
+    )
+    client.post(
+        f"/gaps/{gap.id}/status",
+        data={"status": "planned", "owner": people["trainer"].id, "due_on": "2026-12-20"},
+    )
+    refused = client.post(f"/gaps/{gap.id}/status", data={"status": "folded"})
+    assert "Choose the course module that will cover it." in refused.get_data(as_text=True)
+    client.post(f"/gaps/{gap.id}/status", data={"status": "folded", "module": module.id})
+    db.session.expire_all()
+    assert (gap.status, gap.course_module) == ("folded", module)
+    course = text_of(client.get(course_url).get_data(as_text=True))
+    assert "What to revise: gaps folded in Freight tolerance · 1 affected" in course
+    assert "Three-way match" in course and "Price variances" in course
+    assert "Billing basics" not in course

@@ -12,6 +12,7 @@ from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
+from wiki.gaps import courses as gap_courses
 from wiki.gaps import services as gap_log
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
@@ -105,8 +106,12 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
             "Freight tolerance", "Which *tolerance*?", "p2p/invoices", "page_feedback", page.id
         ),
     )
+    course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
+    gap_courses.add_module(people["admin"], course, "Invoices", ["p2p/invoices"])
     urls = [
         *URLS,
+        "/courses/",
+        f"/courses/{course.id}",
         "/gaps/",
         "/gaps/new",
         f"/gaps/new?page={page.id}&source=page",

@@ -63,6 +63,8 @@ ROUTES = [
     ("GET", "/feedforward/new", None, EVERYONE),
     ("GET", "/gaps/", None, EVERYONE),
     ("GET", "/gaps/new", None, EVERYONE),
+    ("GET", "/courses/", None, EVERYONE),
+    ("POST", "/courses/", {"title": "AP basics"}, {"admin", "trainer"}),
     ("GET", "/people/{admin_id}/expertise/new", None, MANAGERS),
     ("POST", "/people/{admin_id}/expertise/new", {"process": "p2p", "level": "expert"}, MANAGERS),
     ("GET", "/notifications/preferences", None, EVERYONE),

@@ -20,6 +20,7 @@ from wiki.buddies import services as buddy_service
 from wiki.coaching import services as coaching
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
+from wiki.gaps import courses as gap_courses
 from wiki.gaps import services as gap_log
 from wiki.people.models import Expertise
 from wiki.processes import pages as page_service
@@ -144,6 +145,9 @@ def wiki_data(people) -> dict[str, int]:
         people["newcomer"], gap_log.GapDraft("Freight tolerance", "Which one?", PROCESS)
     )
     ids["gap"] = gap.id
+    course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
+    gap_courses.add_module(people["admin"], course, "Invoices", [PROCESS])
+    ids["course"] = course.id
     ids["meeting"] = meeting.id
     ids["template"] = template.id
     ids["coaching"] = coaching_session.id
@@ -361,6 +365,8 @@ def test_logged_in_screens_have_no_serious_violations(
             Screen(
                 "gap, with its status form", f"/gaps/{wiki_data['gap']}", shows=".gap-history li"
             ),
+            Screen("courses", "/courses/", shows=".group-list li"),
+            Screen("course", f"/courses/{wiki_data['course']}", shows=".newcomer-card"),
             Screen("not found", "/p/no-such-process", status=404),
         ],
     )

@@ -67,6 +67,10 @@ class Gap(db.Model):
         ForeignKey("pages.id", ondelete="SET NULL")
     )
     documented_revision: Mapped[int | None]
+    # Folded into a course: the module whose material is to be revised.
+    course_module_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_modules.id", ondelete="SET NULL"), index=True
+    )
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -79,6 +83,7 @@ class Gap(db.Model):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     source_page: Mapped[Page | None] = relationship(foreign_keys=[source_page_id])
     documented_page: Mapped[Page | None] = relationship(foreign_keys=[documented_page_id])
+    course_module: Mapped[CourseModule | None] = relationship()
     affected: Mapped[list[GapAffected]] = relationship(
         back_populates="gap", cascade="all, delete-orphan"
     )
@@ -120,3 +125,39 @@ class GapEvent(db.Model):
 
     gap: Mapped[Gap] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Course(db.Model):
+    """A formal training course; its modules map to processes."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    modules: Mapped[list[CourseModule]] = relationship(
+        back_populates="course", order_by="CourseModule.position", cascade="all, delete-orphan"
+    )
+
+
+module_processes = db.Table(
+    "course_module_processes",
+    db.Column("module_id", ForeignKey("course_modules.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("process_id", ForeignKey("processes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CourseModule(db.Model):
+    __tablename__ = "course_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    processes: Mapped[list[Process]] = relationship(
+        secondary=module_processes, order_by="Process.path"
+    )

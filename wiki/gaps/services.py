@@ -14,7 +14,15 @@ from sqlalchemy.orm import selectinload
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS, Gap, GapAffected, GapEvent
+from wiki.gaps.models import (
+    SOURCES,
+    STATUSES,
+    TRANSITIONS,
+    CourseModule,
+    Gap,
+    GapAffected,
+    GapEvent,
+)
 from wiki.processes import tree
 from wiki.processes.models import Page, Process
 from wiki.questions.models import Question, QuestionEscalation
@@ -50,6 +58,7 @@ class Change:
     owner_id: int | None = None  # planned
     due_on: str = ""  # planned, YYYY-MM-DD
     page_path: str = ""  # documented
+    module_id: int | None = None  # folded into a course module
     reason: str = ""  # rejected, and any note
 
 
@@ -216,6 +225,12 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
             errors["page"] = "Give the address of the page that now answers it."
         else:
             gap.documented_page, gap.documented_revision = found, found.latest_revision
+    elif change.status == "folded":
+        module = db.session.get(CourseModule, change.module_id) if change.module_id else None
+        if module is None:
+            errors["module"] = "Choose the course module that will cover it."
+        else:
+            gap.course_module = module
     elif change.status == "rejected" and not reason:
         errors["reason"] = "Say why the gap is rejected."
     if errors:

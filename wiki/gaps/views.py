@@ -10,7 +10,7 @@ from wiki.auth.models import User
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
 from wiki.forms import form_response, whole_number
-from wiki.gaps import services
+from wiki.gaps import courses, services
 from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
 from wiki.markup import render_markdown
 from wiki.processes import tree
@@ -132,6 +132,7 @@ def change_status(gap_id: int):
         owner_id=whole_number(form.get("owner")),
         due_on=form.get("due_on", ""),
         page_path=form.get("page", ""),
+        module_id=whole_number(form.get("module")),
         reason=form.get("reason", ""),
     )
     try:
@@ -165,6 +166,7 @@ def _gap_page(gap, values: dict | None = None, errors: dict | None = None, statu
         next_statuses=TRANSITIONS[gap.status],
         can_change=can_change,
         people=people,
+        modules=courses.modules() if can_change else [],
         values=values or {},
         errors=errors or {},
     ), status
