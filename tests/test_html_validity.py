@@ -111,6 +111,8 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     urls = [
         *URLS,
         "/courses/",
+        "/gaps/report",
+        "/gaps/report?print=1&process=p2p",
         f"/courses/{course.id}",
         "/gaps/",
         "/gaps/new",

@@ -64,6 +64,8 @@ ROUTES = [
     ("GET", "/gaps/", None, EVERYONE),
     ("GET", "/gaps/new", None, EVERYONE),
     ("GET", "/courses/", None, EVERYONE),
+    ("GET", "/gaps/report", None, {"admin", "trainer"}),
+    ("GET", "/gaps/report.csv", None, {"admin", "trainer"}),
     ("POST", "/courses/", {"title": "AP basics"}, {"admin", "trainer"}),
     ("GET", "/people/{admin_id}/expertise/new", None, MANAGERS),
     ("POST", "/people/{admin_id}/expertise/new", {"process": "p2p", "level": "expert"}, MANAGERS),

@@ -366,6 +366,7 @@ def test_logged_in_screens_have_no_serious_violations(
                 "gap, with its status form", f"/gaps/{wiki_data['gap']}", shows=".gap-history li"
             ),
             Screen("courses", "/courses/", shows=".group-list li"),
+            Screen("gap report", "/gaps/report", shows=".report-table"),
             Screen("course", f"/courses/{wiki_data['course']}", shows=".newcomer-card"),
             Screen("not found", "/p/no-such-process", status=404),
         ],

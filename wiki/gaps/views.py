@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,9 +14,13 @@ from wiki.extensions import db
 from wiki.forms import form_response, whole_number
 from wiki.gaps import courses, services
 from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
+from wiki.gaps.report import ReportFilters, build_report
+from wiki.gaps.report import report_csv as report_csv_text
 from wiki.markup import render_markdown
 from wiki.processes import tree
 from wiki.processes.models import Page
+from wiki.security import roles_required
+from wiki.timeutil import utcnow
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 
@@ -91,6 +97,70 @@ def new():
         page=page,
         roots=tree.process_tree(),
     )
+
+
+@bp.get("/report")
+@roles_required("admin", "trainer")
+def report():
+    filters = _report_filters()
+    found = build_report(filters, utcnow())
+    return render_template(
+        "gaps/report.html",
+        report=found,
+        filters=filters,
+        statuses=STATUSES,
+        sources=SOURCES,
+        roots=tree.process_tree(),
+        printable=request.args.get("print") == "1",
+        arguments=_filter_arguments(filters),
+    )
+
+
+@bp.get("/report.csv")
+@roles_required("admin", "trainer")
+def report_csv():
+    found = build_report(_report_filters(), utcnow())
+    return Response(
+        report_csv_text(found),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": "attachment; filename=gaps.csv",
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+def _report_filters() -> ReportFilters:
+    args = request.args
+    process_path = args.get("process", "").strip("/")
+    if process_path and _process_or_none(process_path) is None:
+        process_path = ""
+    return ReportFilters(
+        process_path=process_path,
+        since=_day(args.get("since")),
+        until=_day(args.get("until")),
+        source=args.get("source", "") if args.get("source") in SOURCES else "",
+        status=args.get("status", "") if args.get("status") in STATUSES else "",
+    )
+
+
+def _filter_arguments(filters: ReportFilters) -> dict[str, str]:
+    """The filters as query parameters, for the CSV and printable links."""
+    arguments = {
+        "process": filters.process_path,
+        "since": filters.since.isoformat() if filters.since else "",
+        "until": filters.until.isoformat() if filters.until else "",
+        "source": filters.source,
+        "status": filters.status,
+    }
+    return {key: value for key, value in arguments.items() if value}
+
+
+def _day(text: str | None):
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @bp.get(f"/<{ID}:gap_id>")
