@@ -15,6 +15,7 @@ from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.gaps import services
 from wiki.gaps.models import CourseModule, Gap
+from wiki.notifications.models import Notification
 from wiki.questions.models import QuestionEscalation
 from wiki.questions.periodic import remind_and_escalate
 from wiki.tick import run_jobs
@@ -123,6 +124,10 @@ def test_the_lifecycle_refuses_what_it_does_not_allow_and_keeps_the_history(peop
     services.change_status(
         trainer, gap, services.Change("planned", owner_id=people["member"].id, due_on="2026-12-15")
     )
+    told = db.session.scalars(
+        select(Notification).where(Notification.user_id == people["member"].id)
+    ).one()
+    assert told.title == "Yours to document by 2026-12-15: Freight tolerance"
     services.change_status(trainer, gap, services.Change("documented", page_path=f"/p/{page.path}"))
     assert (gap.documented_page, gap.documented_revision) == (page, 1)
     services.change_status(trainer, gap, services.Change("closed", reason="Checked with Jill"))

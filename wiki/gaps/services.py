@@ -23,6 +23,7 @@ from wiki.gaps.models import (
     GapAffected,
     GapEvent,
 )
+from wiki.notifications.services import notify
 from wiki.processes import tree
 from wiki.processes.models import Page, Process
 from wiki.questions.models import Question, QuestionEscalation
@@ -249,6 +250,15 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
             created_at=now,
         )
     )
+    if change.status == "planned":
+        notify(
+            [gap.owner],
+            "gap_assigned",
+            f"Yours to document by {gap.due_on.isoformat()}: {gap.title}",
+            f"{actor.name} planned this gap in {gap.process.name} for you: update the wiki "
+            "so that the next person finds it.",
+            f"/gaps/{gap.id}",
+        )
     gap.status = change.status
     gap.updated_at = now
     db.session.commit()

@@ -17,6 +17,7 @@ KINDS: dict[str, str] = {
     "coaching_recorded": "Someone recorded a coaching session with you",
     "peer_group": "Your peer coaching group: you joined, or a meeting was recorded",
     "feedforward": "FeedForward: asked for ideas, an idea for you, thanks for yours",
+    "gap_assigned": "A gap is planned for you to document",
 }
 
 DEFAULT_DELIVERY = "immediate"
