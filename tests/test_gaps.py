@@ -267,3 +267,11 @@ def test_a_gap_folded_into_a_course_module_shows_on_the_course_page(client, auth
     assert "What to revise: gaps folded in Freight tolerance · 1 affected" in course
     assert "Three-way match" in course and "Price variances" in course
     assert "Billing basics" not in course
+
+
+def test_a_malformed_page_number_is_ignored(client, auth, people):
+    make_process("p2p")
+    auth.login("jill@example.com")
+    response = client.get("/gaps/new?page=abc&source=page&process=p2p")
+    assert response.status_code == 200
+    assert "which did not answer your question" not in response.get_data(as_text=True)

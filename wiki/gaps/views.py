@@ -60,7 +60,8 @@ def new():
         "page": request.values.get("page", ""),
         "source": request.values.get("source", ""),
     }
-    page = db.session.get(Page, whole_number(values["page"])) if values["page"] else None
+    page_id = whole_number(values["page"])
+    page = db.session.get(Page, page_id) if page_id else None
     if page is not None and not values["process"]:
         values["process"] = page.process.path
     errors: dict[str, str] = {}
