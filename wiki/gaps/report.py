@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import DateTime, and_, func, literal, select
 
 from wiki.extensions import db
 from wiki.gaps.models import SOURCES, STATUSES, Gap, GapAffected
@@ -70,8 +71,16 @@ def build_report(filters: ReportFilters, now: datetime) -> GapReport:
     if filters.status in STATUSES:
         conditions.append(Gap.status == filters.status)
     where = and_(*conditions)
+    # Ages come from the database as numbers of days: reading 100,000 datetimes would cost more
+    # than the rest of the report.
     gaps = db.session.execute(
-        select(Gap.id, Gap.process_id, Gap.created_at, Gap.resolved_at, Gap.status).where(where)
+        select(
+            Gap.id,
+            Gap.process_id,
+            _days_before(now, Gap.created_at),
+            _days_before(now, Gap.resolved_at),
+            Gap.status,
+        ).where(where)
     ).all()
     pairs = db.session.execute(
         select(Gap.process_id, GapAffected.user_id)
@@ -82,9 +91,9 @@ def build_report(filters: ReportFilters, now: datetime) -> GapReport:
     rows = _rows_along_tree(gaps, pairs, now, scope)
     _add_top_misses(rows, filters)
     documented = [
-        (resolved - created).total_seconds() / 86400
-        for _id, _pid, created, resolved, status in gaps
-        if status in ("documented", "closed") and resolved is not None
+        created_age - resolved_age
+        for _id, _pid, created_age, resolved_age, status in gaps
+        if status in ("documented", "closed") and resolved_age is not None
     ]
     return GapReport(
         filters=filters,
@@ -95,6 +104,14 @@ def build_report(filters: ReportFilters, now: datetime) -> GapReport:
         median_days_to_documented=median(documented) if documented else None,
         gap_ids=[row[0] for row in gaps],
     )
+
+
+def _days_before(now: datetime, column):
+    """Days from the column's moment to `now`, as a number, in the database's own arithmetic."""
+    moment = literal(now, DateTime())
+    if db.engine.dialect.name == "sqlite":
+        return func.julianday(moment) - func.julianday(column)
+    return func.extract("epoch", moment - column) / 86400.0
 
 
 def _scope(process_path: str) -> set[int] | None:
@@ -111,43 +128,39 @@ def _scope(process_path: str) -> set[int] | None:
 
 
 def _rows_along_tree(gaps, pairs, now: datetime, scope: set[int] | None) -> list[ProcessRow]:
-    """One row per process that has gaps here or below, in tree order, with subtree sums."""
-    processes = {p.id: p for p in db.session.scalars(select(Process))}
-    chain: dict[int, list[int]] = {}
+    """One row per process that has gaps here or below, in tree order, with subtree sums.
 
-    def ancestors_and_self(process_id: int) -> list[int]:
-        if process_id not in chain:
-            process = processes[process_id]
-            up = ancestors_and_self(process.parent_id) if process.parent_id else []
-            chain[process_id] = [*up, process_id]
-        return chain[process_id]
-
-    own: Counter[int] = Counter()
-    total: Counter[int] = Counter()
-    ages: dict[int, list[float]] = defaultdict(list)
-    for _id, process_id, created, _resolved, _status in gaps:
-        own[process_id] += 1
-        age = (now - created).total_seconds() / 86400
-        for node in ancestors_and_self(process_id):
-            total[node] += 1
-            ages[node].append(age)
-    people: dict[int, set[int]] = defaultdict(set)
+    Each process first collects its own gaps' ages and people; then, children before parents,
+    each passes its collection up in one list or set operation, so that no gap is walked up
+    the tree one by one."""
+    own_ages: dict[int, list[float]] = defaultdict(list)
+    for _id, process_id, age, _resolved_age, _status in gaps:
+        own_ages[process_id].append(age)
+    own_people: dict[int, set[int]] = defaultdict(set)
     for process_id, user_id in pairs:
-        for node in ancestors_and_self(process_id):
-            people[node].add(user_id)
+        own_people[process_id].add(user_id)
+    ordered = _tree_order(tree.process_tree())
+    ages: dict[int, list[float]] = {}
+    people: dict[int, set[int]] = {}
+    for process in reversed(ordered):  # every child comes after its parent in tree order
+        ages.setdefault(process.id, []).extend(own_ages.get(process.id, ()))
+        people.setdefault(process.id, set()).update(own_people.get(process.id, ()))
+        if process.parent_id is not None:
+            ages.setdefault(process.parent_id, []).extend(ages[process.id])
+            people.setdefault(process.parent_id, set()).update(people[process.id])
     rows = []
-    for node in _tree_order(tree.process_tree()):
-        process = node
-        if total[process.id] == 0 or (scope is not None and process.id not in scope):
+    for process in ordered:
+        subtree_ages = ages[process.id]
+        if not subtree_ages or (scope is not None and process.id not in scope):
             continue
         rows.append(
             ProcessRow(
                 process=process,
                 depth=process.depth,
-                own=own[process.id],
-                total=total[process.id],
+                own=len(own_ages.get(process.id, ())),
+                total=len(subtree_ages),
                 people=len(people[process.id]),
-                median_age_days=median(ages[process.id]),
+                median_age_days=median(subtree_ages),
             )
         )
     return rows
@@ -185,14 +198,26 @@ def _add_top_misses(rows: list[ProcessRow], filters: ReportFilters) -> None:
 def _weeks(gaps, now: datetime, count: int = 12) -> list[tuple[date, int, int]]:
     """Opened and resolved per week for the last `count` weeks, oldest first."""
     this_monday = now.date() - timedelta(days=now.weekday())
-    mondays = [this_monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
-    opened: Counter[date] = Counter()
-    resolved: Counter[date] = Counter()
-    for _id, _pid, created, resolved_at, _status in gaps:
-        opened[created.date() - timedelta(days=created.weekday())] += 1
-        if resolved_at is not None:
-            resolved[resolved_at.date() - timedelta(days=resolved_at.weekday())] += 1
-    return [(monday, opened[monday], resolved[monday]) for monday in mondays]
+    since_monday = (now - datetime.combine(this_monday, datetime.min.time())) / timedelta(days=1)
+    opened: Counter[int] = Counter()
+    resolved: Counter[int] = Counter()
+    for _id, _pid, created_age, resolved_age, _status in gaps:
+        opened[_weeks_back(since_monday, created_age)] += 1
+        if resolved_age is not None:
+            resolved[_weeks_back(since_monday, resolved_age)] += 1
+    return [
+        (this_monday - timedelta(weeks=back), opened[back], resolved[back])
+        for back in range(count - 1, -1, -1)
+    ]
+
+
+def _weeks_back(since_monday: float, days_before: float) -> int:
+    """0 for a moment in this week, 1 for last week, and so on.
+
+    Day numbers carry a rounding error of about a tenth of a millisecond: to the nearest
+    millisecond, a gap logged at midnight on a Monday stays in its own week."""
+    days_into_week = round((since_monday - days_before) * 86_400_000) / 86_400_000
+    return -math.floor(days_into_week / 7)
 
 
 def safe_cell(value: object) -> str:
