@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import render_template
@@ -17,6 +18,33 @@ def whole_number(text: str | None) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+DATE_FORMAT_MESSAGE = "Give the date as YYYY-MM-DD."
+
+
+def date_field(
+    text: str,
+    errors: dict[str, str],
+    field: str,
+    *,
+    missing: str | None = None,
+    malformed: str = DATE_FORMAT_MESSAGE,
+) -> date | None:
+    """The date a form field gives as YYYY-MM-DD, or None.
+
+    Empty is None, and an error under `field` when a `missing` message is given; a malformed
+    date is None and the `malformed` error. A field that already has an error keeps it."""
+    text = text.strip()
+    if not text:
+        if missing:
+            errors.setdefault(field, missing)
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.setdefault(field, malformed)
+        return None
 
 
 def form_response(template: str, refused: dict[str, str] | str | None, **context: Any):

@@ -20,12 +20,14 @@ from wiki.buddies.models import (
 )
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
+from wiki.forms import date_field
 from wiki.processes import tree
 from wiki.processes.models import Page, Process
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
 
 MAX_DUE_DAY = 365
+DUE_DATE = "Give the due date as YYYY-MM-DD."
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ def add_item(actor: User, newcomer: User, draft: ItemDraft, today: date | None =
     if not can_follow(actor, newcomer, today):
         raise NotAllowed("Only the newcomer, their buddy, admins and managers change this plan.")
     errors: dict[str, str] = {}
-    due_on = _due_date(draft.due, errors)
+    due_on = date_field(draft.due, errors, "due", missing=DUE_DATE, malformed=DUE_DATE)
     kind, title, page, process = _target(draft, errors)
     if errors:
         raise ValidationError(errors)
@@ -217,7 +219,7 @@ def add_item(actor: User, newcomer: User, draft: ItemDraft, today: date | None =
 
 def reschedule(actor: User, item: PlanItem, due_text: str) -> None:
     errors: dict[str, str] = {}
-    due_on = _due_date(due_text, errors)
+    due_on = date_field(due_text, errors, "due", missing=DUE_DATE, malformed=DUE_DATE)
     if errors:
         raise ValidationError(errors)
     item.due_on = due_on
@@ -347,14 +349,6 @@ def _due_day(text: str, errors: dict[str, str]) -> int:
         errors["due"] = f"Give the day it is due, from 1 (the first day) to {MAX_DUE_DAY + 1}."
         return 0
     return int(text) - 1
-
-
-def _due_date(text: str, errors: dict[str, str]) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors["due"] = "Give the due date as YYYY-MM-DD."
-        return utcnow().date()
 
 
 def _require_template_manager(actor: User) -> None:

@@ -13,6 +13,7 @@ from wiki.buddies.models import DEFAULT_ASSIGNMENT_DAYS, BuddyAssignment, PlanTe
 from wiki.buddies.plans import apply_template
 from wiki.errors import NotAllowed, ValidationError
 from wiki.extensions import db
+from wiki.forms import date_field
 from wiki.notifications.services import notify
 from wiki.timeutil import utcnow
 
@@ -100,9 +101,11 @@ def _check(
         errors["buddy"] = "Choose the buddy."
     elif newcomer is not None and buddy.id == newcomer.id:
         errors["buddy"] = "A newcomer cannot be their own buddy."
-    starts_on = _date(draft.starts_on, today, "starts_on", errors)
+    starts_on = (
+        date_field(draft.starts_on, errors, "starts_on") if draft.starts_on.strip() else today
+    )
     default_end = starts_on + timedelta(days=DEFAULT_ASSIGNMENT_DAYS) if starts_on else today
-    ends_on = _date(draft.ends_on, default_end, "ends_on", errors)
+    ends_on = date_field(draft.ends_on, errors, "ends_on") if draft.ends_on.strip() else default_end
     if starts_on and ends_on and ends_on <= starts_on:
         errors["ends_on"] = "The end date must be after the start date."
     template = db.session.get(PlanTemplate, draft.template_id) if draft.template_id else None
@@ -111,13 +114,3 @@ def _check(
     if errors:
         raise ValidationError(errors)
     return newcomer, buddy, starts_on, ends_on, template
-
-
-def _date(text: str, default: date, field: str, errors: dict[str, str]) -> date | None:
-    if not text.strip():
-        return default
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors[field] = "Give the date as YYYY-MM-DD."
-        return None

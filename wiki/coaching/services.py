@@ -13,6 +13,7 @@ from wiki.auth.models import User
 from wiki.coaching.models import CoachingAction, CoachingOption, CoachingSession
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
+from wiki.forms import date_field
 from wiki.notifications.services import notify
 from wiki.textutil import clean_text
 from wiki.timeutil import utcnow
@@ -139,7 +140,7 @@ def record_session(actor: User, draft: SessionDraft, today: date | None = None) 
         errors["partner"] = "Choose the person you met."
     if draft.my_role not in ("coach", "client"):
         errors["my_role"] = "Say whether you were the coach or the client."
-    held_on = _date(draft.held_on, today, "held_on", errors, required=False)
+    held_on = date_field(draft.held_on, errors, "held_on") or today
     outcome_wanted = clean_text(draft.outcome_wanted).strip()
     situation = clean_text(draft.situation).strip()
     if not outcome_wanted:
@@ -148,7 +149,7 @@ def record_session(actor: User, draft: SessionDraft, today: date | None = None) 
         if len(text) > MAX_TEXT:
             errors[name] = f"Keep it to {MAX_TEXT:,} characters; this is {len(text):,}."
     options = _options(draft.options, errors)
-    actions = _actions(draft.actions, actor, partner, today, errors)
+    actions = _actions(draft.actions, actor, partner, errors)
     reviews = _reviews(draft.reviews, actor, partner, errors) if partner else {}
     if errors:
         raise ValidationError(errors)
@@ -206,7 +207,6 @@ def _actions(
     drafts: list[ActionDraft],
     actor: User,
     partner: User | None,
-    today: date,
     errors: dict[str, str],
 ) -> list[CoachingAction]:
     actions = []
@@ -215,7 +215,7 @@ def _actions(
             continue
         key = f"action-{number}"
         description = clean_text(draft.description).strip()
-        due = _date(draft.due, today, key, errors, required=True)
+        due = date_field(draft.due, errors, key, missing="Give a date as YYYY-MM-DD.")
         if not description:
             errors[key] = f"Action {number} needs a description."
         elif draft.owner not in ("me", "partner"):
@@ -251,15 +251,3 @@ def _reviews(
         else:
             reviews[action] = (draft.status, clean_text(draft.note).strip()[:MAX_TEXT])
     return reviews
-
-
-def _date(text: str, default: date, key: str, errors: dict[str, str], *, required: bool) -> date:
-    if not text.strip():
-        if required:
-            errors.setdefault(key, "Give a date as YYYY-MM-DD.")
-        return default
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors.setdefault(key, "Give the date as YYYY-MM-DD.")
-        return default

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
+from wiki.forms import date_field
 from wiki.gaps.models import (
     SOURCES,
     STATUSES,
@@ -215,7 +216,9 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
         owner = db.session.get(User, change.owner_id) if change.owner_id else None
         if owner is None or not owner.active:
             errors["owner"] = "Choose who will update the wiki."
-        due = _date(change.due_on, errors)
+        due = date_field(
+            change.due_on, errors, "due_on", missing="Give the date it will be done, as YYYY-MM-DD."
+        )
         if not errors:
             gap.owner, gap.due_on = owner, due
     elif change.status == "documented":
@@ -263,17 +266,6 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
     gap.updated_at = now
     db.session.commit()
     return gap
-
-
-def _date(text: str, errors: dict[str, str]) -> date | None:
-    if not text.strip():
-        errors["due_on"] = "Give the date it will be done, as YYYY-MM-DD."
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors["due_on"] = "Give the date as YYYY-MM-DD."
-        return None
 
 
 def gaps_from_escalations(now: datetime) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
+from wiki.forms import DATE_FORMAT_MESSAGE, date_field
 from wiki.notifications.services import notify
 from wiki.peergroups.models import (
     FACILITATION,
@@ -203,9 +204,7 @@ def next_facilitator(group: PeerGroup) -> User | None:
     return by_id[min(last_turn, key=lambda uid: (last_turn[uid], by_id[uid].name))]
 
 
-def record_meeting(
-    actor: User, group: PeerGroup, draft: MeetingDraft, today: date | None = None
-) -> GroupMeeting:
+def record_meeting(actor: User, group: PeerGroup, draft: MeetingDraft) -> GroupMeeting:
     """Record a meeting, all or nothing: who was there, each present member's priority and
     action and rating, and the review of the actions from before."""
     if actor.id not in group.member_ids():
@@ -213,11 +212,7 @@ def record_meeting(
     if group.closed_on:
         raise ValidationError({"held_on": "This group held its closing meeting; it has ended."})
     errors: dict[str, str] = {}
-    try:
-        held_on = date.fromisoformat(draft.held_on.strip())
-    except ValueError:
-        held_on = today or utcnow().date()
-        errors["held_on"] = "Give the date as YYYY-MM-DD."
+    held_on = date_field(draft.held_on, errors, "held_on", missing=DATE_FORMAT_MESSAGE)
     length = draft.length_minutes.strip()
     if not (length.isascii() and length.isdigit()) or not 1 <= int(length) <= MAX_MEETING_MINUTES:
         errors["length_minutes"] = f"A meeting lasts at most {MAX_MEETING_MINUTES} minutes."
