@@ -4,13 +4,13 @@ buddy's dashboard, the manager's view, the newcomer's home, and hostile text."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.factories import make_page, make_process, make_question, make_user
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.buddies import plans, services
 from wiki.buddies.models import BuddyAssignment, Introduction, PageRead
@@ -18,10 +18,6 @@ from wiki.extensions import db
 from wiki.notifications.models import Notification
 
 START = date(2026, 11, 16)  # the newcomer fixture's start date
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture

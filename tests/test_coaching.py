@@ -4,11 +4,10 @@ admin screens."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.coaching import services
 from wiki.coaching.models import CoachingAction, CoachingSession
@@ -16,10 +15,6 @@ from wiki.extensions import db
 from wiki.notifications.models import Notification
 
 SECRET = "Zanzibarquartz"  # a word that appears nowhere but in the session
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def form(partner, **extra) -> dict:

@@ -3,12 +3,12 @@ process and its children, the profile, the map with its coverage and answer time
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from tests.factories import make_page, make_process, make_question, make_user
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.notifications.models import Notification
@@ -22,10 +22,6 @@ def declare(person, path, level, **extra):
     process = make_process(path)
     db.session.add(Expertise(person=person, process=process, level=level, **extra))
     db.session.commit()
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_a_person_declares_expertise_and_it_shows_on_the_process_and_below(client, auth, people):

@@ -3,19 +3,14 @@ what, refused input, and hostile text."""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.feedforward import services
 from wiki.feedforward.models import FeedForwardRequest, FeedForwardSuggestion
 from wiki.notifications.models import Notification
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def titles_for(person) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import assign_buddy, make_page, make_process, make_question, make_user
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.gaps import services
@@ -19,10 +20,6 @@ from wiki.notifications.models import Notification
 from wiki.questions.models import QuestionEscalation
 from wiki.questions.periodic import remind_and_escalate
 from wiki.tick import run_jobs
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def log(person, title, path="p2p/invoices", **extra) -> Gap:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.factories import make_question, make_user
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.notifications import services
@@ -15,7 +16,7 @@ from wiki.questions import services as questions
 def bell_text(html: str) -> str:
     match = re.search(r'<a class="bell".*?</a>', html, re.S)
     assert match, "no bell in the header"
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(0)).split())
+    return text_of(match.group(0))
 
 
 def test_the_bell_counts_unread_notifications_and_opening_one_reads_it(client, auth, people):

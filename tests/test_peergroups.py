@@ -3,12 +3,11 @@ closing meeting, evaluations aggregated, content for members alone, and hostile 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from tests.factories import make_user
+from tests.pagetext import text_of
 from tests.test_markup_xss import problems_in
 from wiki.errors import ValidationError
 from wiki.extensions import db
@@ -17,10 +16,6 @@ from wiki.peergroups import services
 from wiki.peergroups.models import MeetingAttendance, PeerGroup
 
 SECRET = "Quokkavelvet"  # said in a meeting, and nowhere else
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture
