@@ -14,7 +14,7 @@ from wiki.auth.services import hash_password
 from wiki.content import files, onboarding
 from wiki.content.plans_file import PLANS_FILE, write_plans
 from wiki.extensions import db
-from wiki.people.declarations import expertise_of
+from wiki.people.declarations import declared_in, expertise_of
 from wiki.people.models import Expertise
 from wiki.processes import links
 from wiki.processes.models import Page, PageTag, PageTemplate, Process
@@ -107,9 +107,7 @@ def _load_person(entry: files.PersonEntry, demo_password: str | None, report) ->
 def _load_expertise(
     person: User, entry: files.ExpertiseEntry, process: Process, report: LoadReport
 ) -> None:
-    expertise = db.session.scalar(
-        select(Expertise).where(Expertise.user_id == person.id, Expertise.process_id == process.id)
-    )
+    expertise = declared_in(person, process)
     created = expertise is None
     if created:
         expertise = Expertise(person=person, process=process, declared_by=person)

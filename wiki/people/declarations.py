@@ -64,13 +64,9 @@ def save_expertise(
     today = today or utcnow().date()
     process, away_until = _check(draft, today)
     if expertise is None:
-        expertise = db.session.scalar(
-            select(Expertise).where(
-                Expertise.user_id == person.id, Expertise.process_id == process.id
-            )
-        ) or Expertise(person=person, process=process)
+        expertise = declared_in(person, process) or Expertise(person=person, process=process)
         db.session.add(expertise)
-    elif expertise.process_id != process.id and _declared(person, process):
+    elif expertise.process_id != process.id and declared_in(person, process):
         raise ValidationError(
             {"process": f"{person.name} already has expertise in {process.name}; edit that one."}
         )
@@ -97,14 +93,10 @@ def remove_expertise(actor: User, person: User, expertise: Expertise) -> None:
     db.session.commit()
 
 
-def _declared(person: User, process: Process) -> bool:
-    return (
-        db.session.scalar(
-            select(Expertise.id).where(
-                Expertise.user_id == person.id, Expertise.process_id == process.id
-            )
-        )
-        is not None
+def declared_in(person: User, process: Process) -> Expertise | None:
+    """The person's expertise in exactly this process, if they declared any."""
+    return db.session.scalar(
+        select(Expertise).where(Expertise.user_id == person.id, Expertise.process_id == process.id)
     )
 
 
