@@ -23,11 +23,7 @@ def can_manage_templates(actor: User) -> bool:
 def active_assignment(newcomer: User, today: date) -> BuddyAssignment | None:
     return db.session.scalar(
         select(BuddyAssignment)
-        .where(
-            BuddyAssignment.newcomer_id == newcomer.id,
-            BuddyAssignment.starts_on <= today,
-            BuddyAssignment.ends_on >= today,
-        )
+        .where(BuddyAssignment.newcomer_id == newcomer.id, BuddyAssignment.runs_on(today))
         .order_by(BuddyAssignment.starts_on.desc())
         .limit(1)
     )

@@ -89,19 +89,21 @@ def summary_for(newcomer: User, now: datetime) -> NewcomerSummary:
     )
 
 
-def newcomers_of(buddy: User, now: datetime) -> list[NewcomerSummary]:
-    today = now.date()
-    running = db.session.scalars(
+def _running(now: datetime, buddy: User | None = None) -> list[BuddyAssignment]:
+    """The assignments running now, with active newcomers; of one buddy, or all."""
+    query = (
         select(BuddyAssignment)
-        .where(
-            BuddyAssignment.buddy_id == buddy.id,
-            BuddyAssignment.starts_on <= today,
-            BuddyAssignment.ends_on >= today,
-        )
-        .options(joinedload(BuddyAssignment.newcomer))
+        .where(BuddyAssignment.runs_on(now.date()))
+        .options(joinedload(BuddyAssignment.newcomer), joinedload(BuddyAssignment.buddy))
         .order_by(BuddyAssignment.starts_on)
-    ).all()
-    summaries = [summary_for(a.newcomer, now) for a in running if a.newcomer.active]
+    )
+    if buddy is not None:
+        query = query.where(BuddyAssignment.buddy_id == buddy.id)
+    return [a for a in db.session.scalars(query) if a.newcomer.active]
+
+
+def newcomers_of(buddy: User, now: datetime) -> list[NewcomerSummary]:
+    summaries = [summary_for(a.newcomer, now) for a in _running(now, buddy)]
     for summary in summaries:
         summary.last_coaching = last_session_between(buddy, summary.newcomer)
     return summaries
@@ -146,15 +148,9 @@ def newcomer_home(newcomer: User, now: datetime) -> NewcomerHome:
 
 def team_overview(now: datetime) -> TeamOverview:
     """Every newcomer with a running buddy, and every buddy with their count."""
-    today = now.date()
-    running = db.session.scalars(
-        select(BuddyAssignment)
-        .where(BuddyAssignment.starts_on <= today, BuddyAssignment.ends_on >= today)
-        .options(joinedload(BuddyAssignment.newcomer), joinedload(BuddyAssignment.buddy))
-        .order_by(BuddyAssignment.starts_on)
-    ).all()
-    summaries = [summary_for(a.newcomer, now) for a in running if a.newcomer.active]
-    per_buddy = Counter(a.buddy_id for a in running if a.newcomer.active)
+    running = _running(now)
+    summaries = [summary_for(a.newcomer, now) for a in running]
+    per_buddy = Counter(a.buddy_id for a in running)
     buddies = {a.buddy_id: a.buddy for a in running}
     ranked = sorted(per_buddy.items(), key=lambda pair: (-pair[1], buddies[pair[0]].name))
     return TeamOverview(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.auth.models import User
@@ -44,8 +45,11 @@ class BuddyAssignment(db.Model):
     buddy: Mapped[User] = relationship(foreign_keys=[buddy_id])
     assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
 
-    def runs_on(self, day: date) -> bool:
-        return self.starts_on <= day <= self.ends_on
+    @hybrid_method
+    def runs_on(self, day: date):
+        """Whether the assignment runs on `day`: on an instance a bool, on the class a
+        where-clause."""
+        return (self.starts_on <= day) & (self.ends_on >= day)
 
 
 class PlanTemplate(db.Model):
