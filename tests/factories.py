@@ -139,3 +139,33 @@ def record_group_meeting(
     facilitator = recorder.id if group.facilitation == "rotating" else None
     draft = peer_groups.MeetingDraft("2026-11-02", "100", facilitator, False, entries)
     return peer_groups.record_meeting(recorder, group, draft)
+
+
+def make_forum_meeting(people: dict, area: str, gap_process: str):
+    """The area's forum, opened by the trainer, with the member and newcomer in it, a meeting
+    of 2026-11-20 they both attended, and one gap raised there, planned for the member."""
+    from wiki.forums import services as forums
+    from wiki.gaps import services as gaps
+
+    forum = forums.create_forum(people["trainer"], area, "", "Month-end *questions*.")
+    for key in ("member", "newcomer"):
+        forums.join(people[key], forum)
+    attendees = (people["member"].id, people["newcomer"].id)
+    meeting = forums.record_meeting(
+        people["member"],
+        forum,
+        forums.MeetingDraft("2026-11-20", attendees, "We talked about **freight**."),
+        today=date(2026, 12, 2),
+    )
+    gaps.log_gap(
+        people["member"],
+        gaps.GapDraft(
+            title="Freight on credit notes",
+            process_path=gap_process,
+            source="forum_meeting",
+            forum_meeting_id=meeting.id,
+            owner_id=people["member"].id,
+            due_on="2026-12-31",
+        ),
+    )
+    return forum, meeting

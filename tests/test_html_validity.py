@@ -108,8 +108,13 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     )
     course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
     gap_courses.add_module(people["admin"], course, "Invoices", ["p2p/invoices"])
+    forum, forum_meeting = factories.make_forum_meeting(people, "p2p", "p2p/invoices")
     urls = [
         *URLS,
+        "/forums/",
+        f"/forums/{forum.id}",
+        f"/forums/{forum.id}/meetings/{forum_meeting.id}",
+        "/gaps/following",
         "/courses/",
         "/gaps/report",
         "/gaps/report?print=1&process=p2p",

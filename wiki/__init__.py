@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.buddies.views import bp as buddies_bp
     from wiki.coaching.views import bp as coaching_bp
     from wiki.feedforward.views import bp as feedforward_bp
+    from wiki.forums.views import bp as forums_bp
     from wiki.gaps.course_views import bp as courses_bp
     from wiki.gaps.views import bp as gaps_bp
     from wiki.notifications.views import bp as notifications_bp
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(feedforward_bp)
     app.register_blueprint(gaps_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(forums_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

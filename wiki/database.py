@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from wiki.buddies import models as _buddy_models  # noqa: F401
     from wiki.coaching import models as _coaching_models  # noqa: F401
     from wiki.feedforward import models as _feedforward_models  # noqa: F401
+    from wiki.forums import models as _forum_models  # noqa: F401
     from wiki.gaps import models as _gap_models  # noqa: F401
     from wiki.notifications import models as _notification_models  # noqa: F401
     from wiki.peergroups import models as _peer_group_models  # noqa: F401

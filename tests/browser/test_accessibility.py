@@ -148,6 +148,8 @@ def wiki_data(people) -> dict[str, int]:
     course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
     gap_courses.add_module(people["admin"], course, "Invoices", [PROCESS])
     ids["course"] = course.id
+    forum, forum_meeting = factories.make_forum_meeting(people, "finance", PROCESS)
+    ids["forum"], ids["forum_meeting"] = forum.id, forum_meeting.id
     ids["meeting"] = meeting.id
     ids["template"] = template.id
     ids["coaching"] = coaching_session.id
@@ -368,6 +370,14 @@ def test_logged_in_screens_have_no_serious_violations(
             Screen("courses", "/courses/", shows=".group-list li"),
             Screen("gap report", "/gaps/report", shows=".report-table"),
             Screen("course", f"/courses/{wiki_data['course']}", shows=".newcomer-card"),
+            Screen("forums", "/forums/", shows=".data td"),
+            Screen("forum", f"/forums/{wiki_data['forum']}", shows=".group-list li"),
+            Screen(
+                "forum meeting",
+                f"/forums/{wiki_data['forum']}/meetings/{wiki_data['forum_meeting']}",
+                shows=".data td",
+            ),
+            Screen("gaps followed", "/gaps/following"),
             Screen("not found", "/p/no-such-process", status=404),
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from wiki.forums.models import ForumMeeting
 
 SOURCES = {
     "page_feedback": "Page feedback",
@@ -59,6 +63,9 @@ class Gap(db.Model):
     source_page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
     search_query: Mapped[str] = mapped_column(String(500), default="")
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    forum_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forum_meetings.id", ondelete="SET NULL"), index=True
+    )
     # Planned: who will fix it, by when.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_on: Mapped[date | None]
@@ -84,6 +91,7 @@ class Gap(db.Model):
     source_page: Mapped[Page | None] = relationship(foreign_keys=[source_page_id])
     documented_page: Mapped[Page | None] = relationship(foreign_keys=[documented_page_id])
     course_module: Mapped[CourseModule | None] = relationship()
+    forum_meeting: Mapped[ForumMeeting | None] = relationship()
     affected: Mapped[list[GapAffected]] = relationship(
         back_populates="gap", cascade="all, delete-orphan"
     )
@@ -125,6 +133,22 @@ class GapEvent(db.Model):
 
     gap: Mapped[Gap] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class GapSubscription(db.Model):
+    """A trainer following a process subtree: each gap logged in it is announced to them."""
+
+    __tablename__ = "gap_subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "process_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    process: Mapped[Process] = relationship()
 
 
 class Course(db.Model):

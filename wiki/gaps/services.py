@@ -15,6 +15,7 @@ from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.forms import date_field
+from wiki.gaps import subscriptions
 from wiki.gaps.models import (
     SOURCES,
     STATUSES,
@@ -50,6 +51,10 @@ class GapDraft:
     source: str = "manual"
     source_page_id: int | None = None
     search_query: str = ""
+    forum_meeting_id: int | None = None
+    # A forum meeting's plan: who will update the wiki, and by when (YYYY-MM-DD).
+    owner_id: int | None = None
+    due_on: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ def log_gap(reporter: User, draft: GapDraft, now: datetime | None = None) -> Gap
         errors["process"] = "Choose the process it belongs to."
     if draft.source not in SOURCES:
         errors["source"] = "Unknown source."
+    planned = draft.source == "forum_meeting"
+    owner, due = _checked_plan(draft.owner_id, draft.due_on, errors) if planned else (None, None)
     if errors:
         raise ValidationError(errors)
     now = now or utcnow()
@@ -151,14 +158,54 @@ def log_gap(reporter: User, draft: GapDraft, now: datetime | None = None) -> Gap
         reporter=reporter,
         source_page=page,
         search_query=clean_line(draft.search_query)[:500],
+        forum_meeting_id=draft.forum_meeting_id,
         created_at=now,
         updated_at=now,
         affected=[GapAffected(user=reporter, added_at=now)],
         events=[GapEvent(actor=reporter, what="logged", created_at=now)],
     )
     db.session.add(gap)
+    db.session.flush()
+    if planned:
+        _plan(reporter, gap, owner, due, now)
+    subscriptions.announce(gap)
     db.session.commit()
     return gap
+
+
+def _checked_plan(owner_id: int | None, due_on: str, errors: dict[str, str]):
+    """The owner and due date of a plan, or errors saying what is missing."""
+    owner = db.session.get(User, owner_id) if owner_id else None
+    if owner is None or not owner.active:
+        errors["owner"] = "Choose who will update the wiki."
+    due = date_field(
+        due_on, errors, "due_on", missing="Give the date it will be done, as YYYY-MM-DD."
+    )
+    return owner, due
+
+
+def _plan(actor: User, gap: Gap, owner: User, due, now: datetime, note: str = "") -> None:
+    """Give the gap its owner and due date, keep the change, and tell the owner."""
+    gap.owner, gap.due_on = owner, due
+    gap.resolved_at = None
+    gap.events.append(
+        GapEvent(
+            actor=actor,
+            what=f"{STATUSES[gap.status]} → {STATUSES['planned']}",
+            note=note,
+            created_at=now,
+        )
+    )
+    notify(
+        [owner],
+        "gap_assigned",
+        f"Yours to document by {due.isoformat()}: {gap.title}",
+        f"{actor.name} planned this gap in {gap.process.name} for you: update the wiki "
+        "so that the next person finds it.",
+        f"/gaps/{gap.id}",
+    )
+    gap.status = "planned"
+    gap.updated_at = now
 
 
 def me_too(person: User, gap: Gap) -> bool:
@@ -213,14 +260,7 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
     reason = clean_text(change.reason).strip()
     errors: dict[str, str] = {}
     if change.status == "planned":
-        owner = db.session.get(User, change.owner_id) if change.owner_id else None
-        if owner is None or not owner.active:
-            errors["owner"] = "Choose who will update the wiki."
-        due = date_field(
-            change.due_on, errors, "due_on", missing="Give the date it will be done, as YYYY-MM-DD."
-        )
-        if not errors:
-            gap.owner, gap.due_on = owner, due
+        owner, due = _checked_plan(change.owner_id, change.due_on, errors)
     elif change.status == "documented":
         found = tree.resolve_path(change.page_path.strip().removeprefix("/").removeprefix("p/"))
         if isinstance(found, str):
@@ -239,12 +279,16 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
         errors["reason"] = "Say why the gap is rejected."
     if errors:
         raise ValidationError(errors)
+    if change.status == "planned":
+        _plan(actor, gap, owner, due, now, note=reason)
+        db.session.commit()
+        return gap
     if change.status == "rejected":
         gap.reject_reason = reason
-    if change.status in ("documented", "folded", "closed", "rejected"):
-        gap.resolved_at = gap.resolved_at or now
-    elif change.status in ("open", "planned"):
+    if change.status == "open":
         gap.resolved_at = None
+    else:
+        gap.resolved_at = gap.resolved_at or now
     gap.events.append(
         GapEvent(
             actor=actor,
@@ -253,15 +297,6 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
             created_at=now,
         )
     )
-    if change.status == "planned":
-        notify(
-            [gap.owner],
-            "gap_assigned",
-            f"Yours to document by {gap.due_on.isoformat()}: {gap.title}",
-            f"{actor.name} planned this gap in {gap.process.name} for you: update the wiki "
-            "so that the next person finds it.",
-            f"/gaps/{gap.id}",
-        )
     gap.status = change.status
     gap.updated_at = now
     db.session.commit()
@@ -304,6 +339,7 @@ def gaps_from_escalations(now: datetime) -> int:
             if claimed.rowcount != 1:
                 savepoint.rollback()
                 continue
+        subscriptions.announce(gap)
         made += 1
     db.session.commit()
     return made

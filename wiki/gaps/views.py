@@ -12,7 +12,7 @@ from wiki.auth.models import User
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
 from wiki.forms import form_response, whole_number
-from wiki.gaps import courses, services
+from wiki.gaps import courses, services, subscriptions
 from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
 from wiki.gaps.report import ReportFilters, build_report
 from wiki.gaps.report import report_csv as report_csv_text
@@ -98,6 +98,41 @@ def new():
         page=page,
         roots=tree.process_tree(),
     )
+
+
+@bp.get("/following")
+@roles_required("admin", "trainer")
+def following():
+    return _following_page()
+
+
+@bp.post("/following")
+@roles_required("admin", "trainer")
+def follow():
+    try:
+        subscription = subscriptions.subscribe(current_user, request.form.get("process", ""))
+    except ValidationError as refused:
+        return _following_page(request.form.to_dict(), refused.errors, 422)
+    flash(f"You will hear of each new gap in {subscription.process.name}.", "success")
+    return redirect(url_for("gaps.following"))
+
+
+@bp.post(f"/following/<{ID}:subscription_id>/remove")
+@roles_required("admin", "trainer")
+def unfollow(subscription_id: int):
+    subscriptions.unsubscribe(current_user, subscription_id)
+    flash("You no longer follow those gaps.", "success")
+    return redirect(url_for("gaps.following"))
+
+
+def _following_page(values: dict | None = None, errors: dict | None = None, status: int = 200):
+    return render_template(
+        "gaps/following.html",
+        subscriptions=subscriptions.subscriptions_of(current_user),
+        roots=tree.process_tree(),
+        values=values or {"process": request.args.get("process", "")},
+        errors=errors or {},
+    ), status
 
 
 @bp.get("/report")

@@ -18,6 +18,7 @@ KINDS: dict[str, str] = {
     "peer_group": "Your peer coaching group: you joined, or a meeting was recorded",
     "feedforward": "FeedForward: asked for ideas, an idea for you, thanks for yours",
     "gap_assigned": "A gap is planned for you to document",
+    "gap_logged": "A gap is logged in a process you follow",
 }
 
 DEFAULT_DELIVERY = "immediate"

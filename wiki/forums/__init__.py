@@ -1,0 +1,1 @@
+"""User-group forums: a forum per process area, its members and their monthly meetings."""
