@@ -14,7 +14,7 @@ import pytest
 from tests.factories import make_process
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
-from wiki.gaps.models import Gap, GapAffected
+from wiki.gaps.models import Gap
 from wiki.gaps.report import ReportFilters, build_report, safe_cell
 from wiki.search.models import SearchMiss
 
@@ -34,8 +34,9 @@ def gap(title, path, days_old, people, status="open", source="manual", resolved_
         resolved_at=NOW - timedelta(days=resolved_days_old)
         if resolved_days_old is not None
         else None,
-        affected=[GapAffected(user=person) for person in people],
     )
+    for person in people:
+        made.add_affected(person.id)
     db.session.add(made)
     db.session.commit()
     return made

@@ -6,12 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tests.conftest import REPO
+from wiki.database import for_dialect
 from wiki.extensions import db
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_object": for_dialect(connection.dialect.name)}
+        context = MigrationContext.configure(connection, opts=options)
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

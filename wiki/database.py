@@ -47,3 +47,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+
+def for_dialect(dialect_name: str):
+    """An alembic include_object hook: leave out of comparisons the indexes the models create
+    on another database only (Index.ddl_if(dialect=...))."""
+
+    def include_object(item, _name, type_, _reflected, _compare_to) -> bool:
+        condition = getattr(item, "_ddl_if", None) if type_ == "index" else None
+        return condition is None or condition.dialect in (None, dialect_name)
+
+    return include_object

@@ -24,7 +24,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(availability_text, "availability_text")
 
 
-def _sidebar_tree() -> list[tree.TreeNode]:
+def request_tree() -> list[tree.TreeNode]:
+    """The process tree, read once per request: for the sidebar, and for a GET view that shows
+    it again (a view that changes processes reads tree.process_tree() afresh)."""
     if "sidebar_tree" not in g:
         g.sidebar_tree = tree.process_tree() if current_user.is_authenticated else []
     return g.sidebar_tree
@@ -36,7 +38,7 @@ def _unread_notifications() -> int:
 
 def _layout_context() -> dict:
     return {
-        "sidebar_tree": _sidebar_tree,
+        "sidebar_tree": request_tree,
         "unread_notifications": _unread_notifications,
         "now_utc": utcnow,
     }

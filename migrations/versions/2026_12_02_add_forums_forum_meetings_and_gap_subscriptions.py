@@ -1,5 +1,5 @@
 """add user-group forums (members, meetings with attendees and minutes), the meeting a gap was
-recorded in, and trainers' subscriptions to a process subtree
+recorded in, trainers' subscriptions to a process subtree, and an index covering the gap report
 
 Revision ID: 063fb25e2abe
 Revises: a34f9b6332a5
@@ -18,6 +18,7 @@ depends_on = None
 
 
 def upgrade():
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     op.create_table('forums',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_id', sa.Integer(), nullable=False),
@@ -80,15 +81,28 @@ def upgrade():
     )
     with op.batch_alter_table('gaps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('forum_meeting_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('people_affected', sa.Text(), nullable=False, server_default=''))
         batch_op.create_index(batch_op.f('ix_gaps_forum_meeting_id'), ['forum_meeting_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_gaps_forum_meeting_id_forum_meetings'), 'forum_meetings', ['forum_meeting_id'], ['id'], ondelete='SET NULL')
 
+    # Copy each gap's people into it, then (SQLite only, as in the model) cover the report.
+    op.execute(
+        "UPDATE gaps SET people_affected = COALESCE(("
+        + ("SELECT group_concat(user_id) FROM gap_affected" if sqlite else
+           "SELECT string_agg(CAST(user_id AS TEXT), ',') FROM gap_affected")
+        + " WHERE gap_affected.gap_id = gaps.id), '')"
+    )
+    if sqlite:
+        op.create_index('ix_gaps_report', 'gaps', ['merged_into_id', 'process_id', 'created_at', 'resolved_at', 'status', 'source', 'people_affected'], unique=False)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'sqlite':
+        op.drop_index('ix_gaps_report', table_name='gaps')
     with op.batch_alter_table('gaps', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_gaps_forum_meeting_id_forum_meetings'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_gaps_forum_meeting_id'))
+        batch_op.drop_column('people_affected')
         batch_op.drop_column('forum_meeting_id')
 
     op.drop_table('forum_meeting_attendees')

@@ -33,7 +33,7 @@ def report(process_path: str, since, output: str) -> None:
     except NotFound as error:
         raise click.BadParameter(error.message, param_hint="--process") from None
     if output == "csv":
-        click.echo(report_csv(found), nl=False)
+        click.echo(report_csv(filters), nl=False)
     elif output == "json":
         click.echo(json.dumps(_as_json(found), indent=2, ensure_ascii=False))
     else:

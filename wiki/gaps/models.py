@@ -50,6 +50,19 @@ class Gap(db.Model):
             name="known_status",
         ),
         Index("ix_gaps_process_id_status", "process_id", "status"),
+        # On SQLite, covers the report's grouped query, which then never reads the gaps'
+        # text. PostgreSQL scans the table as fast, and would refuse an index entry for a gap
+        # whose people_affected outgrew a third of a page.
+        Index(
+            "ix_gaps_report",
+            "merged_into_id",
+            "process_id",
+            "created_at",
+            "resolved_at",
+            "status",
+            "source",
+            "people_affected",
+        ).ddl_if(dialect="sqlite"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +95,9 @@ class Gap(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    # The ids of the people in `affected`, joined by commas: the report reads them with the
+    # gap's other columns from one index instead of joining 100,000 gaps to their people.
+    people_affected: Mapped[str] = mapped_column(Text, default="")
     # Merged into another gap: its people and history live on there, and its address leads there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("gaps.id", ondelete="SET NULL"))
 
@@ -101,6 +117,13 @@ class Gap(db.Model):
 
     def affected_ids(self) -> set[int]:
         return {row.user_id for row in self.affected}
+
+    def add_affected(self, user_id: int, added_at: datetime | None = None) -> None:
+        """Count a person among those the gap affects, once, in both places that keep it."""
+        if user_id in self.affected_ids():
+            return
+        self.affected.append(GapAffected(user_id=user_id, added_at=added_at or utcnow()))
+        self.people_affected = ",".join(filter(None, (self.people_affected, str(user_id))))
 
 
 class GapAffected(db.Model):

@@ -5,22 +5,37 @@ to documented; and the gaps themselves for CSV."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
-import math
-from collections import Counter, defaultdict
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import DateTime, and_, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.orm import joinedload, selectinload
 
 from wiki.extensions import db
-from wiki.gaps.models import SOURCES, STATUSES, Gap, GapAffected
+from wiki.gaps.models import SOURCES, STATUSES, CourseModule, Gap
 from wiki.processes import tree
 from wiki.processes.models import Process
 from wiki.search.models import SearchMiss
 
 TOP_MISSES = 3
+DAY = 86_400  # seconds
 # A cell starting with one of these is a formula to a spreadsheet: it is written with a quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,11 +68,66 @@ class GapReport:
     people: int
     weeks: list[tuple[date, int, int]]  # week's Monday, opened, resolved
     median_days_to_documented: float | None
-    gap_ids: list[int]
 
 
-def build_report(filters: ReportFilters, now: datetime) -> GapReport:
+@contextmanager
+def _cyclic_gc_paused():
+    """Building the report makes thousands of short-lived lists and sets that reference
+    counting frees by itself; the cyclic collector, woken by their number, would walk every
+    object in the process each time (a third of the report's time at 100,000 gaps)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def build_report(
+    filters: ReportFilters, now: datetime, roots: list[tree.TreeNode] | None = None
+) -> GapReport:
+    """The report; `roots` is the process tree when the caller has read it already."""
+    with _cyclic_gc_paused():
+        return _build_report(filters, now, tree.process_tree() if roots is None else roots)
+
+
+def _build_report(filters: ReportFilters, now: datetime, roots: list[tree.TreeNode]) -> GapReport:
+    """The report in a handful of grouped queries.
+
+    The database sends one row per process, with its gaps' ages and their people joined into a
+    text each, rather than a row per gap: at 100,000 gaps, building a result row per gap would
+    cost more than everything else the report does. The people come from each gap's own copy
+    of their ids (Gap.people_affected), so that no gap is joined to its people either."""
     scope = _scope(filters.process_path)
+    where = _conditions(filters, scope)
+    per_process = db.session.execute(
+        select(
+            Gap.process_id,
+            _joined(_seconds_from(Gap.created_at, now)),
+            _joined(Gap.people_affected),
+        )
+        .where(where)
+        .group_by(Gap.process_id)
+    ).all()
+    own_ages: dict[int, list[int]] = {}  # in seconds
+    own_people: dict[int, set[int]] = {}
+    for process_id, seconds, people in per_process:
+        own_ages[process_id] = _numbers(seconds)
+        own_people[process_id] = set(_numbers(people))
+    rows = _rows_along_tree(roots, own_ages, own_people, scope)
+    _add_top_misses(rows, filters, scope)
+    return GapReport(
+        filters=filters,
+        rows=rows,
+        total=sum(len(ages) for ages in own_ages.values()),
+        people=len(set().union(*own_people.values())),
+        weeks=_weeks(where, now),
+        median_days_to_documented=_median_days_to_documented(where),
+    )
+
+
+def _conditions(filters: ReportFilters, scope: set[int] | None):
     conditions = [Gap.merged_into_id.is_(None)]
     if scope is not None:
         conditions.append(Gap.process_id.in_(scope))
@@ -70,48 +140,39 @@ def build_report(filters: ReportFilters, now: datetime) -> GapReport:
         conditions.append(Gap.source == filters.source)
     if filters.status in STATUSES:
         conditions.append(Gap.status == filters.status)
-    where = and_(*conditions)
-    # Ages come from the database as numbers of days: reading 100,000 datetimes would cost more
-    # than the rest of the report.
-    gaps = db.session.execute(
-        select(
-            Gap.id,
-            Gap.process_id,
-            _days_before(now, Gap.created_at),
-            _days_before(now, Gap.resolved_at),
-            Gap.status,
-        ).where(where)
-    ).all()
-    pairs = db.session.execute(
-        select(Gap.process_id, GapAffected.user_id)
-        .join(GapAffected, GapAffected.gap_id == Gap.id)
-        .where(where)
-        .distinct()
-    ).all()
-    rows = _rows_along_tree(gaps, pairs, now, scope)
-    _add_top_misses(rows, filters)
-    documented = [
-        created_age - resolved_age
-        for _id, _pid, created_age, resolved_age, status in gaps
-        if status in ("documented", "closed") and resolved_age is not None
-    ]
-    return GapReport(
-        filters=filters,
-        rows=rows,
-        total=len(gaps),
-        people=len({user for _pid, user in pairs}),
-        weeks=_weeks(gaps, now),
-        median_days_to_documented=median(documented) if documented else None,
-        gap_ids=[row[0] for row in gaps],
-    )
+    return and_(*conditions)
 
 
-def _days_before(now: datetime, column):
-    """Days from the column's moment to `now`, as a number, in the database's own arithmetic."""
-    moment = literal(now, DateTime())
+def _days_from(column, moment):
+    """Days from the column's moment on to `moment` (positive when the column is earlier), in
+    the database's own arithmetic."""
+    if isinstance(moment, datetime):
+        moment = literal(moment, DateTime())
     if db.engine.dialect.name == "sqlite":
         return func.julianday(moment) - func.julianday(column)
-    return func.extract("epoch", moment - column) / 86400.0
+    return cast(func.extract("epoch", moment - column) / 86400.0, Float)
+
+
+def _seconds_from(column, moment):
+    """Whole seconds from the column's moment on to `moment`: whole numbers travel as text
+    faster than fractions of days."""
+    if isinstance(moment, datetime):
+        moment = literal(moment, DateTime())
+    if db.engine.dialect.name == "sqlite":
+        return cast(func.round((func.julianday(moment) - func.julianday(column)) * DAY), Integer)
+    return cast(func.extract("epoch", moment - column), BigInteger)
+
+
+def _joined(expression):
+    """The group's values joined with commas into one text."""
+    if db.engine.dialect.name == "sqlite":
+        return func.group_concat(expression)
+    return func.string_agg(cast(expression, String), ",")
+
+
+def _numbers(joined: str | None) -> list[int]:
+    """The whole numbers in a joined text; empty parts (a gap without people) are skipped."""
+    return list(map(int, filter(None, joined.split(",")))) if joined else []
 
 
 def _scope(process_path: str) -> set[int] | None:
@@ -127,20 +188,18 @@ def _scope(process_path: str) -> set[int] | None:
     )
 
 
-def _rows_along_tree(gaps, pairs, now: datetime, scope: set[int] | None) -> list[ProcessRow]:
+def _rows_along_tree(
+    roots: list[tree.TreeNode],
+    own_ages: dict[int, list[int]],
+    own_people: dict[int, set[int]],
+    scope: set[int] | None,
+) -> list[ProcessRow]:
     """One row per process that has gaps here or below, in tree order, with subtree sums.
 
-    Each process first collects its own gaps' ages and people; then, children before parents,
-    each passes its collection up in one list or set operation, so that no gap is walked up
-    the tree one by one."""
-    own_ages: dict[int, list[float]] = defaultdict(list)
-    for _id, process_id, age, _resolved_age, _status in gaps:
-        own_ages[process_id].append(age)
-    own_people: dict[int, set[int]] = defaultdict(set)
-    for process_id, user_id in pairs:
-        own_people[process_id].add(user_id)
-    ordered = _tree_order(tree.process_tree())
-    ages: dict[int, list[float]] = {}
+    Children before parents, each process passes its collection up in one list or set
+    operation, so that no gap is walked up the tree one by one."""
+    ordered = _tree_order(roots)
+    ages: dict[int, list[int]] = {}
     people: dict[int, set[int]] = {}
     for process in reversed(ordered):  # every child comes after its parent in tree order
         ages.setdefault(process.id, []).extend(own_ages.get(process.id, ()))
@@ -160,7 +219,7 @@ def _rows_along_tree(gaps, pairs, now: datetime, scope: set[int] | None) -> list
                 own=len(own_ages.get(process.id, ())),
                 total=len(subtree_ages),
                 people=len(people[process.id]),
-                median_age_days=median(subtree_ages),
+                median_age_days=median(subtree_ages) / DAY,
             )
         )
     return rows
@@ -174,50 +233,82 @@ def _tree_order(nodes) -> list[Process]:
     return ordered
 
 
-def _add_top_misses(rows: list[ProcessRow], filters: ReportFilters) -> None:
+def _add_top_misses(rows: list[ProcessRow], filters: ReportFilters, scope: set[int] | None) -> None:
+    """Each process's most frequent misses, ranked by the database so that only the top few
+    per process come back."""
     by_id = {row.process.id: row for row in rows}
     if not by_id:
         return
-    query = (
-        select(SearchMiss.process_id, SearchMiss.normalized, func.count(SearchMiss.id))
-        .where(SearchMiss.process_id.in_(list(by_id)))
+    times = func.count(SearchMiss.id)
+    # Without a subtree, every process with misses is shown: a list of 2,000 ids to match
+    # would cost more than the misses of processes without gaps, skipped below.
+    ranked = (
+        select(
+            SearchMiss.process_id,
+            SearchMiss.normalized,
+            times.label("times"),
+            func.row_number()
+            .over(
+                partition_by=SearchMiss.process_id,
+                order_by=(times.desc(), SearchMiss.normalized),
+            )
+            .label("rank"),
+        )
+        .where(
+            SearchMiss.process_id.is_not(None)
+            if scope is None
+            else SearchMiss.process_id.in_(scope)
+        )
         .group_by(SearchMiss.process_id, SearchMiss.normalized)
     )
     if filters.since:
-        query = query.where(
+        ranked = ranked.where(
             SearchMiss.created_at >= datetime.combine(filters.since, datetime.min.time())
         )
-    counted: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for process_id, words, count in db.session.execute(query):
-        counted[process_id].append((words, count))
-    for process_id, misses in counted.items():
-        misses.sort(key=lambda pair: (-pair[1], pair[0]))
-        by_id[process_id].top_misses = misses[:TOP_MISSES]
+    ranked = ranked.subquery()
+    top = select(ranked.c.process_id, ranked.c.normalized, ranked.c.times).where(
+        ranked.c.rank <= TOP_MISSES
+    )
+    for process_id, words, count in db.session.execute(top.order_by(ranked.c.rank)):
+        if process_id in by_id:
+            by_id[process_id].top_misses.append((words, count))
 
 
-def _weeks(gaps, now: datetime, count: int = 12) -> list[tuple[date, int, int]]:
-    """Opened and resolved per week for the last `count` weeks, oldest first."""
+def _weeks(where, now: datetime, count: int = 12) -> list[tuple[date, int, int]]:
+    """Opened and resolved per week for the last `count` weeks, oldest first, counted by the
+    database in one pass: a week is the number of whole weeks from the first Monday shown."""
     this_monday = now.date() - timedelta(days=now.weekday())
-    since_monday = (now - datetime.combine(this_monday, datetime.min.time())) / timedelta(days=1)
+    first_monday = this_monday - timedelta(weeks=count - 1)
+    start = datetime.combine(first_monday, datetime.min.time())
+
+    def week_of(column):
+        week = cast(func.floor(-_days_from(column, start) / 7), Integer)
+        return case((column >= start, week))
+
+    opened_in, resolved_in = week_of(Gap.created_at), week_of(Gap.resolved_at)
     opened: Counter[int] = Counter()
     resolved: Counter[int] = Counter()
-    for _id, _pid, created_age, resolved_age, _status in gaps:
-        opened[_weeks_back(since_monday, created_age)] += 1
-        if resolved_age is not None:
-            resolved[_weeks_back(since_monday, resolved_age)] += 1
+    for opened_week, resolved_week, gaps in db.session.execute(
+        select(opened_in, resolved_in, func.count())
+        .where(where, (Gap.created_at >= start) | (Gap.resolved_at >= start))
+        .group_by(opened_in, resolved_in)
+    ):
+        opened[opened_week] += gaps
+        resolved[resolved_week] += gaps
     return [
-        (this_monday - timedelta(weeks=back), opened[back], resolved[back])
-        for back in range(count - 1, -1, -1)
+        (first_monday + timedelta(weeks=week), opened[week], resolved[week])
+        for week in range(count)
     ]
 
 
-def _weeks_back(since_monday: float, days_before: float) -> int:
-    """0 for a moment in this week, 1 for last week, and so on.
-
-    Day numbers carry a rounding error of about a tenth of a millisecond: to the nearest
-    millisecond, a gap logged at midnight on a Monday stays in its own week."""
-    days_into_week = round((since_monday - days_before) * 86_400_000) / 86_400_000
-    return -math.floor(days_into_week / 7)
+def _median_days_to_documented(where) -> float | None:
+    documented = db.session.scalar(
+        select(_joined(_seconds_from(Gap.created_at, Gap.resolved_at))).where(
+            where, Gap.status.in_(("documented", "closed")), Gap.resolved_at.is_not(None)
+        )
+    )
+    seconds = _numbers(documented)
+    return median(seconds) / DAY if seconds else None
 
 
 def safe_cell(value: object) -> str:
@@ -243,16 +334,31 @@ CSV_COLUMNS = (
 )
 
 
-def report_csv(report: GapReport) -> str:
-    """The report's gaps, one row each, UTF-8 text for a spreadsheet."""
+def report_csv(filters: ReportFilters) -> str:
+    """The gaps the filters choose, one row each, UTF-8 text for a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    ids = report.gap_ids
-    for start in range(0, len(ids), 500):
+    where = _conditions(filters, _scope(filters.process_path))
+    last_id = 0
+    while True:
         chunk = db.session.scalars(
-            select(Gap).where(Gap.id.in_(ids[start : start + 500])).order_by(Gap.id)
-        )
+            select(Gap)
+            .where(where, Gap.id > last_id)
+            .order_by(Gap.id)
+            .limit(500)
+            .options(
+                selectinload(Gap.affected),
+                joinedload(Gap.process),
+                joinedload(Gap.reporter),
+                joinedload(Gap.owner),
+                joinedload(Gap.documented_page),
+                joinedload(Gap.course_module).joinedload(CourseModule.course),
+            )
+        ).all()
+        if not chunk:
+            break
+        last_id = chunk[-1].id
         for gap in chunk:
             writer.writerow(
                 [

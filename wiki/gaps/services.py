@@ -22,7 +22,6 @@ from wiki.gaps.models import (
     TRANSITIONS,
     CourseModule,
     Gap,
-    GapAffected,
     GapEvent,
 )
 from wiki.notifications.services import notify
@@ -161,9 +160,9 @@ def log_gap(reporter: User, draft: GapDraft, now: datetime | None = None) -> Gap
         forum_meeting_id=draft.forum_meeting_id,
         created_at=now,
         updated_at=now,
-        affected=[GapAffected(user=reporter, added_at=now)],
         events=[GapEvent(actor=reporter, what="logged", created_at=now)],
     )
+    gap.add_affected(reporter.id, now)
     db.session.add(gap)
     db.session.flush()
     if planned:
@@ -212,7 +211,7 @@ def me_too(person: User, gap: Gap) -> bool:
     """Add the person to those the gap affects; False when they already were."""
     if person.id in gap.affected_ids():
         return False
-    gap.affected.append(GapAffected(user=person))
+    gap.add_affected(person.id)
     gap.events.append(GapEvent(actor=person, what="me too"))
     gap.updated_at = utcnow()
     db.session.commit()
@@ -230,10 +229,8 @@ def merge(actor: User, keep: Gap, other_id: int | None, now: datetime | None = N
     if other.id == keep.id:
         raise ValidationError({"other": "A gap cannot be merged into itself."})
     now = now or utcnow()
-    known = keep.affected_ids()
     for row in other.affected:
-        if row.user_id not in known:
-            keep.affected.append(GapAffected(user_id=row.user_id, added_at=row.added_at))
+        keep.add_affected(row.user_id, row.added_at)
     for event in list(other.events):
         event.gap = keep
     keep.events.append(
@@ -325,9 +322,9 @@ def gaps_from_escalations(now: datetime) -> int:
                 question_id=question.id,
                 created_at=now,
                 updated_at=now,
-                affected=[GapAffected(user=question.asker, added_at=now)],
                 events=[GapEvent(what="logged from an unanswered question", created_at=now)],
             )
+            gap.add_affected(question.asker_id, now)
             db.session.add(gap)
             db.session.flush()
             claimed = db.session.execute(

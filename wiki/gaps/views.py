@@ -17,6 +17,7 @@ from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
 from wiki.gaps.report import ReportFilters, build_report
 from wiki.gaps.report import report_csv as report_csv_text
 from wiki.markup import render_markdown
+from wiki.navigation import request_tree
 from wiki.processes import tree
 from wiki.processes.models import Page
 from wiki.security import roles_required
@@ -139,14 +140,15 @@ def _following_page(values: dict | None = None, errors: dict | None = None, stat
 @roles_required("admin", "trainer")
 def report():
     filters = _report_filters()
-    found = build_report(filters, utcnow())
+    roots = request_tree()
+    found = build_report(filters, utcnow(), roots)
     return render_template(
         "gaps/report.html",
         report=found,
         filters=filters,
         statuses=STATUSES,
         sources=SOURCES,
-        roots=tree.process_tree(),
+        roots=roots,
         printable=request.args.get("print") == "1",
         arguments=_filter_arguments(filters),
     )
@@ -155,9 +157,8 @@ def report():
 @bp.get("/report.csv")
 @roles_required("admin", "trainer")
 def report_csv():
-    found = build_report(_report_filters(), utcnow())
     return Response(
-        report_csv_text(found),
+        report_csv_text(_report_filters()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": "attachment; filename=gaps.csv",
