@@ -192,8 +192,8 @@ def main() -> int:
     print(f"report, all        {report_ms:8.1f} ms   {report_ms / count_ms:6.0f} x the COUNT")
     print(f"report, a subtree  {subtree_ms:8.1f} ms   {subtree_ms / count_ms:6.0f} x the COUNT")
     print(f"the page, all      {page_ms:8.1f} ms   {page_ms / count_ms:6.0f} x the COUNT")
-    met = report_ms <= BAR_MS
-    print(f"bar: the report in <= {BAR_MS:.0f} ms -> {'met' if met else 'MISSED'}")
+    met = page_ms <= BAR_MS
+    print(f"bar: the report page in <= {BAR_MS:.0f} ms -> {'met' if met else 'MISSED'}")
     return 0 if met else 1
 
 
