@@ -16,6 +16,7 @@ from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.gaps import services
 from wiki.gaps.models import CourseModule, Gap
+from wiki.gaps.report import ReportFilters, build_report
 from wiki.notifications.models import Notification
 from wiki.questions.models import QuestionEscalation
 from wiki.questions.periodic import remind_and_escalate
@@ -217,6 +218,9 @@ def test_merging_keeps_everyone_affected_and_the_whole_history(client, auth, peo
     assert keep.affected_ids() == {
         p.id for p in (people["newcomer"], people["member"], people["manager"])
     }
+    # The report counts them from the gap's own copy of their ids: three people, one gap.
+    report = build_report(ReportFilters(), datetime(2026, 12, 2))
+    assert (report.total, report.people) == (1, 3)
     assert [event.what for event in keep.events] == [
         "logged",
         "logged",
