@@ -109,6 +109,8 @@ def test_route_permissions_by_role(client, auth, site, method, url, data, allowe
         if role not in allowed:
             if response.status_code != 403 or "Not allowed" not in text:
                 wrong[role] = f"{response.status_code} where 403 was expected"
+        elif response.status_code == 403:
+            wrong[role] = "403 though the role is allowed"
         elif not succeeded and response.status_code >= 400:
             wrong[role] = f"{response.status_code}: {text[:300]}"
         elif response.status_code >= 400 and response.status_code not in (404, 422):
