@@ -40,17 +40,18 @@ $(VNU_JAR):
 test: setup chromium html-checker
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@# The two passes run side by side (one per core); each one's output is printed as a block
+	@# once it finishes.
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	@echo "=== Test suite on SQLite ==="
-	WIKI_TEST_DATABASE_URL= $(BIN)/python -m pytest
+	WIKI_TEST_DATABASE_URL= $(BIN)/python -m pytest -p no:cacheprovider
 
 test-postgres:
 	@if $(BIN)/python -m tests.postgres_check "$(WIKI_TEST_POSTGRES_URL)"; then \
 		echo "=== Test suite on PostgreSQL ($(WIKI_TEST_POSTGRES_URL)) ==="; \
-		WIKI_TEST_DATABASE_URL="$(WIKI_TEST_POSTGRES_URL)" $(BIN)/python -m pytest; \
+		WIKI_TEST_DATABASE_URL="$(WIKI_TEST_POSTGRES_URL)" $(BIN)/python -m pytest -p no:cacheprovider; \
 	fi
 
 lint: setup
