@@ -36,6 +36,7 @@ from wiki.search.models import SearchMiss
 
 TOP_MISSES = 3
 DAY = 86_400  # seconds
+WEEKS = 12  # in the trend chart
 # A cell starting with one of these is a formula to a spreadsheet: it is written with a quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,15 +67,16 @@ class GapReport:
     rows: list[ProcessRow]
     total: int
     people: int
-    weeks: list[tuple[date, int, int]]  # week's Monday, opened, resolved
+    weeks: list[tuple[date, int, int]]  # the last WEEKS weeks: Monday, opened, resolved
     median_days_to_documented: float | None
 
 
 @contextmanager
-def _cyclic_gc_paused():
+def cyclic_gc_paused():
     """Building the report makes thousands of short-lived lists and sets that reference
     counting frees by itself; the cyclic collector, woken by their number, would walk every
-    object in the process each time (a third of the report's time at 100,000 gaps)."""
+    object in the process each time (a third of the report's time at 100,000 gaps). The
+    report page renders under it too: its 2,000 rows wake the collector just the same."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -88,12 +90,12 @@ def build_report(
     filters: ReportFilters, now: datetime, roots: list[tree.TreeNode] | None = None
 ) -> GapReport:
     """The report; `roots` is the process tree when the caller has read it already."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _build_report(filters, now, tree.process_tree() if roots is None else roots)
 
 
 def _build_report(filters: ReportFilters, now: datetime, roots: list[tree.TreeNode]) -> GapReport:
-    """The report in a handful of grouped queries.
+    """The report in one grouped query, and one for the top search misses.
 
     The database sends one row per process, with its gaps' ages and their people joined into a
     text each, rather than a row per gap: at 100,000 gaps, building a result row per gap would
@@ -102,13 +104,17 @@ def _build_report(filters: ReportFilters, now: datetime, roots: list[tree.TreeNo
     scope = _scope(filters.process_path)
     where = _conditions(filters, scope)
     documented = Gap.status.in_(("documented", "closed")) & Gap.resolved_at.is_not(None)
+    first_monday = _first_monday(now)
     per_process = db.session.execute(
         select(
             Gap.process_id,
             _joined(_seconds_from(Gap.created_at, now)),
             _joined(Gap.people_affected),
-            # Joining leaves out the NULLs: only documented gaps give their time to documented.
+            # Joining leaves out the NULLs: only documented gaps give their time to documented,
+            # and only the weeks of the trend are counted.
             _joined(case((documented, _seconds_from(Gap.created_at, Gap.resolved_at)))),
+            _joined(_week_number(Gap.created_at, first_monday)),
+            _joined(_week_number(Gap.resolved_at, first_monday)),
         )
         .where(where)
         .group_by(Gap.process_id)
@@ -116,10 +122,14 @@ def _build_report(filters: ReportFilters, now: datetime, roots: list[tree.TreeNo
     own_ages: dict[int, list[int]] = {}  # in seconds
     own_people: dict[int, set[int]] = {}
     to_documented: list[int] = []  # in seconds
-    for process_id, ages, people, documenting in per_process:
+    opened: Counter[int] = Counter()  # week number → gaps
+    resolved: Counter[int] = Counter()
+    for process_id, ages, people, documenting, opened_in, resolved_in in per_process:
         own_ages[process_id] = _numbers(ages)
         own_people[process_id] = set(_numbers(people))
         to_documented.extend(_numbers(documenting))
+        opened.update(_numbers(opened_in))
+        resolved.update(_numbers(resolved_in))
     rows = _rows_along_tree(roots, own_ages, own_people, scope)
     _add_top_misses(rows, filters, scope)
     return GapReport(
@@ -127,7 +137,10 @@ def _build_report(filters: ReportFilters, now: datetime, roots: list[tree.TreeNo
         rows=rows,
         total=sum(len(ages) for ages in own_ages.values()),
         people=len(set().union(*own_people.values())),
-        weeks=_weeks(where, now),
+        weeks=[
+            (first_monday + timedelta(weeks=week), opened[week], resolved[week])
+            for week in range(WEEKS)
+        ],
         median_days_to_documented=median(to_documented) / DAY if to_documented else None,
     )
 
@@ -279,31 +292,15 @@ def _add_top_misses(rows: list[ProcessRow], filters: ReportFilters, scope: set[i
             by_id[process_id].top_misses.append((words, count))
 
 
-def _weeks(where, now: datetime, count: int = 12) -> list[tuple[date, int, int]]:
-    """Opened and resolved per week for the last `count` weeks, oldest first, counted by the
-    database in one pass: a week is the number of whole weeks from the first Monday shown."""
-    this_monday = now.date() - timedelta(days=now.weekday())
-    first_monday = this_monday - timedelta(weeks=count - 1)
+def _first_monday(now: datetime) -> date:
+    """The Monday of the oldest week the trend shows."""
+    return now.date() - timedelta(days=now.weekday(), weeks=WEEKS - 1)
+
+
+def _week_number(column, first_monday: date):
+    """Whole weeks from the first Monday shown to the column's moment; NULL before it."""
     start = datetime.combine(first_monday, datetime.min.time())
-
-    def week_of(column):
-        week = cast(func.floor(-_days_from(column, start) / 7), Integer)
-        return case((column >= start, week))
-
-    opened_in, resolved_in = week_of(Gap.created_at), week_of(Gap.resolved_at)
-    opened: Counter[int] = Counter()
-    resolved: Counter[int] = Counter()
-    for opened_week, resolved_week, gaps in db.session.execute(
-        select(opened_in, resolved_in, func.count())
-        .where(where, (Gap.created_at >= start) | (Gap.resolved_at >= start))
-        .group_by(opened_in, resolved_in)
-    ):
-        opened[opened_week] += gaps
-        resolved[resolved_week] += gaps
-    return [
-        (first_monday + timedelta(weeks=week), opened[week], resolved[week])
-        for week in range(count)
-    ]
+    return case((column >= start, cast(func.floor(-_days_from(column, start) / 7), Integer)))
 
 
 def safe_cell(value: object) -> str:

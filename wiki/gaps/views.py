@@ -14,7 +14,7 @@ from wiki.extensions import db
 from wiki.forms import form_response, whole_number
 from wiki.gaps import courses, services, subscriptions
 from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
-from wiki.gaps.report import ReportFilters, build_report
+from wiki.gaps.report import ReportFilters, build_report, cyclic_gc_paused
 from wiki.gaps.report import report_csv as report_csv_text
 from wiki.markup import render_markdown
 from wiki.navigation import request_tree
@@ -141,17 +141,17 @@ def _following_page(values: dict | None = None, errors: dict | None = None, stat
 def report():
     filters = _report_filters()
     roots = request_tree()
-    found = build_report(filters, utcnow(), roots)
-    return render_template(
-        "gaps/report.html",
-        report=found,
-        filters=filters,
-        statuses=STATUSES,
-        sources=SOURCES,
-        roots=roots,
-        printable=request.args.get("print") == "1",
-        arguments=_filter_arguments(filters),
-    )
+    with cyclic_gc_paused():
+        return render_template(
+            "gaps/report.html",
+            report=build_report(filters, utcnow(), roots),
+            filters=filters,
+            statuses=STATUSES,
+            sources=SOURCES,
+            roots=roots,
+            printable=request.args.get("print") == "1",
+            arguments=_filter_arguments(filters),
+        )
 
 
 @bp.get("/report.csv")
