@@ -94,7 +94,7 @@ def source_pages(module: CourseModule) -> list[Page]:
         below = (
             select(Page)
             .join(Process, Process.id == Page.process_id)
-            .where((Process.id == process.id) | Process.path.startswith(process.path + "/"))
+            .where(tree.in_subtree(process.path))
         )
         for page in db.session.scalars(below.order_by(Page.path)):
             pages[page.id] = page

@@ -197,13 +197,7 @@ def _scope(process_path: str) -> set[int] | None:
     if not process_path:
         return None
     process = tree.get_process(process_path)
-    return set(
-        db.session.scalars(
-            select(Process.id).where(
-                (Process.id == process.id) | Process.path.startswith(process.path + "/")
-            )
-        )
-    )
+    return set(db.session.scalars(select(Process.id).where(tree.in_subtree(process.path))))
 
 
 def _rows_along_tree(

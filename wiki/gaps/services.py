@@ -90,9 +90,7 @@ def list_gaps(
     if status:
         query = query.where(Gap.status == status)
     if process is not None:
-        subtree = select(Process.id).where(
-            (Process.id == process.id) | Process.path.startswith(process.path + "/")
-        )
+        subtree = select(Process.id).where(tree.in_subtree(process.path))
         query = query.where(Gap.process_id.in_(subtree))
     return list(
         db.session.scalars(
@@ -110,9 +108,7 @@ def similar_open_gaps(title: str, process: Process | None, limit: int = 5) -> li
     query = select(Gap).where(Gap.status.in_(("open", "planned")), Gap.merged_into_id.is_(None))
     if process is not None:
         top = process.path.split("/")[0]
-        query = query.join(Process, Process.id == Gap.process_id).where(
-            (Process.path == top) | Process.path.startswith(top + "/")
-        )
+        query = query.join(Process, Process.id == Gap.process_id).where(tree.in_subtree(top))
     scored = []
     for gap in db.session.scalars(query):
         shared = words & _words(gap.title)

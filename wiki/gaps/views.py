@@ -34,11 +34,7 @@ SOURCE_PARAMETERS = {"search-miss": "search_miss", "page": "page_feedback"}
 def index():
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
-    process_path = request.args.get("process", "").strip("/")
-    try:
-        process = tree.get_process(process_path) if process_path else None
-    except NotFound:
-        process = None
+    process = _process_or_none(request.args.get("process", "").strip("/"))
     return render_template(
         "gaps/index.html",
         gaps=services.list_gaps(status or None, process),

@@ -202,14 +202,13 @@ def _too_long_message() -> str:
     )
 
 
+def in_subtree(path: str):
+    """The SQL condition on Process: the process at path, or one anywhere below it."""
+    return or_(Process.path == path, Process.path.startswith(path + "/"))
+
+
 def _subtree(process: Process) -> list[Process]:
-    return list(
-        db.session.scalars(
-            select(Process).where(
-                or_(Process.path == process.path, Process.path.startswith(process.path + "/"))
-            )
-        )
-    )
+    return list(db.session.scalars(select(Process).where(in_subtree(process.path))))
 
 
 def slug_taken(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from wiki.auth.models import User
 from wiki.extensions import db
+from wiki.processes import tree
 from wiki.processes.models import Process
 from wiki.questions.access import visible_questions_clause
 from wiki.questions.models import Question, QuestionExpert, QuestionPost
@@ -58,8 +59,7 @@ def list_questions(viewer: User, filters: Filters, page_number: int, size: int) 
         query = query.where(Question.answered_at.is_not(None))
     if filters.process_path:
         query = query.join(Process, Process.id == Question.process_id).where(
-            (Process.path == filters.process_path)
-            | Process.path.startswith(filters.process_path + "/")
+            tree.in_subtree(filters.process_path)
         )
     rows = db.session.scalars(
         query.options(
