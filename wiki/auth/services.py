@@ -60,6 +60,11 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def active_people() -> list[User]:
+    """Everyone who can be chosen in a form (a buddy, a member, an owner), by name."""
+    return list(db.session.scalars(select(User).where(User.active).order_by(User.name)))
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(func.lower(User.name))))
 

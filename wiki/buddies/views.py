@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from wiki.auth import services as accounts
 from wiki.auth.models import User
 from wiki.buddies import access, dashboard, introductions, plans, services
 from wiki.buddies.models import DEFAULT_ASSIGNMENT_DAYS, ITEM_KIND_LABELS
@@ -70,7 +71,7 @@ def assign():
                 "success",
             )
             return redirect(url_for("buddies.newcomer", person_id=assignment.newcomer_id))
-    people = db.session.scalars(select(User).where(User.active).order_by(User.name)).all()
+    people = accounts.active_people()
     return form_response(
         "buddies/assign.html",
         errors,

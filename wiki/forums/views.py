@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from wiki.auth.models import User
+from wiki.auth import services as accounts
 from wiki.errors import ValidationError
-from wiki.extensions import db
 from wiki.forms import whole_number
 from wiki.forums import services
 from wiki.gaps.models import STATUSES
@@ -121,7 +119,7 @@ def _forum_page(forum, meeting_values=None, member_values=None, errors=None):
     can_record = services.can_record(current_user, forum)
     members = sorted((member.user for member in forum.members), key=lambda user: user.name)
     outsiders = (
-        [person for person in _active_people() if person.id not in forum.member_ids()]
+        [person for person in accounts.active_people() if person.id not in forum.member_ids()]
         if services.can_manage(current_user)
         else []
     )
@@ -177,12 +175,8 @@ def _meeting_page(meeting, values=None, errors=None):
         minutes_html=render_markdown(meeting.minutes),
         statuses=STATUSES,
         can_record=can_record,
-        people=_active_people() if can_record else [],
+        people=accounts.active_people() if can_record else [],
         area=tree.process_tree_under(forum.process) if can_record else [],
         values=values or {"process": forum.process.path},
         errors=errors or {},
     ), (422 if errors else 200)
-
-
-def _active_people() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.active).order_by(User.name)))

@@ -6,9 +6,8 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from wiki.auth.models import User
+from wiki.auth import services as accounts
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
 from wiki.forms import form_response, whole_number
@@ -255,11 +254,7 @@ def _process_or_none(path: str):
 
 def _gap_page(gap, values: dict | None = None, errors: dict | None = None, status: int = 200):
     can_change = services.can_change_status(current_user)
-    people = (
-        db.session.scalars(select(User).where(User.active).order_by(User.name)).all()
-        if can_change
-        else []
-    )
+    people = accounts.active_people() if can_change else []
     return render_template(
         "gaps/view.html",
         gap=gap,

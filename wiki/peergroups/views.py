@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from wiki.auth.models import User
+from wiki.auth import services as accounts
 from wiki.errors import ValidationError
-from wiki.extensions import db
 from wiki.forms import form_response, whole_number
 from wiki.peergroups import services
 from wiki.peergroups.models import (
@@ -66,7 +64,7 @@ def new():
         else:
             flash(f"Formed “{group.name}”. Its members have been told.", "success")
             return redirect(url_for("groups.index"))
-    people = db.session.scalars(select(User).where(User.active).order_by(User.name)).all()
+    people = accounts.active_people()
     return form_response(
         "peergroups/form.html",
         errors,
