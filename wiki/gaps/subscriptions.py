@@ -62,13 +62,11 @@ def unsubscribe(person: User, subscription_id: int | None) -> None:
 def announce(gap: Gap) -> None:
     """Tell those following the gap's process, or one above it, that it was logged
     (uncommitted: it is committed with the gap)."""
-    parts = gap.process.path.split("/")
-    ancestors = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+    lineage = [process.id for process in (*gap.process.ancestors(), gap.process)]
     followers = db.session.scalars(
         select(User)
         .join(GapSubscription, GapSubscription.user_id == User.id)
-        .join(Process, Process.id == GapSubscription.process_id)
-        .where(Process.path.in_(ancestors), User.active, User.id != gap.reporter_id)
+        .where(GapSubscription.process_id.in_(lineage), User.active, User.id != gap.reporter_id)
         .distinct()
     ).all()
     notify(
