@@ -28,8 +28,9 @@ def report(process_path: str, since, output: str) -> None:
     filters = ReportFilters(
         process_path=process_path.strip("/"), since=since.date() if since else None
     )
+    now = utcnow()
     try:
-        found = build_report(filters, utcnow())
+        found = build_report(filters, now)
     except NotFound as error:
         raise click.BadParameter(error.message, param_hint="--process") from None
     if output == "csv":
@@ -37,7 +38,7 @@ def report(process_path: str, since, output: str) -> None:
     elif output == "json":
         click.echo(json.dumps(_as_json(found), indent=2, ensure_ascii=False))
     else:
-        click.echo(_as_markdown(found))
+        click.echo(_as_markdown(found, now.date()))
 
 
 def _as_json(found) -> dict:
@@ -63,9 +64,9 @@ def _as_json(found) -> dict:
     }
 
 
-def _as_markdown(found) -> str:
+def _as_markdown(found, today: date) -> str:
     lines = [
-        f"# Gap report ({date.today().isoformat()})",
+        f"# Gap report ({today.isoformat()})",
         "",
         f"{found.total} gaps, {found.people} people affected.",
         "",
