@@ -4,7 +4,7 @@ Run from the repository root:  .venv/bin/python bench/page_view_bench.py   (or `
 Options: --duration SECONDS (default 10), --no-wrk (use the Python load generator),
          --profile (no servers: count SQL queries per page view and cProfile 500 views).
 
-The bar (/work/shared/performance.md): a page view at >= 50 % of the bare route's req/s.
+The bar (bench/README.md, "Page-view bench"): a page view at >= 50 % of the bare route's req/s.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Untimed, it checks that the totals of 100 term queries are the number of matchin
 Each size runs in its own process: the builds run side by side (one per core), the measurements
 take turns, so that no query is timed while anything else of this run is working.
 
-The bars (/work/shared/performance.md and the issue): term queries p95 <= 30 ms at 50,000 pages;
+The bars (bench/README.md, "Search bench"): term queries p95 <= 30 ms at 50,000 pages;
 a saved edit searchable within 1 s. Exits 1 when a bar is missed.
 """
 

@@ -25,7 +25,7 @@ from wiki.extensions import db
 from wiki.search.indexing import indexer
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+XSS_CORPUS = REPO / "tests" / "data" / "xss"
 PASSWORD = factories.PASSWORD
 
 
@@ -174,10 +174,10 @@ def people(app) -> dict:
 
 @pytest.fixture
 def xss_payloads() -> list[str]:
-    """Every payload of the shared XSS corpora (one per line, plus the JSON ones)."""
+    """Every payload of the XSS corpora in tests/data/xss (one per line, plus the JSON ones)."""
     import json
 
-    corpus = SHARED / "testdata" / "xss"
+    corpus = XSS_CORPUS
     payloads: list[str] = []
     for name in ("rsnake.txt", "markdown-and-wiki.txt"):
         payloads += [line for line in (corpus / name).read_text().splitlines() if line.strip()]

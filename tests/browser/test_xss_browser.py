@@ -1,4 +1,4 @@
-"""Every payload of the shared XSS corpora, rendered by Chromium: in page bodies (about 20 to a
+"""Every payload of the XSS corpora of tests/data/xss, rendered by Chromium: in page bodies (about 20 to a
 page), and a spread of them as page titles. No JS dialog may open, and no script may end up in the
 document other than the app's own wiki.js.
 
