@@ -1,4 +1,5 @@
-"""Sanitising: the XSS corpora of tests/data/xss through page bodies and titles leave nothing executable."""
+"""Sanitising: the XSS corpora (tests/data/xss) through page bodies and titles leave nothing
+executable."""
 
 from __future__ import annotations
 

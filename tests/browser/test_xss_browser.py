@@ -1,6 +1,6 @@
-"""Every payload of the XSS corpora of tests/data/xss, rendered by Chromium: in page bodies (about 20 to a
-page), and a spread of them as page titles. No JS dialog may open, and no script may end up in the
-document other than the app's own wiki.js.
+"""Every payload of the XSS corpora in tests/data/xss, rendered by Chromium: in page bodies (about
+20 to a page), and a spread of them as page titles. No JS dialog may open, and no script may
+end up in the document other than the app's own wiki.js.
 
 The browser context bypasses the Content-Security-Policy on purpose: the CSP would block inline
 script anyway, and this test is about the HTML the app produces (bleach and template escaping), so
