@@ -131,7 +131,7 @@ def test_a_missing_or_corrupt_index_is_rebuilt_at_start_up(app, wiki, client, au
         first = browser.get("/search?q=archive")
         assert first.status_code in (200, 503)
         if first.status_code == 503:
-            assert "Search is being prepared" in first.get_data(as_text=True)
+            assert "Search is being rebuilt" in first.get_data(as_text=True)
         building = indexer(restarted)._building
         assert building is not None
         building.join(timeout=30)

@@ -135,7 +135,7 @@ def test_while_the_index_is_built_search_says_so(client, auth, wiki, monkeypatch
     monkeypatch.setattr(indexer(), "ready", lambda: False)
     response = client.get("/search?q=invoice")
     assert response.status_code == 503
-    assert "Search is being prepared" in response.get_data(as_text=True)
+    assert "Search is being rebuilt" in response.get_data(as_text=True)
     assert client.get("/search/quick?q=inv").json == {"results": []}
 
 

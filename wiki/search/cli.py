@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -12,7 +13,8 @@ from wiki.auth.models import User
 from wiki.errors import NotFound
 from wiki.extensions import db
 from wiki.search import services
-from wiki.search.indexing import indexer
+from wiki.search.index import IndexDamaged, IndexMissing
+from wiki.search.indexing import Indexer, indexer
 
 
 @click.group()
@@ -30,11 +32,20 @@ def query_command(text: str, process_path: str | None, as_json: bool, email: str
     """Print ranked hits for TEXT."""
     search_indexer = indexer()
     if not search_indexer.ready():
-        search_indexer.rebuild(only_if_unusable=True)
+        search_indexer.wait_until_built()
     try:
         outcome = services.search(_searcher(email), text, process_path=process_path, record=False)
+        if outcome.unavailable:  # found damaged by this very query: wait for the rebuild
+            search_indexer.wait_until_built()
+            outcome = services.search(
+                _searcher(email), text, process_path=process_path, record=False
+            )
     except NotFound as error:
         raise click.ClickException(str(error)) from error
+    if outcome.unavailable:
+        raise click.ClickException(
+            "Search is unavailable: see the log, then run `wiki search check --fix`."
+        )
     hits = outcome.results.hits if outcome.results else []
     rows = [
         {
@@ -76,20 +87,31 @@ def _searcher(email: str | None) -> User:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the index from the database into a fresh directory and swap it in."""
-    search_indexer = indexer()
-    with click.progressbar(length=search_indexer.document_count(), label="Indexing") as bar:
-        count = search_indexer.rebuild(on_item=lambda: bar.update(1))
-    click.echo(f"Indexed {count} documents.")
+    _rebuild_with_progress(indexer(), "Indexing")
 
 
 @search.command("check")
-@click.option("--fix", is_flag=True, help="Repair what differs.")
+@click.option("--fix", is_flag=True, help="Repair what differs; rebuild a damaged index.")
 @with_appcontext
 def check_command(fix: bool) -> None:
-    """Compare the index with the database: missing, stale and orphaned documents."""
+    """Read the whole index, then compare it with the database: missing, stale and orphaned
+    documents. Exits 1 when anything is wrong and --fix was not given."""
     search_indexer = indexer()
-    if not search_indexer.ready():
-        search_indexer.rebuild(only_if_unusable=True)
+    search_indexer.wait_until_built()
+    unfinished = search_indexer.index.unfinished_generations()
+    if unfinished:
+        click.echo(f"unfinished rebuilds left behind: {len(unfinished)}")
+        if fix:
+            search_indexer.remove_unfinished()
+    try:
+        click.echo(f"index: readable, {search_indexer.index.verify()} documents")
+    except IndexMissing as problem:
+        damaged = isinstance(problem, IndexDamaged)
+        click.echo(f"index: {'damaged' if damaged else 'none'} ({problem})")
+        if not fix:
+            raise click.exceptions.Exit(1) from None
+        replacing = problem.generation if damaged else None
+        _rebuild_with_progress(search_indexer, "Rebuilding", replacing)
     drift = search_indexer.check()
     for name in ("missing", "stale", "orphaned"):
         keys = sorted(getattr(drift, name))
@@ -97,9 +119,20 @@ def check_command(fix: bool) -> None:
         click.echo(f"{name}: {len(keys)}" + (f" ({shown})" if keys else ""))
     if not drift:
         click.echo("The index matches the database.")
+        if unfinished and not fix:
+            raise click.exceptions.Exit(1)
         return
     if not fix:
         raise click.exceptions.Exit(1)
     with click.progressbar(length=len(drift.keys), label="Repairing") as bar:
         search_indexer.repair(drift, on_item=bar.update)
     click.echo(f"Repaired {len(drift.keys)} documents.")
+
+
+def _rebuild_with_progress(
+    search_indexer: Indexer, label: str, replacing: Path | None = None
+) -> int:
+    with click.progressbar(length=search_indexer.document_count(), label=label) as bar:
+        count = search_indexer.rebuild(on_item=lambda: bar.update(1), replacing=replacing)
+    click.echo(f"Indexed {count} documents.")
+    return count

@@ -6,6 +6,7 @@ Nothing here knows about the database or Flask; callers hand in `Document`s and 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -13,7 +14,8 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +98,31 @@ class IndexBusy(Exception):
 
 class IndexMissing(Exception):
     """There is no usable index generation on disk."""
+
+
+class IndexDamaged(IndexMissing):
+    """A generation's files cannot be read (or written) as whoosh wrote them."""
+
+    def __init__(self, generation: Path | None, problem: str):
+        super().__init__(f"damaged index in {generation}: {problem}")
+        self.generation = generation
+
+
+def _damage_surfaces(method):
+    """Whatever whoosh raises inside `method` (it raises many kinds on damaged files:
+    unpickling, struct and EOF errors, index and key errors) is reported as IndexDamaged
+    naming the generation it was reading, so that callers need to know of one exception."""
+
+    @functools.wraps(method)
+    def guarded(self: SearchIndex, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (IndexMissing, IndexBusy):
+            raise
+        except Exception as error:
+            raise IndexDamaged(self.current_generation_or_none(), repr(error)) from error
+
+    return guarded
 
 
 @dataclass
@@ -217,21 +244,66 @@ class SearchIndex:
         except OSError as error:
             raise IndexMissing(f"no index at {self.directory}") from error
 
+    def current_generation_or_none(self) -> Path | None:
+        try:
+            return self.current_generation()
+        except IndexMissing:
+            return None
+
+    @_damage_surfaces
     def check_readable(self) -> None:
         """Raise IndexMissing when the current generation cannot be opened and read."""
-        try:
-            with self._open().searcher() as searcher:
-                searcher.doc_count()
-        except IndexMissing:
-            raise
-        except Exception as error:  # whoosh raises many kinds on damaged files
-            raise IndexMissing(f"damaged index at {self.directory}: {error!r}") from error
+        with self._open().searcher() as searcher:
+            searcher.doc_count()
+
+    @_damage_surfaces
+    def verify(self) -> int:
+        """Read every file of the current generation the way searches do; returns the number of
+        documents, or raises IndexMissing / IndexDamaged saying what could not be read.
+
+        Every term's postings are read and counted against the document frequency the term
+        dictionary records (less the deleted documents it still counts), and so is every stored
+        field and every column: a segment that opens but holds garbage is found here rather
+        than by the search that happens to meet it."""
+        with self._open().searcher() as searcher:
+            for reader, _ in searcher.reader().leaf_readers():
+                # The dictionary's counts include deleted documents; postings leave them out.
+                deleted = reader.doc_count_all() - reader.doc_count()
+                for fieldname, text in reader.all_terms():
+                    recorded = reader.doc_frequency(fieldname, text)
+                    found = sum(1 for _ in reader.postings(fieldname, text).all_ids())
+                    if not recorded - deleted <= found <= recorded:
+                        raise IndexDamaged(
+                            self.current_generation(),
+                            f"{fieldname}:{text!r} lists {found} documents, the term "
+                            f"dictionary says {recorded}",
+                        )
+                for _ in reader.all_stored_fields():
+                    pass
+                if reader.doc_count_all():
+                    for name in ("key", "stamp", "updated", "facets"):
+                        column = reader.column_reader(name)
+                        for number in range(reader.doc_count_all()):
+                            column[number]
+            return searcher.doc_count()
+
+    def unfinished_generations(self) -> list[Path]:
+        """Generations that a rebuild started and never finished (it was killed): neither
+        current nor holding a table of contents. Only meaningful while no build runs."""
+        current = self.current_generation_or_none()
+        return sorted(
+            generation
+            for generation in self.directory.glob("gen-*")
+            if generation != current and not any(generation.glob("*.toc"))
+        )
 
     def _open(self, generation: Path | None = None) -> index.Index:
         generation = generation or self.current_generation()
         try:
             return FileStorage(str(generation)).open_index(schema=SCHEMA)
         except (OSError, index.EmptyIndexError) as error:
+            if generation.is_dir():  # the generation is there, its table of contents is not
+                raise IndexDamaged(generation, f"cannot open it: {error!r}") from error
             raise IndexMissing(f"no index in {generation}") from error
 
     def build(
@@ -294,24 +366,55 @@ class SearchIndex:
                 if self.current_generation() == generation:
                     return
 
+    @_damage_surfaces
     def _write_into(self, generation: Path, load: Callable[[], dict[str, Document | None]]) -> None:
+        with self._generation_locked(generation):
+            try:
+                writer = self._open(generation).writer(timeout=self.lock_timeout, delay=0.05)
+            except LockError as error:
+                raise IndexBusy(
+                    f"the search index stayed locked for {self.lock_timeout} s"
+                ) from error
+            try:
+                for key, document in load().items():
+                    if document is None:
+                        writer.delete_by_term("key", key)
+                    else:
+                        writer.update_document(**document.fields())
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    @contextmanager
+    def _generation_locked(self, generation: Path) -> Iterator[None]:
+        """Hold a lock on the generation's folder itself while writing into it.
+
+        whoosh's own lock is a file beside the index: deleted while a writer holds it, the next
+        writer makes a new one and both commit, and one commit's documents are lost. A folder
+        cannot be deleted while it holds the index, so this lock cannot be lost that way."""
+        import fcntl
+
+        descriptor = os.open(generation, os.O_RDONLY)
         try:
-            writer = self._open(generation).writer(timeout=self.lock_timeout, delay=0.05)
-        except LockError as error:
-            raise IndexBusy(f"the search index stayed locked for {self.lock_timeout} s") from error
-        try:
-            for key, document in load().items():
-                if document is None:
-                    writer.delete_by_term("key", key)
-                else:
-                    writer.update_document(**document.fields())
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy(
+                            f"the search index stayed locked for {self.lock_timeout} s"
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(descriptor)  # closing the descriptor releases the flock
 
     # -- reading -----------------------------------------------------------------------------
 
+    @_damage_surfaces
     def _searcher(self) -> Searcher:
         """This thread's searcher on the current generation, refreshed when it has changed."""
         generation = self.current_generation()
@@ -326,6 +429,7 @@ class SearchIndex:
         self._local.cached = (generation, searcher)
         return searcher
 
+    @_damage_surfaces
     def stamps(self) -> dict[str, str]:
         """Every document's key and stamp, read from columns (no stored bodies)."""
         searcher = self._searcher()
@@ -336,11 +440,13 @@ class SearchIndex:
         stamps = reader.column_reader("stamp")
         return {keys[n]: stamps[n] for n in reader.all_doc_ids()}
 
+    @_damage_surfaces
     def search(self, text: str, filters: Filters, page: int = 1, page_size: int = 20) -> Results:
         searcher = self._searcher()
         parsed = self.parse(text)
         return self._run(searcher, parsed, filters, page, page_size)
 
+    @_damage_surfaces
     def search_fuzzy(
         self, text: str, filters: Filters, page: int = 1, page_size: int = 20
     ) -> Results | None:
@@ -352,6 +458,7 @@ class SearchIndex:
             return None
         return self._run(self._searcher(), loosened, filters, page, page_size)
 
+    @_damage_surfaces
     def did_you_mean(self, text: str, filters: Filters) -> str | None:
         """The query with each unknown word replaced by the nearest word that occurs in a
         document this reader may see (so no hidden or deleted word leaks out)."""
@@ -380,6 +487,7 @@ class SearchIndex:
                     break
         return corrected if corrected != text else None
 
+    @_damage_surfaces
     def quick_find(self, text: str, readers: list[str], limit: int = 8) -> list[Hit]:
         """Titles that start with what was typed so far (every word, the last as a prefix)."""
         words = [token.text for token in PLAIN(text)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import shutil
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -57,6 +58,9 @@ class Indexer:
         self._retry: threading.Timer | None = None
         self._failures = 0
         self._building: threading.Thread | None = None
+        # Generations found damaged, and those this process built to replace them.
+        self._damaged: set[Path] = set()
+        self._rebuilt: set[Path] = set()
 
     # -- readiness ---------------------------------------------------------------------------
 
@@ -65,18 +69,38 @@ class Indexer:
         if self._building is not None and self._building.is_alive():
             return False
         try:
-            self.index.current_generation()
-            return True
-        except IndexMissing:
-            self.start_rebuild("missing")
+            generation = self.index.current_generation()
+        except IndexMissing as problem:
+            self.unusable(problem)
             return False
+        if generation in self._damaged and generation not in self._rebuilt:
+            self.start_rebuild(f"{generation} is damaged", replacing=generation)
+            return False
+        return True
 
     def rebuild_if_damaged(self) -> None:
         """Open the index; a missing or damaged one is rebuilt in the background."""
         try:
             self.index.check_readable()
         except IndexMissing as problem:
-            self.start_rebuild(str(problem))
+            self.unusable(problem)
+
+    def unusable(self, problem: IndexMissing) -> None:
+        """The index could not be read or written: say so once, and rebuild it from the
+        database in the background (searches say it is being rebuilt meanwhile)."""
+        generation = getattr(problem, "generation", None)
+        if generation is not None:
+            with self._lock:
+                if generation in self._rebuilt:
+                    # Built from the database by this very process after it was found damaged:
+                    # an error here is not damage on disk, and rebuilding again would loop.
+                    log.error("search failed on a freshly rebuilt index: %s", str(problem))
+                    return
+                first = generation not in self._damaged
+                self._damaged.add(generation)
+            if first:
+                log.error("search index damaged: %s", str(problem))
+        self.start_rebuild(str(problem), replacing=generation)
 
     def _usable(self) -> bool:
         try:
@@ -85,25 +109,37 @@ class Indexer:
         except IndexMissing:
             return False
 
-    def start_rebuild(self, reason: str) -> None:
+    def start_rebuild(self, reason: str, replacing: Path | None = None) -> None:
         with self._lock:
             if self._building is not None and self._building.is_alive():
                 return
             log.warning("search index unusable (%s): rebuilding it in the background", reason)
             self._building = threading.Thread(
-                target=self._rebuild_in_background, name="search-rebuild", daemon=True
+                target=self._rebuild_in_background,
+                args=(replacing,),
+                name="search-rebuild",
+                daemon=True,
             )
             self._building.start()
 
-    def _rebuild_in_background(self) -> None:
+    def _rebuild_in_background(self, replacing: Path | None) -> None:
         with self.app.app_context():
             try:
-                self.rebuild(only_if_unusable=True)
+                if replacing is None:
+                    self.rebuild(only_if_unusable=True)
+                else:
+                    self.rebuild(replacing=replacing)
                 log.warning("search index ready")
             except Exception:
                 log.exception("search index rebuild failed")
             finally:
                 db.session.remove()
+
+    def wait_until_built(self, timeout: float = 600) -> None:
+        """Wait for a rebuild running in the background (a command that must answer now)."""
+        building = self._building
+        if building is not None:
+            building.join(timeout)
 
     # -- rebuilding and checking -------------------------------------------------------------
 
@@ -113,22 +149,52 @@ class Indexer:
             return sum(len(t.stamps(session)) for t in documents.TYPES.values())
 
     def rebuild(
-        self, on_item: Callable[[], None] | None = None, only_if_unusable: bool = False
+        self,
+        on_item: Callable[[], None] | None = None,
+        only_if_unusable: bool = False,
+        replacing: Path | None = None,
     ) -> int:
         """Build a fresh generation from the database, swap it in, then catch up with changes
-        committed while it was being built. Other processes wait for a build in progress."""
+        committed while it was being built. Other processes wait for a build in progress.
+
+        With `only_if_unusable`, nothing is built if the index opens (another process rebuilt
+        it while we waited); with `replacing`, nothing is built once another generation than
+        that damaged one is current."""
         lock = self.index.build_lock()
         lock.acquire(blocking=True)
         try:
             if only_if_unusable and self._usable():
-                return 0  # another process rebuilt it while we waited
+                return 0
+            if replacing is not None and self.index.current_generation_or_none() not in (
+                None,
+                replacing,
+            ):
+                return 0
             with Session(db.engine) as session:
                 total = self.index.build(documents.iter_all(session), on_item=on_item)
+            if replacing is not None:
+                with self._lock:
+                    self._rebuilt.add(self.index.current_generation())
+                # Unlike a sound previous generation, a damaged one serves no reader.
+                shutil.rmtree(replacing, ignore_errors=True)
             self.repair(self.check())
         finally:
             lock.release()
         self.flush_pending()
         return total
+
+    def remove_unfinished(self) -> list[Path]:
+        """Delete what killed rebuilds left behind, unless a rebuild is running now."""
+        lock = self.index.build_lock()
+        if not lock.acquire(blocking=False):
+            return []
+        try:
+            unfinished = self.index.unfinished_generations()
+            for generation in unfinished:
+                shutil.rmtree(generation, ignore_errors=True)
+            return unfinished
+        finally:
+            lock.release()
 
     def check(self) -> Drift:
         """What the index holds that differs from the database."""
@@ -180,6 +246,8 @@ class Indexer:
                 self._defer(keys)  # a large subtree moved: not while the request waits
                 return
             self.write(keys)
+        except IndexMissing as problem:
+            self.unusable(problem)  # the rebuild reads the database as this commit left it
         except Exception as error:  # saving must never fail because of search
             log.warning("search index update failed, will retry: %r", error)
             self._defer(keys)
@@ -225,6 +293,11 @@ class Indexer:
             return True
         try:
             self.write(keys)
+        except IndexMissing as problem:
+            with self._lock:
+                self._pending -= keys  # the rebuild writes them, as the database has them
+            self.unusable(problem)
+            return False
         except Exception as error:
             self._failures += 1
             log.warning("search index update failed again (%d keys): %r", len(keys), error)

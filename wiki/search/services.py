@@ -14,7 +14,7 @@ from wiki.extensions import db
 from wiki.processes.models import Process
 from wiki.processes.tree import get_process
 from wiki.search import documents
-from wiki.search.index import Filters, Hit, Results
+from wiki.search.index import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, SearchMiss
 from wiki.textutil import clean_line
@@ -89,9 +89,12 @@ def search(
             if fuzzy is not None and fuzzy.total > results.total:
                 results, outcome.fuzzy = fuzzy, True
         outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
-    except Exception:  # never a 500 from search; a damaged index is rebuilt
+    except IndexMissing as problem:  # damaged on disk: rebuilt in the background
+        search_indexer.unusable(problem)
+        outcome.unavailable = True
+        return outcome
+    except Exception:  # never a 500 from search
         log.exception("search failed for %r", outcome.text)
-        search_indexer.rebuild_if_damaged()
         outcome.unavailable = True
         return outcome
     outcome.results = results
@@ -108,7 +111,11 @@ def quick_find(user: User, text: str) -> list[dict]:
     search_indexer = indexer()
     if not text or not search_indexer.ready():
         return []
-    hits = search_indexer.index.quick_find(text, readers_for(user))
+    try:
+        hits = search_indexer.index.quick_find(text, readers_for(user))
+    except IndexMissing as problem:
+        search_indexer.unusable(problem)
+        return []
     trails = breadcrumbs(hits)
     return [
         {

@@ -32,6 +32,7 @@ def results():
     )
     process_path = outcome.process.path if outcome.process else None
     status = 503 if outcome.unavailable else 200
+    headers = {"Retry-After": "30"} if outcome.unavailable else {}
     return (
         render_template(
             "search/results.html",
@@ -42,6 +43,7 @@ def results():
             missed=request.args.get("missed") == "1",
         ),
         status,
+        headers,
     )
 
 
