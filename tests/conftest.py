@@ -188,6 +188,24 @@ def xss_payloads() -> list[str]:
     return payloads
 
 
+@pytest.fixture
+def text_keeping_payloads() -> list[str]:
+    """Markup that, unclosed or mutated, could swallow the text around it (SOURCES.md)."""
+    import json
+
+    items = json.loads((XSS_CORPUS / "text-keeping.json").read_text())
+    return [item["payload"] for item in items]
+
+
+def around(payload: str, number: int) -> tuple[str, str, str]:
+    """A body with the payload between two sentences, inline and as a block of its own, and
+    the two sentences a reader must still see."""
+    before = f"The sentence before payload {number} stays."
+    after = f"The sentence after payload {number} stays."
+    body = f"{before} {payload} {after}\n\n{before}\n\n{payload}\n\n{after}"
+    return body, before, after
+
+
 # --- Browser tests: Debian's Chromium, a live server in a thread --------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from tests import factories
+from tests.conftest import around
 from wiki.markup import render_markdown
 from wiki.processes import pages
 
@@ -96,3 +97,32 @@ def test_payloads_in_page_bodies_and_titles_render_safely(client, auth, people, 
     assert titled > 40
     feed = client.get("/changes.atom").get_data(as_text=True)
     assert "<script" not in feed
+
+
+def _text_of(html: str) -> str:
+    """The text a reader sees in sanitised HTML (it holds no raw-text elements, so a plain
+    parser reads it as a browser does)."""
+    parts: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = parts.append
+    parser.feed(html)
+    parser.close()
+    return " ".join(" ".join(parts).split())
+
+
+def test_markup_that_the_sanitiser_removes_never_takes_the_text_around_it(text_keeping_payloads):
+    lost = {}
+    for number, payload in enumerate(text_keeping_payloads):
+        body, before, after = around(payload, number)
+        html = str(render_markdown(body))
+        text = _text_of(html)
+        assert problems_in(html) == [], payload
+        if text.count(before) != 2 or text.count(after) != 2:
+            lost[payload] = text
+    assert lost == {}
+
+
+def test_a_document_without_hostile_markup_keeps_its_allowed_html():
+    html = str(render_markdown("Press <kbd>F8</kbd> to post.<br>\n\n<!-- a note to editors -->"))
+    assert "<kbd>F8</kbd>" in html and "<br>" in html
+    assert "note to editors" not in html

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 
 import bleach
@@ -99,8 +101,35 @@ def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Mark
     ]
     if resolve_link is not None:
         extensions.append(_WikiLinkExtension(resolve_link))
-    html = markdown.markdown(text, extensions=extensions, output_format="html")
-    return Markup(sanitize_html(html))
+    converter = markdown.Markdown(extensions=extensions, output_format="html")
+    html = converter.convert(text)
+    safe = sanitize_html(html)
+    if _words(_without_tags(html)) - _words(_text_of(safe)):
+        # The sanitiser dropped text along with some markup (an unclosed comment, or a raw-text
+        # element inside <math> or <svg>, which swallow whatever follows them). Nothing the
+        # author wrote may vanish: show the document's raw HTML as the text it was typed as.
+        converter.reset()
+        converter.preprocessors.deregister("html_block")
+        converter.inlinePatterns.deregister("html")
+        safe = sanitize_html(converter.convert(text))
+    return Markup(safe)
+
+
+def _without_tags(html: str) -> str:
+    """The text of markup with everything shaped like a tag or a closed comment taken out:
+    what a reader should see at the least, however the markup around it is parsed."""
+    return unescape(re.sub(r"<!--.*?-->|<[^>]*>", " ", html, flags=re.DOTALL))
+
+
+def _text_of(html: str) -> str:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return "".join(collector.parts)
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text))
 
 
 def sanitize_html(html: str) -> str:

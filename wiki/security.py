@@ -7,9 +7,10 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Request, Response, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -41,18 +42,39 @@ def init_app(app: Flask) -> None:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.session_interface = HttpsAwareSessionInterface()
+    app.request_class = NulFreeRequest
     app.before_request(_refuse_nul)
     app.before_request(_require_login)
     app.after_request(_set_security_headers)
 
 
 def _refuse_nul() -> None:
-    # No text of ours holds NUL; PostgreSQL refuses it, so refuse it before any query does.
-    values = [request.path, *request.args.values()]
-    if request.method == "POST":
-        values += [value for values_of_key in request.form.listvalues() for value in values_of_key]
-    if any("\x00" in value for value in values):
-        abort(400, "Text may not contain NUL characters.")
+    # No address of ours holds NUL; PostgreSQL refuses it, so refuse it before any query does.
+    # (NUL in form fields and query arguments never gets here: see NulFreeRequest.)
+    if "\x00" in request.path:
+        abort(400, "Addresses may not contain NUL characters.")
+
+
+class _NulFreeParameters(ImmutableMultiDict):
+    """Form fields and query arguments with each NUL character replaced by U+FFFD, as an HTML
+    parser does: PostgreSQL cannot store NUL, and refusing the request would throw away
+    everything else the person typed."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None and not isinstance(mapping, MultiDict | dict):
+            mapping = [
+                (_without_nul(key), _without_nul(value) if isinstance(value, str) else value)
+                for key, value in mapping
+            ]
+        super().__init__(mapping)
+
+
+def _without_nul(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
+
+
+class NulFreeRequest(Request):
+    parameter_storage_class = _NulFreeParameters
 
 
 def _require_login() -> Any:

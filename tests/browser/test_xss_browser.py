@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests import factories
 from tests.browser.helpers import record_dialogs
+from tests.conftest import around
 from wiki.extensions import db
 from wiki.processes.paths import slugify
 
@@ -147,3 +148,52 @@ def test_the_checks_would_see_a_payload_that_runs(new_context):
     page.wait_for_timeout(50)
     assert sorted(dialogs) == ["alert: 1", "alert: 2"]
     assert len(page.evaluate(FIND_ACTIVE_CONTENT)) == 3
+
+
+def test_text_around_hostile_markup_stays_on_the_page(
+    app, new_context, live_server_url: str, login, people, text_keeping_payloads: list[str]
+):
+    """Each payload between two sentences, saved through the page form (so a NUL arrives as
+    typed): both sentences are in the served page and in what Chromium shows."""
+    factories.make_process("keeping")
+    writer = app.test_client()
+    writer.post(
+        "/login",
+        data={
+            "email": "priya@example.com",
+            "password": factories.PASSWORD,
+            "csrf_token": _token(writer, "/login"),
+        },
+    )
+    token = _token(writer, "/p/keeping/+new")
+    cases = []
+    for number, payload in enumerate(text_keeping_payloads):
+        body, before, after = around(payload, number)
+        saved = writer.post(
+            "/p/keeping/+new",
+            data={"title": f"Keeping {number}", "body": body, "csrf_token": token},
+        )
+        assert saved.status_code == 302, payload
+        served = writer.get(saved.location).get_data(as_text=True)
+        assert served.count(before) == 2 and served.count(after) == 2, payload
+        cases.append((saved.location, payload, before, after))
+
+    page: Page = new_context(bypass_csp=True).new_page()
+    dialogs = record_dialogs(page)
+    login(page, "jill@example.com")
+    lost, active = {}, {}
+    for address, payload, before, after in cases:
+        page.goto(live_server_url + address, wait_until="load")
+        shown = " ".join(page.inner_text(".prose").split())
+        if shown.count(before) != 2 or shown.count(after) != 2:
+            lost[payload] = shown[:300]
+        if found := page.evaluate(FIND_ACTIVE_CONTENT):
+            active[payload] = found
+    assert dialogs == []
+    assert lost == {} and active == {}
+
+
+def _token(client, address: str) -> str:
+    """The CSRF token of the form at this address, as a browser would submit it."""
+    html = client.get(address).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
