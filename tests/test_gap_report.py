@@ -15,8 +15,9 @@ from tests.factories import make_process
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
 from wiki.gaps.models import Gap
-from wiki.gaps.report import ReportFilters, build_report, safe_cell
+from wiki.gaps.report import ReportFilters, build_report
 from wiki.search.models import SearchMiss
+from wiki.textutil import safe_cell
 
 NOW = datetime(2026, 12, 2, 12, 0)  # a Wednesday
 

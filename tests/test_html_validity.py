@@ -43,6 +43,7 @@ URLS = [
     "/tags/invoices",
     "/admin/users",
     "/admin/users/new",
+    "/admin/audit",
     "/account/password",
     "/search",
     "/search?q=invoices",

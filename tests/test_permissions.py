@@ -77,6 +77,8 @@ ROUTES = [
     ("POST", "/notifications/read-all", {}, EVERYONE),
     ("GET", "/admin/users", None, {"admin"}),
     ("GET", "/admin/users/new", None, {"admin"}),
+    ("GET", "/admin/audit", None, {"admin"}),
+    ("GET", "/admin/audit/audit.csv", None, {"admin"}),
     ("POST", "/admin/users/new", {"name": "X", "email": "x@example.com"}, {"admin"}),
 ]
 

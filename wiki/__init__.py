@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
+    from wiki.audit.views import bp as audit_bp
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
     from wiki.coaching.views import bp as coaching_bp
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(processes_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(search_bp)

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     "TRUSTED_PROXIES": 0,
     "INVITATION_DAYS": 14,
+    "AUDIT_DAYS": 365,
     "LOGIN_DAYS": 30,
     "MAX_BODY_CHARS": 200_000,
     "PAGE_CACHE_SIZE": 500,

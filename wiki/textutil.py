@@ -1,5 +1,5 @@
-"""Cleaning text input: pure functions, no Flask. Control characters never reach the database,
-where PostgreSQL refuses NUL and XML (the Atom feed) refuses the rest."""
+"""Cleaning text: pure functions, no Flask. Control characters never reach the database, where
+PostgreSQL refuses NUL and XML (the Atom feed) refuses the rest; no CSV cell is a formula."""
 
 from __future__ import annotations
 
@@ -16,3 +16,13 @@ def clean_text(text: str) -> str:
 def clean_line(text: str) -> str:
     """One-line text: control characters removed and runs of white space made one space."""
     return " ".join(_CONTROL.sub("", text).split())
+
+
+# A cell starting with one of these is a formula to a spreadsheet: it is written with a quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A cell as text that no spreadsheet runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

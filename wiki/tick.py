@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from wiki.audit.services import purge_expired
 from wiki.gaps.services import gaps_from_escalations
 from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent
@@ -51,6 +52,11 @@ def _digests(now: datetime) -> str:
     return f"{sent} digest(s) sent, {failed} failed"
 
 
+def _audit(now: datetime) -> str:
+    days = current_app.config["AUDIT_DAYS"]
+    return f"{purge_expired(days, now)} audit entries older than {days} days removed"
+
+
 # In this order: notices made by the first jobs go out by mail in the same run.
 JOBS = (
     Job("questions", _questions),
@@ -58,6 +64,7 @@ JOBS = (
     Job("reviews", _reviews),
     Job("mail", _mail, needs_mail=True),
     Job("digests", _digests, needs_mail=True),
+    Job("audit", _audit),
 )
 
 
@@ -79,7 +86,8 @@ def run_jobs(now: datetime) -> list[tuple[str, str]]:
 )
 @with_appcontext
 def tick(now_text: str | None) -> None:
-    """Run the periodic work: reminders, escalations, review-due notices, mail retries, digests."""
+    """Run the periodic work: reminders, escalations, review-due notices, mail retries, digests,
+    and the audit trail's retention."""
     try:
         now = datetime.fromisoformat(now_text) if now_text else utcnow()
     except ValueError:

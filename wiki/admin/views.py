@@ -59,7 +59,7 @@ def new_user():
                 errors = error.errors
             else:
                 if password is None:
-                    token = services.invite(user)
+                    token = services.invite(user, current_user)
                     flash(f"{user.name} is invited. Send them this link.", "success")
                     return render_template(
                         "admin/invited.html",
@@ -109,7 +109,7 @@ def set_active(user_id: int):
 @bp.post("/users/<int(max=2147483647):user_id>/invitation")
 def reinvite(user_id: int):
     user = services.get_user(user_id)
-    token = services.invite(user)
+    token = services.invite(user, current_user)
     return render_template(
         "admin/invited.html",
         user=user,

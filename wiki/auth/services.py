@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wiki.audit import services as audit
 from wiki.auth.models import ROLES, User, UserRole
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db
@@ -39,14 +40,23 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; the cause is not told apart."""
+    """The active user with this email and password, or None; the cause is not told apart to
+    the person, only in the audit trail (which never holds the password)."""
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    return user
+        failure = "no account with a password"
+    elif not check_password_hash(user.password_hash, password):
+        failure = "wrong password"
+    elif not user.active:
+        failure = "account deactivated"
+    else:
+        audit.record("login", user)
+        db.session.commit()
+        return user
+    audit.record("login_failed", user, detail=failure, email=clean_line(email).lower())
+    db.session.commit()
+    return None
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -99,7 +109,16 @@ def update_user(actor: User, user: User, form: PersonForm) -> User:
         raise ValidationError({"email": f"{email} already has an account."})
     user.email, user.name, user.job_title = email, name, clean_line(form.job_title)
     user.start_date = form.start_date
+    before = user.roles
     set_roles(user, roles)
+    if set(before) != set(roles):
+        audit.record(
+            "role_changed",
+            actor,
+            subject=f"person:{user.id}",
+            subject_label=user.email,
+            detail=f"{', '.join(sorted(before)) or 'none'} → {', '.join(sorted(roles))}",
+        )
     db.session.commit()
     return user
 
@@ -113,6 +132,9 @@ def set_roles(user: User, roles: tuple[str, ...]) -> None:
 def set_active(actor: User, user: User, active: bool) -> None:
     if actor.id == user.id and not active:
         raise DomainError("You cannot deactivate your own account.")
+    if user.active != active:
+        kind = "reactivated" if active else "deactivated"
+        audit.record(kind, actor, subject=f"person:{user.id}", subject_label=user.email)
     user.active = active
     if not active:
         user.session_generation += 1
@@ -122,11 +144,13 @@ def set_active(actor: User, user: User, active: bool) -> None:
 def end_sessions(user: User) -> None:
     """Log the person out everywhere: every cookie issued so far stops working."""
     user.session_generation += 1
+    audit.record("logout_everywhere", user)
     db.session.commit()
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, kind: str = "password_changed") -> None:
     check_password(password)
+    audit.record(kind, user)
     user.password_hash = hash_password(password)
     user.session_generation += 1
     user.invitation_hash = None
@@ -147,9 +171,14 @@ def check_password(password: str) -> None:
         )
 
 
-def invite(user: User) -> str:
+def accept_invitation(user: User, password: str) -> None:
+    set_password(user, password, kind="invitation_used")
+
+
+def invite(user: User, actor: User | None = None) -> str:
     """A fresh invitation token for the user; only its hash is stored."""
     token = secrets.token_urlsafe(32)
+    audit.record("invitation_sent", actor, subject=f"person:{user.id}", subject_label=user.email)
     user.invitation_hash = _token_hash(token)
     user.invitation_expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
     db.session.commit()

@@ -65,7 +65,7 @@ def accept_invitation(token: str):
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            services.set_password(user, _chosen_password())
+            services.accept_invitation(user, _chosen_password())
         except ValidationError as error:
             errors = error.errors
         else:

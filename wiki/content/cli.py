@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
+from wiki.audit import services as audit
 from wiki.content import files, loader
 from wiki.extensions import db
 from wiki.processes.models import Page
@@ -61,6 +62,8 @@ def export(directory: Path) -> None:
     total = db.session.scalar(select(func.count(Page.id))) or 0
     with click.progressbar(length=total, label="Exporting content") as bar:
         count = loader.export_content(directory, on_item=lambda: bar.update(1))
+    audit.record("content_exported", detail=f"{count} items to {directory.resolve()}")
+    db.session.commit()
     click.echo(f"Exported {count} items to {directory}.")
 
 

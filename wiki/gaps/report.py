@@ -33,12 +33,11 @@ from wiki.gaps.models import SOURCES, STATUSES, CourseModule, Gap
 from wiki.processes import tree
 from wiki.processes.models import Process
 from wiki.search.models import SearchMiss
+from wiki.textutil import safe_cell
 
 TOP_MISSES = 3
 DAY = 86_400  # seconds
 WEEKS = 12  # in the trend chart
-# A cell starting with one of these is a formula to a spreadsheet: it is written with a quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -295,12 +294,6 @@ def _week_number(column, first_monday: date):
     """Whole weeks from the first Monday shown to the column's moment; NULL before it."""
     start = datetime.combine(first_monday, datetime.min.time())
     return case((column >= start, cast(func.floor(-_days_from(column, start) / 7), Integer)))
-
-
-def safe_cell(value: object) -> str:
-    """A cell as text that no spreadsheet runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 CSV_COLUMNS = (

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -235,6 +236,13 @@ def merge(actor: User, keep: Gap, other_id: int | None, now: datetime | None = N
     other.events.append(GapEvent(actor=actor, what=f"merged into gap {keep.id}", created_at=now))
     other.merged_into_id = keep.id
     keep.updated_at = now
+    audit.record(
+        "gap_merged",
+        actor,
+        subject=f"gap:{keep.id}",
+        subject_label=keep.title,
+        detail=f"gap {other.id} ({other.title}) merged into it",
+    )
     db.session.commit()
     return keep
 

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -130,6 +131,11 @@ def _check(draft: ExpertiseDraft, today: date) -> tuple[Process, date | None]:
 
 
 def _tell(person: User, actor: User, title: str, level: str | None) -> None:
+    """Someone else changed the person's expertise: tell them, and keep it in the audit trail."""
+    audit.record(
+        "expertise_changed", actor, subject=f"person:{person.id}", subject_label=person.email,
+        detail=title,
+    )  # fmt: skip
     body = f"Level: {LEVEL_LABELS[level]}." if level else "It no longer shows on your profile."
     notify(
         [person],

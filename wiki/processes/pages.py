@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -172,12 +173,22 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
 def revert_page(actor: User, page: Page, number: int) -> bool:
     """Bring back the text of an old revision as a new revision."""
     old = get_revision(page, number)
-    return save_page(
+    changed = save_page(
         actor,
         page,
         PageDraft(old.title, old.body, f"Reverted to revision {number}"),
         page.latest_revision,
     )
+    if changed:  # reverting to the text the page has already changes nothing, and is not audited
+        audit.record(
+            "page_reverted",
+            actor,
+            subject=f"page:{page.id}",
+            subject_label=page.path,
+            detail=f"to revision {number}",
+        )
+        db.session.commit()
+    return changed
 
 
 def move_page(actor: User, page: Page, process: Process) -> Page:
@@ -189,6 +200,10 @@ def move_page(actor: User, page: Page, process: Process) -> Page:
     old_path = page.path
     page.process = process
     page.path = join_path(process.path, page.slug)
+    audit.record(
+        "page_moved", actor, subject=f"page:{page.id}", subject_label=page.title,
+        detail=f"{old_path} → {page.path}",
+    )  # fmt: skip
     _after_path_change(page, old_path)
     commit_claiming_address("process")
     return page
@@ -198,6 +213,7 @@ def delete_page(actor: User, page: Page) -> None:
     if not can_delete(actor, page):
         raise NotAllowed("Only the page's owner, managers and admins can delete a page.")
     path = page.path
+    audit.record("page_deleted", actor, subject=f"page:{page.id}", subject_label=path)
     db.session.delete(page)
     links.invalidate_links_to([path])
     db.session.commit()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -141,7 +142,12 @@ def move_process(actor: User, process: Process, new_parent: Process | None) -> P
     if new_parent is not None and new_parent.id == process.parent_id:
         return process
     _checked_name_and_slug(process.name, process.slug, new_parent, exclude=process)
+    old_path = process.path
     _repath(process, join_path(new_parent.path if new_parent else "", process.slug))
+    audit.record(
+        "process_moved", actor, subject=f"process:{process.id}", subject_label=process.name,
+        detail=f"{old_path} → {process.path}",
+    )  # fmt: skip
     process.parent = new_parent
     commit_claiming_address("parent")
     return process
@@ -154,6 +160,7 @@ def delete_process(actor: User, process: Process) -> None:
             f"“{process.name}” still has sub-processes or pages; move or delete them first."
         )
     path = process.path
+    audit.record("process_deleted", actor, subject=f"process:{process.id}", subject_label=path)
     db.session.delete(process)
     links.invalidate_links_to([path])
     db.session.commit()
