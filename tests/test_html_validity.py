@@ -44,6 +44,7 @@ URLS = [
     "/admin/users",
     "/admin/users/new",
     "/admin/audit",
+    "/watching",
     "/account/password",
     "/search",
     "/search?q=invoices",

@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.processes.views import bp as processes_bp
     from wiki.questions.views import bp as questions_bp
     from wiki.search.views import bp as search_bp
+    from wiki.watching import views as watching_views
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
@@ -63,6 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(gaps_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(forums_bp)
+    app.register_blueprint(watching_views.bp)
+    watching_views.init_app(app)
     errorpages.init_app(app)
     navigation.init_app(app)
 

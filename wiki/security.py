@@ -26,8 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-# Endpoints a visitor who is not logged in may reach.
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invitation"}
+# Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invitation", "watching.feed"}
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):

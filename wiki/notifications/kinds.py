@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "feedforward": "FeedForward: asked for ideas, an idea for you, thanks for yours",
     "gap_assigned": "A gap is planned for you to document",
     "gap_logged": "A gap is logged in a process you follow",
+    "watched_change": "A page you watch changed: edited, added, moved, reviewed",
 }
 
 DEFAULT_DELIVERY = "immediate"

@@ -16,6 +16,7 @@ from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
+from wiki.watching import services as watching
 
 
 def show_page(page: Page):
@@ -64,6 +65,7 @@ def new_page(path: str):
             except ValidationError as error:
                 errors = error.errors
             else:
+                _watch_if_asked(page)
                 flash(f"Created “{page.title}”.", "success")
                 return redirect(url_for("processes.view", path=page.path))
     return form_response(
@@ -103,8 +105,15 @@ def edit(path: str):
         return _conflict(page, conflict, draft, values)
     except ValidationError as error:
         return _edit_form(page, values, error.errors, preview, base_revision, status=422)
+    _watch_if_asked(page)
     flash("Saved." if changed else "Nothing changed, so no new revision was made.", "success")
     return redirect(url_for("processes.view", path=page.path))
+
+
+def _watch_if_asked(page: Page) -> None:
+    """The editor offers to watch the page written; the box is ticked unless unticked."""
+    if request.form.get("watch") == "1":
+        watching.watch(current_user, page=page)
 
 
 def _edit_form(page, values, errors, preview, base_revision, status=200):

@@ -27,6 +27,7 @@ from wiki.processes.tree import (
 )
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
+from wiki.watching import services as watching
 
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 300
@@ -128,6 +129,7 @@ def create_page(
     db.session.flush()
     append_revision(page, 1, actor, title, draft.body, summary or "Created")
     links.invalidate_links_to([path])
+    watching.tell_watchers(page, actor, "added")
     _commit_or_conflict(page, None)
     return page
 
@@ -165,6 +167,7 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
     if title != page.title:
         _rename(page, title, slug)
     append_revision(page, number, actor, title, draft.body, summary)
+    watching.tell_watchers(page, actor, "edited")
     _commit_or_conflict(page, base_revision)
     db.session.refresh(page)
     return True
@@ -205,6 +208,7 @@ def move_page(actor: User, page: Page, process: Process) -> Page:
         detail=f"{old_path} → {page.path}",
     )  # fmt: skip
     _after_path_change(page, old_path)
+    watching.tell_watchers(page, actor, f"moved to {process.name}")
     commit_claiming_address("process")
     return page
 
@@ -226,6 +230,7 @@ def mark_reviewed(actor: User, page: Page) -> None:
     db.session.add(
         PageReview(page_id=page.id, reviewer_id=actor.id, reviewed_at=page.last_reviewed_at)
     )
+    watching.tell_watchers(page, actor, "reviewed")
     db.session.commit()
 
 

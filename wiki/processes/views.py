@@ -175,7 +175,14 @@ def changes():
 def changes_feed():
     process = _process_filter()
     revisions = history.recent_changes(process, limit=50)
-    body = render_template("processes/changes.atom.xml", revisions=revisions, process=process)
+    path = process.path if process else None
+    body = render_template(
+        "processes/changes.atom.xml",
+        revisions=revisions,
+        feed_title="Onramp: recent changes" + (f" in {process.name}" if process else ""),
+        self_url=url_for("processes.changes_feed", process=path, _external=True),
+        home_url=url_for("processes.changes", process=path, _external=True),
+    )
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
 
 
