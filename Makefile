@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: setup run test test-sqlite test-postgres chromium html-checker lint format bench bench-search bench-report
+.PHONY: setup run test test-sqlite test-postgres system-packages html-checker lint format bench bench-search bench-report
 
 setup: $(STAMP)
 
@@ -25,11 +25,19 @@ run: setup
 	@$(BIN)/wiki content logins content
 	$(BIN)/wiki run --host 127.0.0.1 --port 5000
 
-# Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
-chromium:
-	@test -x /usr/bin/chromium || { \
-		echo "Installing Debian's chromium for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian's programs the tests drive, installed in one apt-get run when any is missing:
+# Chromium for the browser tests (Playwright's own browser download is never used), and slapd
+# with openssl for the company sign-in tests (a directory of their own on a loopback port;
+# no_configuration keeps the package from setting up a directory of its own).
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/slapd:slapd /usr/bin/ldapsearch:ldap-utils /usr/bin/openssl:openssl
+
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+		test -x "$${pair%%:*}" || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing for the tests..."; \
+		echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 # The Nu HTML Checker (Java is on the machine; the jar comes from the npm registry).
 html-checker: $(VNU_JAR)
@@ -37,7 +45,7 @@ html-checker: $(VNU_JAR)
 $(VNU_JAR):
 	npm install --no-save --no-audit --no-fund --silent vnu-jar
 
-test: setup chromium html-checker
+test: setup system-packages html-checker
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@# The two passes run side by side (one per core); each one's output is printed as a block

@@ -52,6 +52,23 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     # The hour (UTC) from which `wiki tick` sends the day's digests.
     "DIGEST_HOUR": 7,
+    # Company sign-in through an LDAP directory (Active Directory, OpenLDAP...): off while the
+    # URL is empty. ldap:// always upgrades with StartTLS; ldaps:// is TLS from the start.
+    "LDAP_URL": "",
+    "LDAP_BIND_DN": "",
+    "LDAP_BIND_PASSWORD": "",
+    "LDAP_BASE_DN": "",
+    # {login} is what was typed on the login form, escaped for a filter.
+    "LDAP_USER_FILTER": "(&(objectClass=inetOrgPerson)(|(mail={login})(uid={login})))",
+    "LDAP_NAME_ATTRIBUTE": "cn",
+    "LDAP_EMAIL_ATTRIBUTE": "mail",
+    # {dn} is the person's entry; the groups found are matched against LDAP_ROLE_MAP.
+    "LDAP_GROUP_FILTER": "(&(objectClass=groupOfNames)(member={dn}))",
+    # Group DN -> wiki role (admin, manager, trainer, member). Empty: everyone is a member.
+    "LDAP_ROLE_MAP": {},
+    # A certificate authority to trust for the directory's TLS certificate (PEM file).
+    "LDAP_CA_FILE": "",
+    "LDAP_TIMEOUT": 5,
 }
 
 

@@ -15,6 +15,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from wiki.audit.services import purge_expired
+from wiki.auth.directory import DirectoryUnavailable
+from wiki.auth.sync import sync_with_directory
 from wiki.gaps.services import gaps_from_escalations
 from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent
@@ -52,6 +54,16 @@ def _digests(now: datetime) -> str:
     return f"{sent} digest(s) sent, {failed} failed"
 
 
+def _directory(now: datetime) -> str:
+    try:
+        outcome = sync_with_directory()
+    except DirectoryUnavailable:
+        return "the directory does not answer; nobody changed"
+    if outcome is None:
+        return "no directory configured"
+    return f"{len(outcome.deactivated)} deactivated, {len(outcome.updated)} updated"
+
+
 def _audit(now: datetime) -> str:
     days = current_app.config["AUDIT_DAYS"]
     return f"{purge_expired(days, now)} audit entries older than {days} days removed"
@@ -64,6 +76,7 @@ JOBS = (
     Job("reviews", _reviews),
     Job("mail", _mail, needs_mail=True),
     Job("digests", _digests, needs_mail=True),
+    Job("directory", _directory),
     Job("audit", _audit),
 )
 

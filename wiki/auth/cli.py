@@ -1,13 +1,16 @@
-"""`wiki users`: create people and set passwords from the command line."""
+"""`wiki users`: create people, set passwords, and follow the company directory."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+from flask.cli import with_appcontext
 
 from wiki.auth import services
+from wiki.auth.directory import DirectoryUnavailable
 from wiki.auth.models import ROLES
+from wiki.auth.sync import sync_with_directory
 from wiki.errors import ValidationError
 
 
@@ -36,3 +39,20 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password_stdin: b
     except ValidationError as error:
         raise click.ClickException("; ".join(error.errors.values())) from error
     click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+
+
+@users.command("sync")
+@with_appcontext
+def sync_command() -> None:
+    """Deactivate the directory's leavers (gone, or in no mapped group); update names and roles."""
+    try:
+        outcome = sync_with_directory()
+    except DirectoryUnavailable as error:
+        raise click.ClickException(error.message) from error
+    if outcome is None:
+        raise click.ClickException("No directory is configured (WIKI_LDAP_URL).")
+    for line in outcome.deactivated:
+        click.echo(f"deactivated: {line}")
+    for email in outcome.updated:
+        click.echo(f"updated: {email}")
+    click.echo(f"{len(outcome.deactivated)} deactivated, {len(outcome.updated)} updated.")

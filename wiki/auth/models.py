@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     # (password changed, deactivated, "log out everywhere"), since a signed cookie cannot be
     # taken back otherwise.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The person's entry in the company directory when the directory manages the account
+    # (it signs them in, names them and gives their roles); None for a wiki account.
+    directory_dn: Mapped[str | None] = mapped_column(String(500), unique=True)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role"

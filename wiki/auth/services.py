@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.audit import services as audit
+from wiki.auth import directory
 from wiki.auth.models import ROLES, User, UserRole
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db
@@ -41,8 +42,14 @@ def hash_password(password: str) -> str:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None; the cause is not told apart to
-    the person, only in the audit trail (which never holds the password)."""
+    the person, only in the audit trail (which never holds the password).
+
+    With a company directory configured, everyone but the wiki's own accounts (a break-glass
+    admin, say) signs in there; its refusals that the person can act on raise DomainError."""
     user = find_user_by_email(email)
+    company = directory.configured_directory(current_app.config)
+    if company is not None and (user is None or user.directory_dn is not None):
+        return _directory_sign_in(company, email, password)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
         failure = "no account with a password"
@@ -57,6 +64,63 @@ def authenticate(email: str, password: str) -> User | None:
     audit.record("login_failed", user, detail=failure, email=clean_line(email).lower())
     db.session.commit()
     return None
+
+
+def _directory_sign_in(company: directory.Directory, login: str, password: str) -> User | None:
+    typed = clean_line(login).lower()
+    try:
+        found = company.find(login) if password else None
+        right = found is not None and company.password_is_right(found, password)
+    except directory.DirectoryUnavailable:
+        audit.record("login_failed", detail="directory unavailable", email=typed)
+        db.session.commit()
+        raise
+    if not password:
+        failure = "directory: empty password"
+    elif not right:
+        failure = "directory: unknown person or wrong password"
+    elif not found.roles:
+        failure = "directory: in no mapped group"
+    else:
+        person = _provisioned(found)
+        if person.active:
+            audit.record("login", person, detail="directory")
+            db.session.commit()
+            return person
+        failure = "directory: account deactivated in the wiki"
+    audit.record("login_failed", detail=failure, email=typed)
+    db.session.commit()
+    if failure.endswith("in no mapped group"):
+        raise directory.NoAccess()
+    return None
+
+
+def _provisioned(found: directory.DirectoryPerson) -> User:
+    """The wiki account of a directory person, created on the first sign-in and brought up to
+    date (name, email, roles) on every later one."""
+    person = db.session.scalar(select(User).where(User.directory_dn == found.dn))
+    person = person or find_user_by_email(found.email)
+    if person is None:
+        person = User(email=found.email, name=found.name[:120], password_hash=None, active=True)
+        db.session.add(person)
+    person.directory_dn = found.dn
+    apply_directory_entry(person, found)
+    return person
+
+
+def apply_directory_entry(person: User, found: directory.DirectoryPerson) -> None:
+    """Name, email and roles as the directory has them; a change of roles is audited."""
+    person.name, person.email = found.name[:120], found.email
+    before = person.roles
+    if before != set(found.roles):
+        set_roles(person, found.roles)
+        if before:
+            audit.record(
+                "role_changed",
+                subject=f"person:{person.id}",
+                subject_label=person.email,
+                detail=f"{', '.join(sorted(before))} → {', '.join(found.roles)} (directory)",
+            )
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from wiki.auth import services
 from wiki.auth.models import User
-from wiki.errors import NotFound, ValidationError
+from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db, login_manager
 from wiki.forms import form_response
 from wiki.security import safe_next_path
@@ -37,15 +37,19 @@ def login():
         return redirect(next_path or url_for("processes.home"))
     error = None
     email = request.form.get("email", "")
+    status = 200
     if request.method == "POST":
-        user = services.authenticate(email, request.form.get("password", ""))
-        if user is not None:
-            login_user(user)
-            # Kept in the session cookie itself, which is Secure over https.
-            session.permanent = bool(request.form.get("remember"))
-            return redirect(next_path or url_for("processes.home"))
-        error = "That email and password do not match an active account."
-    status = 401 if error else 200
+        try:
+            user = services.authenticate(email, request.form.get("password", ""))
+        except DomainError as refused:
+            user, error, status = None, refused.message, refused.status_code
+        else:
+            if user is not None:
+                login_user(user)
+                # Kept in the session cookie itself, which is Secure over https.
+                session.permanent = bool(request.form.get("remember"))
+                return redirect(next_path or url_for("processes.home"))
+            error, status = "That email and password do not match an active account.", 401
     return render_template("auth/login.html", error=error, email=email, next=next_path), status
 
 
