@@ -64,18 +64,16 @@ class Directory:
             connection.unbind()
 
     def remove_from_group(self, group: str, uid: str) -> None:
-        with self.admin() as connection:
-            changed = connection.modify(
-                f"cn={group},ou=groups,{SUFFIX}",
-                {"member": [(MODIFY_DELETE, [f"uid={uid},ou=people,{SUFFIX}"])]},
-            )
-            assert changed, connection.result
+        self._change_member(group, uid, MODIFY_DELETE)
 
     def add_to_group(self, group: str, uid: str) -> None:
+        self._change_member(group, uid, MODIFY_ADD)
+
+    def _change_member(self, group: str, uid: str, operation: str) -> None:
         with self.admin() as connection:
             changed = connection.modify(
                 f"cn={group},ou=groups,{SUFFIX}",
-                {"member": [(MODIFY_ADD, [f"uid={uid},ou=people,{SUFFIX}"])]},
+                {"member": [(operation, [f"uid={uid},ou=people,{SUFFIX}"])]},
             )
             assert changed, connection.result
 
