@@ -83,6 +83,8 @@ class Directory:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.process.stderr.close()
 
 
 def start_directory(folder: Path) -> Directory:
