@@ -44,6 +44,7 @@ URLS = [
     "/admin/users",
     "/admin/users/new",
     "/admin/audit",
+    "/admin/webhooks",
     "/watching",
     "/account/password",
     "/search",

@@ -78,6 +78,7 @@ ROUTES = [
     ("GET", "/admin/users", None, {"admin"}),
     ("GET", "/admin/users/new", None, {"admin"}),
     ("GET", "/admin/audit", None, {"admin"}),
+    ("GET", "/admin/webhooks", None, {"admin"}),
     ("GET", "/watching", None, EVERYONE),
     ("POST", "/watching", {"path": "p2p"}, EVERYONE),
     ("GET", "/admin/audit/audit.csv", None, {"admin"}),

@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.questions.views import bp as questions_bp
     from wiki.search.views import bp as search_bp
     from wiki.watching import views as watching_views
+    from wiki.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(courses_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(watching_views.bp)
+    app.register_blueprint(webhooks_bp)
     watching_views.init_app(app)
     errorpages.init_app(app)
     navigation.init_app(app)

@@ -26,12 +26,14 @@ def register_commands(app: Flask) -> None:
     from wiki.gaps.cli import gaps
     from wiki.search.cli import search
     from wiki.tick import tick
+    from wiki.webhooks.cli import webhooks
 
     app.cli.add_command(users)
     app.cli.add_command(content)
     app.cli.add_command(gaps)
     app.cli.add_command(search)
     app.cli.add_command(tick)
+    app.cli.add_command(webhooks)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -69,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     # A certificate authority to trust for the directory's TLS certificate (PEM file).
     "LDAP_CA_FILE": "",
     "LDAP_TIMEOUT": 5,
+    # Seconds a webhook endpoint has to answer a delivery.
+    "WEBHOOK_TIMEOUT": 5,
+    # Webhooks to loopback, private and link-local addresses are refused unless this is set.
+    "WEBHOOK_ALLOW_PRIVATE": False,
 }
 
 

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from wiki.search import models as _search_models  # noqa: F401
     from wiki.versioning import SiteState  # noqa: F401
     from wiki.watching import models as _watching_models  # noqa: F401
+    from wiki.webhooks import models as _webhook_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

@@ -23,6 +23,7 @@ from wiki.notifications.mail import retry_unsent
 from wiki.processes.reviews import notify_reviews_due
 from wiki.questions.periodic import remind_and_escalate
 from wiki.timeutil import utcnow
+from wiki.webhooks.delivery import retry_due
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ def _directory(now: datetime) -> str:
     return f"{len(outcome.deactivated)} deactivated, {len(outcome.updated)} updated"
 
 
+def _webhooks(now: datetime) -> str:
+    delivered, failed = retry_due(now)
+    return f"{delivered} webhook deliveries sent, {failed} failed"
+
+
 def _audit(now: datetime) -> str:
     days = current_app.config["AUDIT_DAYS"]
     return f"{purge_expired(days, now)} audit entries older than {days} days removed"
@@ -76,6 +82,7 @@ JOBS = (
     Job("reviews", _reviews),
     Job("mail", _mail, needs_mail=True),
     Job("digests", _digests, needs_mail=True),
+    Job("webhooks", _webhooks),
     Job("directory", _directory),
     Job("audit", _audit),
 )

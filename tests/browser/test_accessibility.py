@@ -298,6 +298,7 @@ def test_logged_in_screens_have_no_serious_violations(
             Screen("tagged", "/tags/invoices"),
             Screen("people (admin)", "/admin/users"),
             Screen("audit log (admin)", "/admin/audit"),
+            Screen("webhooks (admin)", "/admin/webhooks"),
             Screen("watching", "/watching"),
             Screen("profile", f"/people/{wiki_data['admin']}", shows=".hint"),
             Screen("quick-find open", "/", prepare=_open_quick_find),

@@ -29,6 +29,9 @@ KINDS = {
     "gap_merged": "Gaps merged",
     "expertise_changed": "Expertise changed by someone else",
     "content_exported": "Content exported",
+    "webhook_added": "Webhook added",
+    "webhook_changed": "Webhook changed",
+    "webhook_removed": "Webhook removed",
 }
 
 

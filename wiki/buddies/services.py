@@ -16,6 +16,7 @@ from wiki.extensions import db
 from wiki.forms import date_field
 from wiki.notifications.services import notify
 from wiki.timeutil import utcnow
+from wiki.webhooks import events as webhooks
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def assign_buddy(actor: User, draft: AssignmentDraft, today: date | None = None)
         f"{buddy.name} is your integration buddy {span}: ask them anything, and whom to ask.",
         "/",
     )
+    db.session.flush()
+    webhooks.announce_assignment(assignment)
     db.session.commit()
     return assignment
 

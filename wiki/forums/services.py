@@ -20,6 +20,7 @@ from wiki.gaps.models import Gap
 from wiki.processes import tree
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
+from wiki.webhooks import events as webhooks
 
 MAX_MINUTES_TEXT = 50_000
 # Forums meet monthly; a forum is overdue once this many days pass without a meeting.
@@ -166,6 +167,8 @@ def record_meeting(
         raise ValidationError(errors)
     meeting = ForumMeeting(held_on=held_on, attendees=attendees, minutes=minutes, recorded_by=actor)
     forum.meetings.append(meeting)
+    db.session.flush()
+    webhooks.announce_meeting(forum, meeting)
     db.session.commit()
     return meeting
 

@@ -31,6 +31,7 @@ from wiki.processes.models import Page, Process
 from wiki.questions.models import Question, QuestionEscalation
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
+from wiki.webhooks import events as webhooks
 
 MAX_DESCRIPTION = 20_000
 # Words too common to make two titles alike.
@@ -165,6 +166,7 @@ def log_gap(reporter: User, draft: GapDraft, now: datetime | None = None) -> Gap
     if planned:
         _plan(reporter, gap, owner, due, now)
     subscriptions.announce(gap)
+    webhooks.announce_gap("gap.logged", gap)
     db.session.commit()
     return gap
 
@@ -280,8 +282,10 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
         errors["reason"] = "Say why the gap is rejected."
     if errors:
         raise ValidationError(errors)
+    before = gap.status
     if change.status == "planned":
         _plan(actor, gap, owner, due, now, note=reason)
+        webhooks.announce_gap("gap.status_changed", gap, before)
         db.session.commit()
         return gap
     if change.status == "rejected":
@@ -300,6 +304,7 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
     )
     gap.status = change.status
     gap.updated_at = now
+    webhooks.announce_gap("gap.status_changed", gap, before)
     db.session.commit()
     return gap
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from wiki.auth.models import User
 from wiki.errors import NotFound, ValidationError
@@ -32,20 +33,23 @@ def notify(
     url: str,
     *,
     dedupe_key: str | None = None,
+    session: Session | None = None,
 ) -> list[Notification]:
     """Add a notification for each distinct active recipient to the session, uncommitted.
 
     The caller commits it with the change it speaks of, so a notification exists exactly when
     its subject does. With `dedupe_key`, a recipient who already has a notification for that
-    key gets no second one: periodic work may run more than once.
+    key gets no second one: periodic work may run more than once. `session` is for work done in
+    a session of its own (deliveries sent after another commit); the app's session by default.
     """
+    session = session or db.session
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     people = {person.id: person for person in recipients if person is not None and person.active}
     if not people:
         return []
     deliveries = dict(
-        db.session.execute(
+        session.execute(
             select(NotificationPreference.user_id, NotificationPreference.delivery).where(
                 NotificationPreference.kind == kind,
                 NotificationPreference.user_id.in_(list(people)),
@@ -66,30 +70,30 @@ def notify(
             mail_state=MAIL_PENDING if mail_enabled and delivery != "off" else MAIL_NONE,
             dedupe_key=f"{dedupe_key}:u{person_id}" if dedupe_key else None,
         )
-        if dedupe_key and not _add_once(notification):
+        if dedupe_key and not _add_once(session, notification):
             continue
         if not dedupe_key:
-            db.session.add(notification)
+            session.add(notification)
         made.append(notification)
-    db.session.flush()
+    session.flush()
     if mail_enabled:
-        pending = db.session.info.setdefault(MAIL_AFTER_COMMIT, set())
+        pending = session.info.setdefault(MAIL_AFTER_COMMIT, set())
         pending.update(
             n.id for n in made if n.mail_state == MAIL_PENDING and n.delivery == "immediate"
         )
     return made
 
 
-def _add_once(notification: Notification) -> bool:
+def _add_once(session: Session, notification: Notification) -> bool:
     """Insert unless the key exists; a concurrent insert of the same key loses quietly."""
-    exists = db.session.scalar(
+    exists = session.scalar(
         select(Notification.id).where(Notification.dedupe_key == notification.dedupe_key)
     )
     if exists is not None:
         return False
     try:
-        with db.session.begin_nested():
-            db.session.add(notification)
+        with session.begin_nested():
+            session.add(notification)
     except IntegrityError:
         return False
     return True

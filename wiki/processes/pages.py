@@ -28,6 +28,7 @@ from wiki.processes.tree import (
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 from wiki.watching import services as watching
+from wiki.webhooks import events as webhooks
 
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 300
@@ -130,6 +131,7 @@ def create_page(
     append_revision(page, 1, actor, title, draft.body, summary or "Created")
     links.invalidate_links_to([path])
     watching.tell_watchers(page, actor, "added")
+    webhooks.announce_page("page.created", page, actor)
     _commit_or_conflict(page, None)
     return page
 
@@ -168,6 +170,7 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
         _rename(page, title, slug)
     append_revision(page, number, actor, title, draft.body, summary)
     watching.tell_watchers(page, actor, "edited")
+    webhooks.announce_page("page.updated", page, actor)
     _commit_or_conflict(page, base_revision)
     db.session.refresh(page)
     return True

@@ -7,6 +7,7 @@ from datetime import datetime
 from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.processes.history import pages_due_for_review
+from wiki.webhooks import events as webhooks
 
 
 def notify_reviews_due(now: datetime) -> int:
@@ -16,16 +17,17 @@ def notify_reviews_due(now: datetime) -> int:
         if page.owner is None:
             continue
         due = page.review_due_at.date().isoformat()
-        made += len(
-            notify(
-                [page.owner],
-                "review_due",
-                f"Due for review: {page.title}",
-                f"{page.title} in {page.process.name} was due for review on {due}. Read it, "
-                "fix what has changed, and mark it reviewed.",
-                f"/p/{page.path}",
-                dedupe_key=f"review-due:page:{page.id}:{due}",
-            )
+        notices = notify(
+            [page.owner],
+            "review_due",
+            f"Due for review: {page.title}",
+            f"{page.title} in {page.process.name} was due for review on {due}. Read it, "
+            "fix what has changed, and mark it reviewed.",
+            f"/p/{page.path}",
+            dedupe_key=f"review-due:page:{page.id}:{due}",
         )
+        if notices:  # the first time for this due date: announced once, like the notice
+            webhooks.announce_page("page.review_due", page, None)
+        made += len(notices)
     db.session.commit()
     return made

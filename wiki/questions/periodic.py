@@ -14,6 +14,7 @@ from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.questions.models import Question, QuestionEscalation
 from wiki.questions.services import question_url
+from wiki.webhooks import events as webhooks
 
 
 def remind_and_escalate(now: datetime) -> int:
@@ -110,5 +111,6 @@ def _escalate(question: Question, now: datetime) -> int:
         question_url(question),
         dedupe_key=f"question-escalated-asker:{question.id}",
     )
+    webhooks.announce_question("question.escalated", question)
     db.session.commit()
     return 1

@@ -20,6 +20,7 @@ from wiki.questions import access
 from wiki.questions.models import ORIGINS, Question, QuestionExpert, QuestionPost
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
+from wiki.webhooks import events as webhooks
 
 MAX_TITLE_LENGTH = 200
 MAX_EXPERTS = 5
@@ -87,6 +88,7 @@ def ask_question(
         _excerpt(body) or title,
         question_url(question),
     )
+    webhooks.announce_question("question.asked", question)
     db.session.commit()
     return question
 
@@ -119,6 +121,7 @@ def add_post(author: User, question: Question, body: str) -> QuestionPost:
             _excerpt(body),
             question_url(question, post),
         )
+        webhooks.announce_question("question.answered", question)
     else:
         notify(
             _people_answering(question),

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: chat tools and scripts told of what happens here, signed and retried."""
