@@ -31,3 +31,26 @@ class NotFound(DomainError):
 
 class NotAllowed(DomainError):
     status_code = 403
+
+
+class DirectoryUnavailable(DomainError):
+    """The company directory does not answer (or cannot be trusted): sign-in waits for it."""
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Company sign-in is unavailable right now: the directory does not answer. "
+            "Local admins can still sign in with their wiki password."
+        )
+
+
+class NoAccess(DomainError):
+    """The directory knows the person, but none of their groups gives a wiki role."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your company account has no access to the wiki: ask for a group that gives one."
+        )

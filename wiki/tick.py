@@ -15,8 +15,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from wiki.audit.services import purge_expired
-from wiki.auth.directory import DirectoryUnavailable
 from wiki.auth.sync import sync_with_directory
+from wiki.errors import DirectoryUnavailable
 from wiki.gaps.services import gaps_from_escalations
 from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent

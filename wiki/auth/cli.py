@@ -8,10 +8,9 @@ import click
 from flask.cli import with_appcontext
 
 from wiki.auth import services
-from wiki.auth.directory import DirectoryUnavailable
 from wiki.auth.models import ROLES
 from wiki.auth.sync import sync_with_directory
-from wiki.errors import ValidationError
+from wiki.errors import DirectoryUnavailable, ValidationError
 
 
 @click.group()

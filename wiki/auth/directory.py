@@ -14,28 +14,7 @@ from ldap3 import SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPInvalidCredentialsResult
 from ldap3.utils.conv import escape_filter_chars
 
-from wiki.errors import DomainError
-
-UNAVAILABLE = (
-    "Company sign-in is unavailable right now: the directory does not answer. "
-    "Local admins can still sign in with their wiki password."
-)
-
-
-class DirectoryUnavailable(DomainError):
-    status_code = 503
-
-    def __init__(self) -> None:
-        super().__init__(UNAVAILABLE)
-
-
-class NoAccess(DomainError):
-    status_code = 403
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Your company account has no access to the wiki: ask for a group that gives one."
-        )
+from wiki.errors import DirectoryUnavailable
 
 
 @dataclass(frozen=True)
@@ -158,7 +137,3 @@ class Directory:
 def _first(entry, attribute: str) -> str:
     values = entry[attribute].values if attribute in entry else []
     return str(values[0]) if values else ""
-
-
-def configured_directory(config: dict) -> Directory | None:
-    return Directory(config) if config["LDAP_URL"] else None

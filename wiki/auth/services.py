@@ -7,18 +7,21 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.audit import services as audit
-from wiki.auth import directory
 from wiki.auth.models import ROLES, User, UserRole
-from wiki.errors import DomainError, NotFound, ValidationError
+from wiki.errors import DirectoryUnavailable, DomainError, NoAccess, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from wiki.auth.directory import DirectoryPerson
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -47,9 +50,8 @@ def authenticate(email: str, password: str) -> User | None:
     With a company directory configured, everyone but the wiki's own accounts (a break-glass
     admin, say) signs in there; its refusals that the person can act on raise DomainError."""
     user = find_user_by_email(email)
-    company = directory.configured_directory(current_app.config)
-    if company is not None and (user is None or user.directory_dn is not None):
-        return _directory_sign_in(company, email, password)
+    if current_app.config["LDAP_URL"] and (user is None or user.directory_dn is not None):
+        return _directory_sign_in(email, password)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
         failure = "no account with a password"
@@ -66,12 +68,16 @@ def authenticate(email: str, password: str) -> User | None:
     return None
 
 
-def _directory_sign_in(company: directory.Directory, login: str, password: str) -> User | None:
+def _directory_sign_in(login: str, password: str) -> User | None:
+    # Imported here: ldap3 is loaded only by a wiki that uses a directory.
+    from wiki.auth import directory
+
+    company = directory.Directory(current_app.config)
     typed = clean_line(login).lower()
     try:
         found = company.find(login) if password else None
         right = found is not None and company.password_is_right(found, password)
-    except directory.DirectoryUnavailable:
+    except DirectoryUnavailable:
         audit.record("login_failed", detail="directory unavailable", email=typed)
         db.session.commit()
         raise
@@ -91,11 +97,11 @@ def _directory_sign_in(company: directory.Directory, login: str, password: str) 
     audit.record("login_failed", detail=failure, email=typed)
     db.session.commit()
     if failure.endswith("in no mapped group"):
-        raise directory.NoAccess()
+        raise NoAccess()
     return None
 
 
-def _provisioned(found: directory.DirectoryPerson) -> User:
+def _provisioned(found: DirectoryPerson) -> User:
     """The wiki account of a directory person, created on the first sign-in and brought up to
     date (name, email, roles) on every later one."""
     person = db.session.scalar(select(User).where(User.directory_dn == found.dn))
@@ -108,7 +114,7 @@ def _provisioned(found: directory.DirectoryPerson) -> User:
     return person
 
 
-def apply_directory_entry(person: User, found: directory.DirectoryPerson) -> None:
+def apply_directory_entry(person: User, found: DirectoryPerson) -> None:
     """Name, email and roles as the directory has them; a change of roles is audited."""
     person.name, person.email = found.name[:120], found.email
     before = person.roles

@@ -9,7 +9,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from wiki.audit import services as audit
-from wiki.auth import directory
 from wiki.auth.models import User
 from wiki.auth.services import apply_directory_entry
 from wiki.extensions import db
@@ -24,9 +23,11 @@ class SyncOutcome:
 def sync_with_directory() -> SyncOutcome | None:
     """None when no directory is configured; raises DirectoryUnavailable when it is down, in
     which case nobody is deactivated (a directory that does not answer is no proof of leaving)."""
-    company = directory.configured_directory(current_app.config)
-    if company is None:
+    if not current_app.config["LDAP_URL"]:
         return None
+    from wiki.auth import directory  # ldap3 only for a wiki that uses a directory
+
+    company = directory.Directory(current_app.config)
     everyone = company.everyone()
     outcome = SyncOutcome()
     managed = db.session.scalars(
