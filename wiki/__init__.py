@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
+    from wiki.attachments import views as attachment_views
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
     from wiki.coaching.views import bp as coaching_bp
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(gaps_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(forums_bp)
+    attachment_views.init_app(app)
     errorpages.init_app(app)
     navigation.init_app(app)
 

@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from wiki.attachments.services import purge_unused_blobs
 from wiki.gaps.services import gaps_from_escalations
 from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent
@@ -51,6 +52,10 @@ def _digests(now: datetime) -> str:
     return f"{sent} digest(s) sent, {failed} failed"
 
 
+def _files(now: datetime) -> str:
+    return f"{purge_unused_blobs()} unused file content(s) deleted"
+
+
 # In this order: notices made by the first jobs go out by mail in the same run.
 JOBS = (
     Job("questions", _questions),
@@ -58,6 +63,7 @@ JOBS = (
     Job("reviews", _reviews),
     Job("mail", _mail, needs_mail=True),
     Job("digests", _digests, needs_mail=True),
+    Job("files", _files),
 )
 
 
