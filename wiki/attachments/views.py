@@ -14,6 +14,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -200,5 +201,5 @@ def _page_at(path: str, rest: str | None = None) -> Page:
     if rest is not None and request.method == "GET":
         from wiki.processes.views import view  # that view owns every other address
 
-        abort(view(f"{path}/{rest}"))
+        abort(make_response(view(f"{path}/{rest}")))
     abort(404)
