@@ -140,3 +140,14 @@ def test_deleting_a_page_takes_its_files_and_tick_purges_unused_bytes(people):
     assert attachments.purge_unused_blobs() == 1
     assert [blob.sha256 for blob in db.session.scalars(select(Blob))] == [shared]
     assert tree.get_process("p2p")  # the process stays
+
+
+def test_file_names_are_searchable_and_a_removal_takes_them_out(people):
+    from wiki.search import services as search
+
+    page = factories.make_page("p2p", "Three-way match", "Nothing about holds here.")
+    screenshot = factories.attach(page, "zap-hold-queue.png")
+    hits = search.search(people["member"], "queue").results.hits
+    assert ["".join(text for text, _ in hit.title) for hit in hits] == ["Three-way match"]
+    attachments.remove_attachment(people["admin"], screenshot)
+    assert search.search(people["member"], "queue").results.hits == []

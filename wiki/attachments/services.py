@@ -3,6 +3,7 @@ what may be served to whom."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -20,6 +21,7 @@ from wiki.processes.links import forget_rendered_html
 from wiki.processes.models import Page
 from wiki.timeutil import utcnow
 
+_WORD_BREAKS = re.compile(r"[\W_]+")
 # Two uploads of one name to one page at the same moment both want the next version number;
 # the unique key lets one win, and the other takes the number after it.
 _ATTEMPTS = 3
@@ -235,7 +237,9 @@ def names_by_page(session: Session, page_ids: list[int] | None = None) -> dict[i
         query = query.where(Attachment.page_id.in_(page_ids))
     names: dict[int, list[str]] = {}
     for page_id, name in session.execute(query):
-        names.setdefault(page_id, []).append(name)
+        # Also word by word: "zap-hold.png" is found by "hold", which the index would
+        # otherwise keep only as "hold.png".
+        names.setdefault(page_id, []).append(name + " " + _WORD_BREAKS.sub(" ", name))
     return names
 
 
