@@ -5,6 +5,7 @@ hostile one stops the load before anything is written."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 import yaml
 from sqlalchemy import func, select
@@ -93,3 +94,22 @@ def test_a_damaged_copy_or_a_hostile_file_stops_the_load(app, tmp_path, people):
     (image.parent / "stray.txt").write_text("not listed")
     result = run(app, "content", "load", str(exported))
     assert "stray.txt: not listed under “attachments” in three-way-match.md" in result.output
+
+
+def test_the_demo_pages_show_their_drawn_images(app, client, auth, people):
+    from tests.conftest import REPO
+
+    assert run(app, "content", "load", str(REPO / "content")).exit_code == 0
+    auth.login("jill@example.com")
+    shown = 0
+    for path in (
+        "procure-to-pay/procure-to-pay-overview",
+        "procure-to-pay/invoice-processing/three-way-match",
+        "procure-to-pay/invoice-processing/exceptions/working-the-zap-hold-queue",
+    ):
+        html = client.get(f"/p/{path}").get_data(as_text=True)
+        for source in re.findall(r'<img alt="[^"]+" height="\d+" src="(/files/[^"]+)"', html):
+            image = client.get(source)
+            assert image.status_code == 200 and image.mimetype == "image/png"
+            shown += 1
+    assert shown >= 3
