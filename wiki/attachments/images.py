@@ -59,14 +59,16 @@ def _open(kind: Kind, data: bytes) -> Image.Image:
                 image.load()
             image.seek(0)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise FileRefused(_too_many_pixels(*image.size, 1)) from error
+            # Pillow's own, larger limit stopped it while opening, before its size was known.
+            raise FileRefused(_too_many_pixels()) from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
             raise FileRefused(f"The {kind.label} is damaged and cannot be shown.") from error
     return image
 
 
-def _too_many_pixels(width: int, height: int, frames: int) -> str:
-    size = f"{width:,} × {height:,} pixels" + (f" in {frames:,} frames" if frames > 1 else "")
+def _too_many_pixels(width: int = 0, height: int = 0, frames: int = 1) -> str:
+    size = f"{width:,} × {height:,} pixels" if width else "far more pixels than that"
+    size += f" in {frames:,} frames" if frames > 1 else ""
     return (
         f"The image is {size}; at most {MAX_PIXELS // 1_000_000} million pixels are accepted "
         "(larger ones can be built to exhaust a server's memory)."
