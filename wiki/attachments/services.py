@@ -202,18 +202,17 @@ def can_read_page(user: User, page: Page) -> bool:
 def servable(user: User, sha256: str, name: str) -> Blob:
     """The blob behind a file address, when a version under that name that is not removed
     sits on a page this person may read; NotFound otherwise, so a guess learns nothing."""
-    pages = db.session.scalars(
-        select(Page)
-        .join(Attachment, Attachment.page_id == Page.id)
+    rows = db.session.execute(
+        select(Blob, Page)
+        .join(Attachment, Attachment.blob_sha256 == Blob.sha256)
+        .join(Page, Page.id == Attachment.page_id)
         .where(
-            Attachment.blob_sha256 == sha256,
+            Blob.sha256 == sha256,
             Attachment.name == name,
             Attachment.removed_at.is_(None),
         )
     )
-    if not any(can_read_page(user, page) for page in pages):
-        raise NotFound("There is no such file, or it was removed.")
-    blob = db.session.get(Blob, sha256)
+    blob = next((blob for blob, page in rows if can_read_page(user, page)), None)
     if blob is None:
         raise NotFound("There is no such file, or it was removed.")
     return blob
