@@ -32,6 +32,7 @@ from wiki.attachments.models import Attachment, Blob
 from wiki.attachments.names import markdown_reference
 from wiki.errorpages import error_response, wants_json
 from wiki.errors import DomainError, ValidationError
+from wiki.forms import whole_number
 from wiki.processes import tree
 from wiki.processes.models import Page
 
@@ -150,7 +151,7 @@ def remove(path: str, attachment_id: int):
 def by_name(path: str, name: str):
     """The current version of a name (or ?version=N): a redirect to its content address."""
     page = _page_at(path, f"attachments/{name}")
-    version = request.args.get("version", type=int)
+    version = whole_number(request.args.get("version"))
     attachment = services.version_named(page, name, version)
     response = redirect(file_url(attachment))
     response.headers["Cache-Control"] = "private, no-cache"
