@@ -187,10 +187,21 @@ def main() -> int:
                 ]
                 for name, server, path, with_cookie, headers in runs:
                     print(f"measuring {name} ...", flush=True)
+                    cpu = {}
                     result = run_wrk(
-                        wrk, server.port, path, with_cookie, args.duration, headers=headers
+                        wrk,
+                        server.port,
+                        path,
+                        with_cookie,
+                        args.duration,
+                        on_start=lambda server=server, cpu=cpu: cpu.update(
+                            start=server.worker_cpu_seconds()
+                        ),
+                        headers=headers,
                     )
+                    used = server.worker_cpu_seconds() - cpu["start"]
                     result.name = name
+                    result.cpu_ms = used / max(result.requests, 1) * 1000
                     results.append(result)
         finally:
             for server in servers:
@@ -214,9 +225,11 @@ def main() -> int:
         for result in results:
             print(
                 f"  {result.name:<14} {result.rps:>9.1f} req/s  p50 {result.p50_ms or 0:>6.2f} ms"
-                f"  p99 {result.p99_ms or 0:>6.2f} ms  {result.rps / baseline:>7.1%} of bare"
+                f"  p99 {result.p99_ms or 0:>6.2f} ms  CPU {result.cpu_ms:>5.2f} ms/req"
+                f"  {result.rps / baseline:>7.1%} of bare"
                 + (f"  ({result.errors} errors)" if result.errors else "")
             )
+        print("  (CPU: the gunicorn workers' user+system time per request, robust to a busy box)")
         drift = abs(results[0].rps - results[-1].rps) / max(results[0].rps, results[-1].rps)
         if drift > 0.2:
             print(f"WARNING: the bare route moved {drift:.0%} during the run; re-run when idle.")
