@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: setup run test test-sqlite test-postgres system-packages html-checker lint format bench bench-search bench-report
+.PHONY: setup run test test-sqlite test-postgres system-packages html-checker lint format bench bench-search bench-report bench-attachments
 
 setup: $(STAMP)
 
@@ -80,3 +80,7 @@ bench-search: setup
 # The trainer's gap report over 100,000 gaps in 2,000 processes, against a plain COUNT.
 bench-report: setup
 	$(BIN)/python bench/report_bench.py
+
+# Uploading a 5 MB image, and serving an image by its content address against the bare route.
+bench-attachments: setup
+	$(BIN)/python bench/attachment_bench.py

@@ -252,10 +252,13 @@ def run_wrk(
     seconds: int,
     warmup: bool = True,
     on_start: Callable[[], None] = lambda: None,
+    headers: dict[str, str] | None = None,
 ) -> Result:
     base = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}"]
     if cookie:
         base += ["-H", f"Cookie: session={cookie}"]
+    for name, value in (headers or {}).items():
+        base += ["-H", f"{name}: {value}"]
     url = f"http://{HOST}:{port}{path}"
     if warmup:
         subprocess.run(base + [f"-d{WARMUP_SECONDS}s", url], capture_output=True, check=True)

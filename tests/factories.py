@@ -169,3 +169,25 @@ def make_forum_meeting(people: dict, area: str, gap_process: str):
         ),
     )
     return forum, meeting
+
+
+def image_bytes(
+    width: int = 40, height: int = 30, color=(30, 90, 160), format: str = "PNG", **options
+) -> bytes:
+    """An image drawn by Pillow, in any format it writes; options go to its save()."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format, **options)
+    return out.getvalue()
+
+
+def attach(page: Page, name: str = "screen.png", data: bytes | None = None, uploader=None):
+    """Upload a file to a page through the attachment service (a PNG unless data is given)."""
+    from wiki.attachments import services as attachments
+
+    return attachments.upload_attachment(
+        uploader or _system_manager(), page, name, image_bytes() if data is None else data
+    )

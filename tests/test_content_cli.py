@@ -92,7 +92,7 @@ def test_load_export_load_is_lossless(app, tmp_path):
     first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert first_files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for relative in first_files:
-        assert (first / relative).read_text() == (second / relative).read_text(), relative
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
     original_pages = sorted(p.name for p in (CONTENT / "processes").rglob("*.md"))
     assert original_pages == sorted(p.name for p in (first / "processes").rglob("*.md"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 
@@ -33,6 +34,7 @@ URLS = [
     "/p/p2p/invoices/three-way-match/+revision/1",
     "/p/p2p/invoices/three-way-match/+move",
     "/p/p2p/invoices/three-way-match/+ownership",
+    "/p/p2p/invoices/three-way-match/attachments",
     "/p/p2p/+new",
     "/p/p2p/+templates",
     "/p/p2p/+settings",
@@ -65,7 +67,11 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `make html-checker`"
     body = "## Steps\n\n| a | b |\n|---|---:|\n| 1 | 2 |\n\nSee [[Missing page]] and [[/p2p]].\n"
     page = factories.make_page("p2p/invoices", "Three-way match", body, tags="invoices")
+    body += "\n![The hold queue](attachment:zap-hold.png) and [rates](attachment:rates.csv)\n"
     pages.save_page(people["admin"], page, pages.PageDraft(page.title, body + "\nMore.\n"), 1)
+    factories.attach(page, "zap-hold.png", uploader=people["member"])
+    factories.attach(page, "zap-hold.png", factories.image_bytes(color=(1, 2, 3)))
+    factories.attach(page, "rates.csv", b"currency,rate\nEUR,1.08\n")
     # Misses for the trainers' list, one of them within a process; the admin's profile.
     search.record_miss(people["newcomer"], "vendor master data", None, NO_RESULTS, 0)
     search.record_miss(people["member"], "credit notes", tree.get_process("p2p"), NO_RESULTS, 0)
@@ -161,6 +167,13 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
             data={"title": "Three-way match", "body": "Mine", "base_revision": "1"},
         ).data
     )
+    files.append(tmp_path / "refused-upload.html")
+    files[-1].write_bytes(
+        client.post(
+            "/p/p2p/invoices/three-way-match/attachments",
+            data={"file": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")},
+        ).data
+    )
     for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
@@ -177,7 +190,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     messages = json.loads(checked.stderr or checked.stdout)["messages"]
     names = {
         f"file:{path}": url
-        for path, url in zip(files, ["/login", "conflict", *urls, "newcomer home"], strict=True)
+        for path, url in zip(
+            files, ["/login", "conflict", "refused upload", *urls, "newcomer home"], strict=True
+        )
     }
     errors = [
         f"{names.get(m['url'], m['url'])}: {m['message']} ({m.get('extract', '')!r})"

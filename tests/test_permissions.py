@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests import factories
@@ -39,6 +41,16 @@ ROUTES = [
     ("POST", "/p/p2p/+templates", {"name": "Checklist", "body": "- [ ]"}, MANAGERS),
     ("POST", "/p/p2p/three-way-match/+review", {}, MANAGERS | {"trainer"}),
     ("GET", "/p/p2p/three-way-match/+ownership", None, MANAGERS | {"trainer"}),
+    ("GET", "/p/p2p/three-way-match/attachments", None, EVERYONE),
+    ("POST", "/p/p2p/three-way-match/attachments", "upload", EVERYONE),
+    ("GET", "/p/p2p/three-way-match/attachments/rates.csv", None, EVERYONE),
+    ("GET", "/files/{sha256}/rates.csv", None, EVERYONE),
+    (
+        "POST",
+        "/p/p2p/three-way-match/attachments/{attachment_id}/remove",
+        {},
+        MANAGERS | {"trainer"},
+    ),
     ("POST", "/p/p2p/three-way-match/+delete", {}, MANAGERS | {"trainer"}),
     ("GET", "/search?q=match", None, EVERYONE),
     ("GET", "/search/quick?q=thr", None, EVERYONE),
@@ -88,9 +100,18 @@ ROUTES = [
 
 @pytest.fixture
 def site(people):
-    factories.make_page("p2p", "Three-way match", "Text", author=people["trainer"])
+    page = factories.make_page("p2p", "Three-way match", "Text", author=people["trainer"])
     factories.make_process("empty")
-    return people
+    # Uploaded by the page's owner: the uploader and the owner are the same person here.
+    rates = factories.attach(page, "rates.csv", b"currency,rate\n", uploader=people["trainer"])
+    return {**people, "attachment": rates}
+
+
+def _form(data):
+    """A fresh upload for each request ("upload"), since a file is read when it is sent."""
+    if data == "upload":
+        return {"file": (io.BytesIO(b"notes\n"), "notes.txt")}
+    return data
 
 
 @pytest.mark.parametrize(
@@ -101,15 +122,18 @@ def test_route_permissions_by_role(client, auth, site, method, url, data, allowe
     turn on one site. The first allowed request must succeed; a later one may meet what it
     changed (a duplicate name refused with 422, a deleted page gone with 404) but is never
     forbidden."""
-    address = url.format(admin_id=site["admin"].id)
-    visitor = client.open(address, method=method, data=data)
+    attachment = site["attachment"]
+    address = url.format(
+        admin_id=site["admin"].id, attachment_id=attachment.id, sha256=attachment.blob_sha256
+    )
+    visitor = client.open(address, method=method, data=_form(data))
     assert visitor.status_code == 302 and visitor.location.startswith("/login")
     wrong: dict[str, str] = {}
     succeeded = False
     for role in sorted(ROLES, key=lambda role: role in allowed):
         auth.logout()
         auth.login(EMAILS[role])
-        response = client.open(address, method=method, data=data)
+        response = client.open(address, method=method, data=_form(data))
         text = response.get_data(as_text=True)
         if role not in allowed:
             if response.status_code != 403 or "Not allowed" not in text:

@@ -127,3 +127,17 @@ def app_config(request, mail_config):
     if request.node.name == "test_a_watcher_chooses_mail_for_watched_changes":
         return mail_config
     return {"WTF_CSRF_ENABLED": False}
+
+
+def test_a_file_added_to_or_removed_from_a_watched_page_is_told(wiki):
+    from wiki.attachments import services as attachments
+    from wiki.watching import services as watching
+
+    watching.watch(wiki["newcomer"], page=wiki["page"])
+    text = b"vendor,amount\n4711,12.50\n"
+    added = attachments.upload_attachment(wiki["member"], wiki["page"], "holds.csv", text)
+    attachments.remove_attachment(wiki["manager"], added)
+    assert notices(wiki["newcomer"]) == [
+        "Three-way match: file holds.csv added",
+        "Three-way match: file holds.csv removed",
+    ]

@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
+    from wiki.attachments import views as attachment_views
     from wiki.audit.views import bp as audit_bp
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(watching_views.bp)
     app.register_blueprint(webhooks_bp)
     watching_views.init_app(app)
+    attachment_views.init_app(app)
     errorpages.init_app(app)
     navigation.init_app(app)
 

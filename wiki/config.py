@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_DAYS": 365,
     "LOGIN_DAYS": 30,
     "MAX_BODY_CHARS": 200_000,
+    # The largest file one may attach to a page, in megabytes.
+    "MAX_UPLOAD_MB": 10,
     "PAGE_CACHE_SIZE": 500,
     "PAGE_CACHE_SECONDS": 60,
     "PAGE_CACHE_MAX_MB": 64,
@@ -100,6 +102,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     # A form-encoded non-ASCII character takes up to 12 bytes ("%E4%B8%AD" for 3 UTF-8 bytes).
     app.config["MAX_CONTENT_LENGTH"] = 12 * app.config["MAX_BODY_CHARS"] + 65536
+    # The page text as a field of a multipart form (the editor, which can carry a file too):
+    # up to 4 bytes a character in UTF-8.
+    app.config["MAX_FORM_MEMORY_SIZE"] = 4 * app.config["MAX_BODY_CHARS"] + 65536
     # The token is bound to the session; a time limit would only refuse long edits.
     app.config["WTF_CSRF_TIME_LIMIT"] = None
 

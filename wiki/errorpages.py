@@ -29,14 +29,14 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(500, _server_error)
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     # HTML unless the client prefers JSON: "*/*" (curl, wget) gets the page.
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.path.startswith("/api/") or best == "application/json"
 
 
 def error_response(status: int, message: str):
-    if _wants_json():
+    if wants_json():
         return jsonify(error=TITLES.get(status, "Error"), message=message), status
     return render_template(
         "error.html", status=status, title=TITLES.get(status, "Error"), message=message

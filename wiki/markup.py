@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -91,13 +91,19 @@ def find_wiki_links(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1).strip() for m in re.finditer(WIKILINK_PATTERN, text)))
 
 
-def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Markup:
-    """Render user markdown to HTML that is safe to put in a page."""
+def render_markdown(
+    text: str,
+    resolve_link: LinkResolver | None = None,
+    extra_extensions: Sequence[markdown.Extension] = (),
+) -> Markup:
+    """Render user markdown to HTML that is safe to put in a page. extra_extensions (say,
+    attachment references) run inside Markdown, so the sanitiser sees their output too."""
     extensions: list[markdown.Extension | str] = [
         "extra",
         "sane_lists",
         TocExtension(permalink=False),
         TableExtension(use_align_attribute=True),
+        *extra_extensions,
     ]
     if resolve_link is not None:
         extensions.append(_WikiLinkExtension(resolve_link))

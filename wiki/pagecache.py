@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, request, session
 from flask_login import current_user
 from sqlalchemy.engine import Engine
-from werkzeug.http import parse_cookie
+from werkzeug.http import is_resource_modified, parse_cookie, unquote_etag
 
 from wiki.extensions import db
 from wiki.versioning import VERSION_QUERY
@@ -99,6 +99,10 @@ class PageCacheMiddleware:
         key = (cookie, f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
         version = self._version()
         entry = self.cache.get(key, version)
+        if entry is not None and _unchanged_for(environ, entry):
+            kept = [(name, value) for name, value in entry.headers if name.lower() in _ON_304]
+            start_response("304 Not Modified", kept)
+            return [b""]
         if entry is not None:
             start_response("200 OK", entry.headers)
             return [entry.body]
@@ -137,8 +141,42 @@ class PageCacheMiddleware:
         return row[0] if row else 0
 
 
+# Not pages, but as safe to repeat to the same session: a file at its content address never
+# changes, and a removal is a write, which empties the cache.
+STORABLE_FILES = {"attachments.file"}
+
+
+# What a 304 repeats of the response it stands for (RFC 9110, 15.4.5), and this site's own.
+_ON_304 = {
+    "etag",
+    "cache-control",
+    "vary",
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+    "cross-origin-resource-policy",
+}
+
+
+def _unchanged_for(environ: dict, entry: _Entry) -> bool:
+    """Whether the request's If-None-Match names the stored response's ETag."""
+    etag = next((value for name, value in entry.headers if name.lower() == "etag"), None)
+    if etag is None or "HTTP_IF_NONE_MATCH" not in environ:
+        return False
+    return not is_resource_modified(environ, etag=unquote_etag(etag)[0])
+
+
 def _mark_storable(response: Response) -> Response:
-    if response.mimetype != "text/html" or request.method != "GET":
+    if request.method != "GET":
+        return response
+    if response.mimetype != "text/html":
+        if (
+            request.endpoint in STORABLE_FILES
+            and response.status_code == 200
+            and current_user.is_authenticated
+        ):
+            request.environ[STORABLE] = True
         return response
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")

@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from wiki.attachments.services import purge_unused_blobs
 from wiki.audit.services import purge_expired
 from wiki.auth.sync import sync_with_directory
 from wiki.errors import DirectoryUnavailable
@@ -75,6 +76,10 @@ def _audit(now: datetime) -> str:
     return f"{purge_expired(days, now)} audit entries older than {days} days removed"
 
 
+def _files(now: datetime) -> str:
+    return f"{purge_unused_blobs()} unused file content(s) deleted"
+
+
 # In this order: notices made by the first jobs go out by mail in the same run.
 JOBS = (
     Job("questions", _questions),
@@ -85,6 +90,7 @@ JOBS = (
     Job("webhooks", _webhooks),
     Job("directory", _directory),
     Job("audit", _audit),
+    Job("files", _files),
 )
 
 

@@ -50,6 +50,8 @@ SECOND_BODY = (
 
 1. Post the invoice.
 2. File the `PO` number with `code` and **bold** notes.
+
+![The hold queue, sorted by due date](attachment:zap-hold.png)
 """
 )
 
@@ -83,6 +85,9 @@ def wiki_data(people) -> dict[str, int]:
         page_service.PageDraft("Three-way match", SECOND_BODY, "Added the afterwards steps"),
         page.latest_revision,
     )
+    factories.attach(page, "zap-hold.png", uploader=people["admin"])
+    factories.attach(page, "zap-hold.png", factories.image_bytes(color=(1, 2, 3)))
+    factories.attach(page, "tolerances.csv", b"check,tolerance\nprice,2%\n")
     stale = factories.make_page("finance", "Closing checklist", "Old text.", author=people["admin"])
     stale.last_reviewed_at = datetime(2020, 1, 6)
     stale.created_at = datetime(2020, 1, 6)
@@ -226,6 +231,16 @@ def _conflict(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
 
 
+def _refused_upload(page: Page) -> None:
+    page.get_by_label("Upload a file").set_input_files(
+        files=[{"name": "page.png", "mimeType": "image/png", "buffer": b"<html>hi</html>"}]
+    )
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Upload", exact=True).click()
+    assert answer.value.status == 422
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
 def _refused_expertise(page: Page) -> None:
     page.get_by_label("Process", exact=True).select_option(value=PROCESS)
     page.get_by_label("Away", exact=True).check()
@@ -286,7 +301,13 @@ def test_logged_in_screens_have_no_serious_violations(
         [
             Screen("home", "/"),
             Screen("process (two levels deep)", f"/p/{PROCESS}"),
-            Screen("page view", f"/p/{PAGE}"),
+            Screen("page view, with an image and files", f"/p/{PAGE}", shows=".page-files td"),
+            Screen("files of a page", f"/p/{PAGE}/attachments", shows=".attachment-history td"),
+            Screen(
+                "files of a page, upload refused",
+                f"/p/{PAGE}/attachments",
+                prepare=_refused_upload,
+            ),
             Screen("edit form", f"/p/{PAGE}/+edit"),
             Screen("edit form with preview", f"/p/{PAGE}/+edit", prepare=_preview),
             Screen("edit conflict", f"/p/{PAGE}/+edit", prepare=_conflict),

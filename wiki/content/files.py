@@ -10,6 +10,12 @@ from typing import Any
 import yaml
 
 from wiki.auth.models import ROLES
+from wiki.content.attachment_files import (
+    AttachmentEntry,
+    check_files_folders,
+    is_files_folder,
+    read_attachments,
+)
 from wiki.content.errors import ContentError, read_yaml_file
 from wiki.content.plans_file import PLANS_FILE, PlanTemplateEntry, read_plans
 from wiki.people.models import AVAILABILITIES, LEVELS
@@ -60,6 +66,7 @@ class PageEntry:
     tags: list[str] = field(default_factory=list)
     review_interval_days: int | None = None
     last_reviewed: date | None = None
+    attachments: list[AttachmentEntry] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -241,7 +248,9 @@ def _read_process(folder: Path, parent_path: str, content: ContentTree) -> None:
         content.templates.append(
             TemplateEntry(path, _required(meta, "name", file, max_length=120), body)
         )
-    for child in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != TEMPLATES_DIR):
+    check_files_folders(folder)
+    children = (p for p in folder.iterdir() if p.is_dir() and p.name != TEMPLATES_DIR)
+    for child in sorted(child for child in children if not is_files_folder(child)):
         if (folder / f"{child.name}.md").exists():
             raise ContentError(f"{child}: a page and a sub-process cannot share “{child.name}”.")
         _read_process(child, path, content)
@@ -272,6 +281,7 @@ def _read_page(file: Path, process_path: str) -> PageEntry:
         tags=sorted({str(tag).strip().lower() for tag in tags}),
         review_interval_days=_int(interval, file, "review_interval_days") if interval else None,
         last_reviewed=_date(meta.get("last_reviewed"), file, "last_reviewed"),
+        attachments=read_attachments(meta, file),
     )
 
 

@@ -9,9 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from wiki.attachments import services as attachments
+from wiki.attachments.filetypes import FileRefused
+from wiki.attachments.intake import prepare_file
 from wiki.auth.models import User, UserRole
 from wiki.auth.services import hash_password
 from wiki.content import files, onboarding
+from wiki.content.attachment_files import AttachmentEntry, write_attachments
 from wiki.content.plans_file import PLANS_FILE, write_plans
 from wiki.extensions import db
 from wiki.people.declarations import declared_in, expertise_of
@@ -179,6 +183,27 @@ def _load_page(entry: files.PageEntry, process: Process, people: dict[str, User]
         page.latest_revision += 1
         append_revision(page, page.latest_revision, None, entry.title, entry.body, IMPORT_SUMMARY)
     _note(report, f"page {entry.path}", created, meta_changed or text_changed)
+    for item in entry.attachments:
+        _load_attachment(item, page, report)
+
+
+def _load_attachment(item: AttachmentEntry, page: Page, report: LoadReport) -> None:
+    """A new version when the file differs from the page's current one of that name. The same
+    checks as an upload; the file as stored (an image without its metadata) is compared."""
+    current = attachments.current_attachments(page.id).get(item.name)
+    if current is not None and current.blob_sha256 == item.sha256:
+        _note(report, f"file {page.path}/{item.name}", False, False)
+        return
+    try:
+        prepared = prepare_file(item.name, item.read(), attachments.max_upload_bytes())
+    except FileRefused as error:
+        raise files.ContentError(f"{item.path}: {error.message}") from error
+    if prepared.name != item.name:
+        raise files.ContentError(f"{item.path}: name the file “{prepared.name}”.")
+    changed = current is None or current.blob_sha256 != prepared.sha256
+    if changed:
+        attachments.store_prepared(None, page, prepared, commit=False)
+    _note(report, f"file {page.path}/{item.name}", current is None, changed)
 
 
 def _load_template(entry: files.TemplateEntry, process: Process, report) -> None:
@@ -268,4 +293,10 @@ def _export_page(path: Path, page: Page) -> None:
     meta["review_interval_days"] = page.review_interval_days
     if page.last_reviewed_at:
         meta["last_reviewed"] = page.last_reviewed_at.date()
+    current = attachments.current_attachments(page.id).values()
+    manifest = write_attachments(
+        path, ((item.name, attachments.blob_content(item.blob_sha256)) for item in current)
+    )
+    if manifest:
+        meta["attachments"] = manifest
     files.write_front_matter(path, meta, latest_revision(page).body)

@@ -50,9 +50,15 @@ def relink_moved_page(page: Page) -> None:
         )
     )
     record_links(page, body or "")
+    forget_rendered_html(page.id)
+
+
+def forget_rendered_html(page_id: int) -> None:
+    """Every revision of the page renders anew on its next view (its links or attachments
+    resolve differently now)."""
     db.session.execute(
         update(Revision)
-        .where(Revision.page_id == page.id)
+        .where(Revision.page_id == page_id)
         .values(html=None)
         .execution_options(synchronize_session=False)
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.attachments import services as attachments
+from wiki.attachments import views as attachment_views
+from wiki.attachments.names import markdown_reference
 from wiki.auth import services as accounts
 from wiki.buddies import plans
 from wiki.errors import DomainError, ValidationError
@@ -32,6 +37,7 @@ def show_page(page: Page):
         overdue=page.is_review_overdue(),
         questions=recent_in_process(current_user, page.process),
         panel=experts_panel(page.process, utcnow().date()),
+        files=list(attachments.current_attachments(page.id).values()),
     )
 
 
@@ -96,8 +102,21 @@ def edit(path: str):
     values = request.form.to_dict()
     base_revision = whole_number(request.form.get("base_revision")) or 0
     draft = _draft()
+    upload = attachment_views.chosen_file()
+    if upload is not None or request.form.get("action") == "upload":
+        try:
+            draft = _with_upload(page, draft, upload)
+        except DomainError as error:
+            errors = {"file": error.message}
+            return _edit_form(page, values, errors, preview, base_revision, error.status_code)
+        values["body"] = draft.body
+        if request.form.get("action") == "upload":
+            # Without JavaScript: the file is stored, its reference is in the text; the
+            # person goes on editing and saves when ready.
+            flash("Uploaded. Its reference is at the end of the text: save to keep it.", "success")
+            return _edit_form(page, values, errors, preview, base_revision)
     if request.form.get("action") == "preview":
-        preview = pages.preview_html(page.process, draft.body)
+        preview = pages.preview_html(page.process, draft.body, page)
         return _edit_form(page, values, errors, preview, base_revision)
     try:
         changed = pages.save_page(current_user, page, draft, base_revision)
@@ -114,6 +133,17 @@ def _watch_if_asked(page: Page) -> None:
     """The editor offers to watch the page written; the box is ticked unless unticked."""
     if request.form.get("watch") == "1":
         watching.watch(current_user, page=page)
+
+
+def _with_upload(page: Page, draft: pages.PageDraft, upload) -> pages.PageDraft:
+    """Store the chosen file on the page and add its reference to the end of the text."""
+    if upload is None:
+        raise ValidationError({"file": "Choose a file to upload."})
+    attachment = attachments.upload_attachment(
+        current_user, page, upload.filename, attachment_views.read_upload(upload)
+    )
+    reference = markdown_reference(attachment.name, attachment.is_image)
+    return replace(draft, body=f"{draft.body.rstrip()}\n\n{reference}\n".lstrip())
 
 
 def _edit_form(page, values, errors, preview, base_revision, status=200):

@@ -94,15 +94,21 @@ def latest_revision(page: Page) -> Revision:
 def rendered_html(revision: Revision) -> Markup:
     """The sanitised HTML of a revision, rendered once and kept."""
     if revision.html is None:
-        revision.html = str(
-            render_markdown(revision.body, links.resolver_for(revision.page.process.path))
-        )
+        revision.html = str(_render(revision.page.process, revision.body, revision.page))
         db.session.commit()
     return Markup(revision.html)
 
 
-def preview_html(process: Process, body: str) -> Markup:
-    return render_markdown(body, links.resolver_for(process.path))
+def preview_html(process: Process, body: str, page: Page | None = None) -> Markup:
+    return _render(process, body, page)
+
+
+def _render(process: Process, body: str, page: Page | None) -> Markup:
+    # Imported here: attachments build on pages, and a page's text refers to its files.
+    from wiki.attachments.rendering import attachment_extension
+
+    extensions = [attachment_extension(page)] if page is not None else []
+    return render_markdown(body, links.resolver_for(process.path), extensions)
 
 
 def create_page(

@@ -16,6 +16,8 @@ from datetime import datetime
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from wiki.attachments.models import Attachment
+from wiki.attachments.services import names_by_page
 from wiki.auth.models import User
 from wiki.markup import PlainText, plain_text
 from wiki.processes.models import Page, PageTag, Process, Revision
@@ -152,9 +154,15 @@ def names_along(names: dict[str, str], path: str) -> str:
     return " › ".join(names.get(prefix, "") for prefix in scope_of(path))
 
 
-def _page_stamp(latest_revision: int, path: str, names: dict[str, str], tags: list[str]) -> str:
+def _page_stamp(
+    latest_revision: int, path: str, names: dict[str, str], tags: list[str], files: list[str]
+) -> str:
     return stamp_of(
-        latest_revision, path, names_along(names, path.rsplit("/", 1)[0]), ",".join(tags)
+        latest_revision,
+        path,
+        names_along(names, path.rsplit("/", 1)[0]),
+        ",".join(tags),
+        "/".join(files),
     )
 
 
@@ -176,6 +184,7 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
         .where(Page.id.in_(ids))
     ).all()
     tags = _tags_of(session, ids)
+    files = names_by_page(session, ids)
     names = process_names(session, (page.path.rsplit("/", 1)[0] for page, _ in rows))
     return {
         page.id: _markdown_document(
@@ -184,9 +193,16 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
             path=page.path,
             process_path=page.path.rsplit("/", 1)[0],
             names=names,
-            markdown=revision.body,
+            # The names of its files are found like its words.
+            markdown="\n\n".join([revision.body, *files.get(page.id, [])]),
             updated=page.updated_at,
-            stamp=_page_stamp(page.latest_revision, page.path, names, tags.get(page.id, [])),
+            stamp=_page_stamp(
+                page.latest_revision,
+                page.path,
+                names,
+                tags.get(page.id, []),
+                files.get(page.id, []),
+            ),
             process_id=page.process_id,
             tags=tags.get(page.id, []),
         )
@@ -231,9 +247,10 @@ def _markdown_document(
 def _page_stamps(session: Session) -> dict[int, str]:
     names = all_process_names(session)
     tags = _tags_of(session)
+    files = names_by_page(session)
     rows = session.execute(select(Page.id, Page.latest_revision, Page.path))
     return {
-        page_id: _page_stamp(number, path, names, tags.get(page_id, []))
+        page_id: _page_stamp(number, path, names, tags.get(page_id, []), files.get(page_id, []))
         for page_id, number, path in rows
     }
 
@@ -297,6 +314,7 @@ register(
             Page: _watch_page,
             Revision: _watch_revision,
             PageTag: lambda tag, how: [key("page", tag.page_id)],
+            Attachment: lambda attachment, how: [key("page", attachment.page_id)],
         },
         below=lambda session, below: session.scalars(
             select(Page.id).where(Page.path.startswith(below))

@@ -100,3 +100,86 @@ if (quickInput) {
     if (!event.target.closest(".site-search")) close();
   });
 }
+
+// Files in the editor: drop them on the text or paste a screenshot; each is uploaded to the
+// page's files and its markdown goes where the cursor is. The file field and its button do
+// the same without JavaScript (the reference then goes at the end).
+const editor = document.querySelector("form[data-upload-url]");
+if (editor) {
+  const text = editor.querySelector("textarea[name=body]");
+  const status = editor.querySelector(".upload-status");
+  const maxBytes = Number(editor.dataset.maxBytes);
+  const token = editor.querySelector("input[name=csrf_token]");
+
+  const insertAtCursor = (snippet) => {
+    const start = text.selectionStart;
+    const end = text.selectionEnd;
+    const before = text.value.slice(0, start);
+    const after = text.value.slice(end);
+    const gapBefore = before && !before.endsWith("\n") ? "\n" : "";
+    const gapAfter = after.startsWith("\n") ? "" : "\n";
+    text.value = before + gapBefore + snippet + gapAfter + after;
+    const cursor = (before + gapBefore + snippet + gapAfter).length;
+    text.setSelectionRange(cursor, cursor);
+    text.focus();
+  };
+
+  // A pasted screenshot is called "image.png" by every browser; a name of its own keeps one
+  // paste from becoming a new version of the last.
+  const nameOf = (file) => {
+    if (file.name && file.name !== "image.png") return file.name;
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+    const extension = (file.type.split("/")[1] || "png").replace("jpeg", "jpg");
+    return `screenshot-${stamp}.${extension}`;
+  };
+
+  const upload = async (file) => {
+    const name = nameOf(file);
+    if (file.size > maxBytes) {
+      status.textContent = `“${name}” is too large: files may be at most ${Math.round(maxBytes / 1048576)} MB.`;
+      return;
+    }
+    status.textContent = `Uploading “${name}”…`;
+    const form = new FormData();
+    form.append("file", file, name);
+    if (token) form.append("csrf_token", token.value);
+    try {
+      const response = await fetch(editor.dataset.uploadUrl, {
+        method: "POST",
+        body: form,
+        headers: { Accept: "application/json" },
+      });
+      const answer = await response.json();
+      if (!response.ok) {
+        status.textContent = answer.message;
+        return;
+      }
+      insertAtCursor(answer.markdown);
+      status.textContent = `Uploaded “${answer.name}” (version ${answer.version}).`;
+    } catch (error) {
+      status.textContent = `“${name}” could not be uploaded; try the file field below the text.`;
+    }
+  };
+
+  const uploadAll = async (files) => {
+    for (const file of files) await upload(file);
+  };
+
+  text.addEventListener("paste", (event) => {
+    const files = [...(event.clipboardData?.files || [])];
+    if (files.length) {
+      event.preventDefault();
+      uploadAll(files);
+    }
+  });
+  text.addEventListener("dragover", (event) => {
+    if ([...event.dataTransfer.types].includes("Files")) event.preventDefault();
+  });
+  text.addEventListener("drop", (event) => {
+    const files = [...event.dataTransfer.files];
+    if (files.length) {
+      event.preventDefault();
+      uploadAll(files);
+    }
+  });
+}

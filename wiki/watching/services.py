@@ -71,8 +71,9 @@ def watchers_of(page: Page) -> list[User]:
     )
 
 
-def tell_watchers(page: Page, actor: User | None, what: str) -> None:
-    """Notify the page's watchers (not whoever made the change) in the change's transaction."""
+def tell_watchers(page: Page, actor: User | None, what: str, headline: str = "") -> None:
+    """Notify the page's watchers (not whoever made the change) in the change's transaction:
+    "<who> <what> “<page>”", under the title "<page>: <headline or what>"."""
     watchers = [person for person in watchers_of(page) if actor is None or person.id != actor.id]
     if not watchers:
         return
@@ -80,7 +81,7 @@ def tell_watchers(page: Page, actor: User | None, what: str) -> None:
     notify(
         watchers,
         "watched_change",
-        f"{page.title}: {what}",
+        f"{page.title}: {headline or what}",
         f"{who} {what} “{page.title}”, which you watch.",
         f"/p/{page.path}",
     )

@@ -1,0 +1,1 @@
+"""Attachments: files and images kept with a page, stored in the database by content hash."""
