@@ -13,6 +13,8 @@ from wiki.extensions import db
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, NOT_HELPFUL, SearchMiss
 
+pytestmark = pytest.mark.search_backends("whoosh", "postgresql")
+
 
 @pytest.fixture
 def wiki(app, people):
