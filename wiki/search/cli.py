@@ -86,7 +86,8 @@ def reindex_command() -> None:
 @click.option("--fix", is_flag=True, help="Repair what differs.")
 @with_appcontext
 def check_command(fix: bool) -> None:
-    """Compare the index with the database: missing, stale and orphaned documents."""
+    """Compare the index with the database: missing, stale and orphaned documents, and on
+    PostgreSQL the database indexes search needs."""
     search_indexer = indexer()
     if not search_indexer.ready():
         search_indexer.rebuild(only_if_unusable=True)
@@ -95,6 +96,9 @@ def check_command(fix: bool) -> None:
         keys = sorted(getattr(drift, name))
         shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
         click.echo(f"{name}: {len(keys)}" + (f" ({shown})" if keys else ""))
+    if drift.indexes:
+        names = ", ".join(sorted(drift.indexes))
+        click.echo(f"database indexes missing or invalid: {len(drift.indexes)} ({names})")
     if not drift:
         click.echo("The index matches the database.")
         return
@@ -102,4 +106,6 @@ def check_command(fix: bool) -> None:
         raise click.exceptions.Exit(1)
     with click.progressbar(length=len(drift.keys), label="Repairing") as bar:
         search_indexer.repair(drift, on_item=bar.update)
+    if drift.indexes:
+        click.echo(f"Recreated {len(drift.indexes)} database indexes.")
     click.echo(f"Repaired {len(drift.keys)} documents.")
