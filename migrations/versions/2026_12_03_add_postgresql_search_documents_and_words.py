@@ -20,12 +20,13 @@ down_revision = '063fb25e2abe'
 branch_labels = None
 depends_on = None
 
-VECTOR = (
+HEAD = (
     "setweight(to_tsvector('english'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, headings), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, process), 'C') || "
-    "setweight(to_tsvector('english'::regconfig, body), 'D')"
+    "setweight(to_tsvector('english'::regconfig, process), 'C')"
 )
+VECTOR = HEAD + " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+GIN = {'postgresql_using': 'gin', 'postgresql_with': {'gin_pending_list_limit': 256}}
 
 
 def upgrade():
@@ -49,13 +50,15 @@ def upgrade():
     sa.Column('url', sa.Text(), nullable=False),
     sa.Column('updated', sa.DateTime(), nullable=False),
     sa.Column('vector', postgresql.TSVECTOR(), sa.Computed(VECTOR, persisted=True), nullable=False),
+    sa.Column('head', postgresql.TSVECTOR(), sa.Computed(HEAD, persisted=True), nullable=False),
     sa.Column('title_words', postgresql.TSVECTOR(), sa.Computed("to_tsvector('simple'::regconfig, title)", persisted=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_search_documents'))
     )
-    op.create_index('ix_search_documents_vector', 'search_documents', ['vector'], unique=False, postgresql_using='gin')
-    op.create_index('ix_search_documents_title_words', 'search_documents', ['title_words'], unique=False, postgresql_using='gin')
-    op.create_index('ix_search_documents_scope', 'search_documents', ['scope'], unique=False, postgresql_using='gin')
-    op.create_index('ix_search_documents_tags', 'search_documents', ['tags'], unique=False, postgresql_using='gin')
+    op.create_index('ix_search_documents_vector', 'search_documents', ['vector'], unique=False, **GIN)
+    op.create_index('ix_search_documents_head', 'search_documents', ['head'], unique=False, **GIN)
+    op.create_index('ix_search_documents_title_words', 'search_documents', ['title_words'], unique=False, **GIN)
+    op.create_index('ix_search_documents_scope', 'search_documents', ['scope'], unique=False, **GIN)
+    op.create_index('ix_search_documents_tags', 'search_documents', ['tags'], unique=False, **GIN)
     op.create_index('ix_search_documents_updated', 'search_documents', ['updated'], unique=False)
     op.create_table('search_words',
     sa.Column('word', sa.Text(), nullable=False),

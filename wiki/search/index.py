@@ -169,6 +169,8 @@ class Results:
     facets: dict[str, dict[str, int]]
     # How many of the best hits the facet counts cover, when that is not all of them.
     facets_sampled: int = 0
+    # The total is an estimate ("about N"): past a threshold, PostgreSQL does not count.
+    approximate: bool = False
 
 
 @dataclass

@@ -22,12 +22,15 @@ POSTGRESQL_ONLY = {"dialect": "postgresql"}
 
 # Title (A), headings and tags (B), the names of the processes it sits in (C), body (D): the
 # weights ts_rank_cd gives them, {0.1, 0.2, 0.4, 1.0} from D to A, rank titles first.
-VECTOR = (
+HEAD = (
     "setweight(to_tsvector('english'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, headings), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, process), 'C') || "
-    "setweight(to_tsvector('english'::regconfig, body), 'D')"
+    "setweight(to_tsvector('english'::regconfig, process), 'C')"
 )
+VECTOR = HEAD + " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+# GIN indexes take new entries into a pending list that every search reads in full; a short
+# list is merged into the index often, so that it never costs a search much.
+GIN = {"postgresql_using": "gin", "postgresql_with": {"gin_pending_list_limit": 256}}
 # Title words as typed, for quick-find's prefixes (no stemming: "vendor onb" must match).
 TITLE_WORDS = "to_tsvector('simple'::regconfig, title)"
 
@@ -60,10 +63,11 @@ class SearchDocument(db.Model):
 
     __tablename__ = "search_documents"
     __table_args__ = (
-        Index("ix_search_documents_vector", "vector", postgresql_using="gin"),
-        Index("ix_search_documents_title_words", "title_words", postgresql_using="gin"),
-        Index("ix_search_documents_scope", "scope", postgresql_using="gin"),
-        Index("ix_search_documents_tags", "tags", postgresql_using="gin"),
+        Index("ix_search_documents_vector", "vector", **GIN),
+        Index("ix_search_documents_head", "head", **GIN),
+        Index("ix_search_documents_title_words", "title_words", **GIN),
+        Index("ix_search_documents_scope", "scope", **GIN),
+        Index("ix_search_documents_tags", "tags", **GIN),
         Index("ix_search_documents_updated", "updated"),
         {"info": POSTGRESQL_ONLY},
     )
@@ -82,7 +86,10 @@ class SearchDocument(db.Model):
     process_id: Mapped[int | None]
     url: Mapped[str] = mapped_column(Text)
     updated: Mapped[datetime]
+    # Everything, for matching; the head alone (no body: small, kept in the row) for ranking
+    # many matches without reading every body's vector.
     vector: Mapped[str] = mapped_column(TSVECTOR, Computed(VECTOR, persisted=True))
+    head: Mapped[str] = mapped_column(TSVECTOR, Computed(HEAD, persisted=True))
     title_words: Mapped[str] = mapped_column(TSVECTOR, Computed(TITLE_WORDS, persisted=True))
 
 

@@ -1,14 +1,12 @@
-"""Queries of the PostgreSQL search backend: the wiki's query syntax (words, "phrases", OR, AND,
-NOT, -word, prefix*, parentheses) parsed here and handed to PostgreSQL as one tsquery made of
-quoted words only, so nothing a person types is read as tsquery syntax; ranked hits with totals,
-facets and highlights; typo tolerance and "did you mean" from the vocabulary (pg_trgm); and
-quick-find on titles. Every query filters by the reader's labels inside the database.
+"""Queries of the PostgreSQL search backend: ranked hits with totals, facets and highlights;
+typo tolerance and "did you mean" from the vocabulary (pg_trgm); quick-find on titles. Every
+query filters by the reader's labels inside the database, so a document someone may not read
+never reaches their hits, counts, facets or suggestions.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rapidfuzz.distance import Levenshtein
@@ -16,145 +14,31 @@ from sqlalchemy import Connection, text
 
 from wiki.search import index as shared
 from wiki.search.index import STOP_WORDS, Filters, Hit, Results, Segment, correctable_words
+from wiki.search.query_syntax import (
+    NOTHING,
+    WORD,
+    Node,
+    parse,
+    positive_terms,
+    simplify,
+    tsquery,
+)
 
-WORD = re.compile(r"\w+")
-CHUNK = re.compile(r'[^\s()"]+')
-# A parenthesis deeper than this is read as a space: a query is not a recursion test.
-MAX_DEPTH = 20
 # Prefixes and loosened words of one query that are expanded; the rest stay as typed.
 MAX_EXPANDED = 5
 # Words a correction is looked for among: the nearest by trigrams.
 NEIGHBOURS = 40
+# Up to this many matches are counted exactly and ranked by every field they hold. Past it,
+# the total is estimated ("about N") and the best hits are those whose title, headings, tags
+# or processes hold a word of the query, then the rest by recency: ranking tens of thousands
+# of matches would read every one of their bodies.
+RANKED = 1000
 START, STOP, BETWEEN = "\x02", "\x03", "\x01"
 TITLE_MARKS = f"HighlightAll=true, StartSel={START}, StopSel={STOP}"
 SNIPPET_MARKS = (
     f"MaxFragments=2, MaxWords=30, MinWords=12, StartSel={START}, StopSel={STOP}, "
     f"FragmentDelimiter={BETWEEN}"
 )
-
-
-@dataclass
-class Node:
-    """A parsed query: kind is term, phrase, prefix, and, or, not; words for the first three."""
-
-    kind: str
-    words: list[str]
-    children: list[Node]
-
-
-NOTHING = Node("nothing", [], [])  # matches no document: a prefix no word starts with
-
-
-def parse(text: str) -> Node | None:
-    """The query as typed, or None when it holds nothing to look for."""
-    return _Parser(_tokens(text)).parse()
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text):
-        char = text[position]
-        following = text[position + 1 : position + 2]
-        if char.isspace():
-            position += 1
-        elif char in "()":
-            tokens.append((char, char))
-            position += 1
-        elif char == '"':
-            end = text.find('"', position + 1)
-            if end == -1:  # an unbalanced quote: the words after it stay plain words
-                position += 1
-                continue
-            tokens.append(("phrase", text[position + 1 : end]))
-            position = end + 1
-        elif char == "-" and following and (following in '"(' or WORD.match(following)):
-            # "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word doesn't.
-            tokens.append(("not", char))
-            position += 1
-        else:
-            chunk = CHUNK.match(text, position).group()
-            position += len(chunk)
-            kind = chunk.lower() if chunk in ("AND", "OR", "NOT") else "chunk"
-            tokens.append((kind, chunk))
-    return tokens
-
-
-class _Parser:
-    """OR binds tighter than AND, which two words side by side mean, as in web search."""
-
-    def __init__(self, tokens: list[tuple[str, str]]):
-        self.tokens = tokens
-        self.position = 0
-        self.depth = 0
-
-    def parse(self) -> Node | None:
-        node = self._all()
-        while self.position < len(self.tokens):  # text after a stray ")"
-            self.position += 1
-            more = self._all()
-            node = _join("and", [node, more])
-        return node
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.position][0] if self.position < len(self.tokens) else None
-
-    def _all(self) -> Node | None:
-        parts = []
-        while self._peek() not in (None, ")"):
-            if self._peek() == "and":
-                self.position += 1
-                continue
-            parts.append(self._any())
-        return _join("and", parts)
-
-    def _any(self) -> Node | None:
-        parts = [self._one()]
-        while self._peek() == "or":
-            self.position += 1
-            if self._peek() not in (None, ")"):
-                parts.append(self._one())
-        return _join("or", parts)
-
-    def _one(self) -> Node | None:
-        kind, value = self.tokens[self.position]
-        self.position += 1
-        if kind in ("not", "and", "or"):
-            if kind != "not" or self._peek() in (None, ")"):
-                return None  # an operator with nothing to act on
-            inner = self._one()
-            return Node("not", [], [inner]) if inner is not None else None
-        if kind == "(":
-            if self.depth >= MAX_DEPTH:
-                return None
-            self.depth += 1
-            inner = self._all()
-            self.depth -= 1
-            if self._peek() == ")":
-                self.position += 1
-            return inner
-        if kind == ")":
-            return None
-        words = [word.lower() for word in WORD.findall(value)]
-        if not words:
-            return None
-        if kind == "phrase":
-            return Node("phrase", words, []) if len(words) > 1 else Node("term", words, [])
-        if value.endswith("*") and value.rstrip("*")[-1:].lower() == words[-1][-1:]:
-            last = Node("prefix", [words[-1]], []) if len(words[-1]) >= shared.MIN_PREFIX else None
-            return _join("and", [*(Node("term", [w], []) for w in words[:-1]), last])
-        # "three-way" is one phrase of the words it holds, as the text parser indexes it.
-        return Node("phrase", words, []) if len(words) > 1 else Node("term", words, [])
-
-
-def _join(kind: str, parts: list[Node | None]) -> Node | None:
-    kept = [part for part in parts if part is not None]
-    if len(kept) <= 1:
-        return kept[0] if kept else None
-    return Node(kind, [], kept)
-
-
-# -- from parsed query to tsquery ------------------------------------------------------------
 
 
 def expand(connection: Connection, node: Node, fuzzy: bool = False) -> Node:
@@ -180,52 +64,7 @@ def expand(connection: Connection, node: Node, fuzzy: bool = False) -> Node:
             return Node(node.kind, [], kids)
         return node
 
-    return _simplify(visit(node, False)) or NOTHING
-
-
-def _simplify(node: Node) -> Node | None:
-    """Drop what cannot narrow the query; a query with nothing but exclusions matches no
-    document (it would read every one of them)."""
-    if node.kind == "and":
-        kids = [_simplify(child) for child in node.children]
-        positive = [k for k in kids if k is not None and k.kind != "not"]
-        if NOTHING in positive or not positive:
-            return NOTHING
-        negative = [k for k in kids if k is not None and k.kind == "not"]
-        return _join("and", [*positive, *negative])
-    if node.kind == "or":
-        kids = [_simplify(child) for child in node.children]
-        kept = [k for k in kids if k is not None and k is not NOTHING and k.kind != "not"]
-        return _join("or", kept) or NOTHING
-    if node.kind == "not":
-        inner = _simplify(node.children[0])
-        if inner is None or inner is NOTHING:
-            return None  # excluding nothing excludes nothing
-        return Node("not", [], [inner])
-    return node
-
-
-def tsquery(node: Node) -> str:
-    """tsquery text of quoted words (\\w+ only, so no quote or operator can slip in)."""
-    if node is NOTHING:
-        return ""
-    if node.kind == "term":
-        return f"'{node.words[0]}'"
-    if node.kind == "phrase":
-        return "(" + " <-> ".join(f"'{word}'" for word in node.words) + ")"
-    if node.kind == "not":
-        return "!" + tsquery(node.children[0])
-    operator = " & " if node.kind == "and" else " | "
-    return "(" + operator.join(tsquery(child) for child in node.children) + ")"
-
-
-def positive_terms(node: Node) -> list[str]:
-    """What highlights mark: every word the query looks for, none it excludes."""
-    if node.kind in ("term", "phrase"):
-        return [tsquery(node)]
-    if node.kind == "not":
-        return []
-    return [term for child in node.children for term in positive_terms(child)]
+    return simplify(visit(node, False)) or NOTHING
 
 
 def _prefix_words(connection: Connection, prefix: str) -> list[str]:
@@ -278,16 +117,47 @@ def _near_words(connection: Connection, word: str, distance: int | None = None) 
 
 # -- searching -------------------------------------------------------------------------------
 
-MATCHED = """
-WITH matched AS MATERIALIZED (
-    SELECT d.key, d.type, d.tags, d.scope, d.updated, ts_rank_cd(d.vector, q.query) AS score
-    FROM search_documents d, to_tsquery('english', :query) AS q(query)
+# The matches, in the order the table holds them (a bitmap scan reads it front to back), up
+# to a limit: how many there are, and how far into the table the last one was found.
+COUNTED = """
+SELECT count(*) AS matched, coalesce(max((found.ctid::text::point)[0]), 0) + 1 AS reached,
+       pg_relation_size('search_documents') / current_setting('block_size')::int AS blocks
+FROM (
+    SELECT d.ctid FROM search_documents d, to_tsquery('english', :query) AS q(query)
     WHERE d.vector @@ q.query AND d.readers && CAST(:readers AS text[]) {narrowing}
-)
-SELECT (SELECT count(*) FROM matched) AS total, key, type, tags, scope, score, updated
-FROM matched ORDER BY score DESC, updated DESC, key LIMIT :limit
+    LIMIT :limit
+) AS found
 """
-
+ROWS = "d.key, d.type, d.tags, d.scope, d.updated"
+# A few matches: ranked by every field (ts_rank weighs title, headings, processes, body).
+RANKED_ROWS = f"""
+SELECT {ROWS}, ts_rank(d.vector, q.query) AS score
+FROM search_documents d, to_tsquery('english', :query) AS q(query)
+WHERE d.vector @@ q.query AND d.readers && CAST(:readers AS text[]) {{narrowing}}
+ORDER BY score DESC, d.updated DESC, d.key LIMIT :limit
+"""
+# Many matches: first those with a word of the query in their head, ranked by it; the
+# whole query is checked on these few only, in that order, until enough are found...
+HEAD_ROWS = f"""
+SELECT d.key, d.type, d.tags, d.scope, d.updated, d.score FROM (
+    SELECT {ROWS}, d.vector, ts_rank(d.head, a.query) AS score
+    FROM search_documents d, to_tsquery('english', :any) AS a(query)
+    WHERE d.head @@ a.query AND d.readers && CAST(:readers AS text[]) {{narrowing}}
+    ORDER BY score DESC, d.updated DESC, d.key
+    OFFSET 0
+) AS d, to_tsquery('english', :query) AS q(query)
+WHERE {{check}}
+ORDER BY d.score DESC, d.updated DESC, d.key LIMIT :limit
+"""
+# ...then the others, the most recently updated first.
+BODY_ROWS = f"""
+SELECT {ROWS}, 0.0 AS score
+FROM search_documents d, to_tsquery('english', :query) AS q(query),
+     to_tsquery('english', :any) AS a(query)
+WHERE d.vector @@ q.query AND NOT d.head @@ a.query
+    AND d.readers && CAST(:readers AS text[]) {{narrowing}}
+ORDER BY d.updated DESC, d.key LIMIT :limit
+"""
 SHOWN = """
 SELECT d.key, d.title, d.url, d.process_id,
        ts_headline('english', d.title, q.query, :title_marks),
@@ -305,8 +175,8 @@ def search(
     size: int,
     fuzzy: bool = False,
 ) -> Results | None:
-    """Ranked hits, the exact total, facets over the best hits; with `fuzzy`, None when
-    there is no plain word to loosen."""
+    """Ranked hits, the total, facets over the best hits; with `fuzzy`, None when there is
+    no plain word to loosen."""
     parsed = parse(text_)
     if parsed is None:
         return None if fuzzy else _empty()
@@ -319,19 +189,22 @@ def search(
     if expanded is NOTHING:
         return _empty()
     narrowing, parameters = _narrowing(filters)
+    parameters.update(query=tsquery(expanded), readers=filters.readers)
     wanted = max(page, 1) * size
-    rows = connection.execute(
-        text(MATCHED.format(narrowing=narrowing)),
-        {
-            "query": tsquery(expanded),
-            "readers": filters.readers,
-            "limit": max(shared.FACET_SAMPLE, wanted),
-            **parameters,
-        },
-    ).all()
-    total = rows[0].total if rows else 0
+    limit = max(shared.FACET_SAMPLE, wanted)
+    counted = connection.execute(
+        text(COUNTED.format(narrowing=narrowing)), {**parameters, "limit": RANKED + 1}
+    ).one()
+    if counted.matched <= RANKED:
+        total, approximate = counted.matched, False
+        rows = _rows(connection, RANKED_ROWS, narrowing, parameters, limit)
+    else:
+        # The share of the table read to find RANKED + 1 matches tells how many there are.
+        total = max(RANKED + 1, _about(counted.matched * counted.blocks / counted.reached))
+        approximate = True
+        rows = _many(connection, expanded, narrowing, parameters, limit)
     page_count = max(1, -(-total // size))
-    page = min(max(page, 1), page_count)
+    page = min(max(page, 1), page_count, max(1, -(-len(rows) // size)))
     shown = rows[(page - 1) * size : page * size]
     return Results(
         hits=_hits(connection, shown, positive_terms(expanded)),
@@ -340,7 +213,37 @@ def search(
         page_count=page_count,
         facets=_facets(rows),
         facets_sampled=len(rows) if total > len(rows) else 0,
+        approximate=approximate,
     )
+
+
+def _rows(connection: Connection, sql: str, narrowing: str, parameters: dict, limit: int):
+    return connection.execute(
+        text(sql.format(narrowing=narrowing)), {**parameters, "limit": limit}
+    ).all()
+
+
+def _many(connection: Connection, query: Node, narrowing: str, parameters: dict, limit: int):
+    """The best `limit` of many matches: head matches by rank, then the rest by recency."""
+    words = {**parameters, "any": " | ".join(positive_terms(query))}
+    check = "TRUE" if _simple(query) else "d.vector @@ q.query"
+    rows = _rows(connection, HEAD_ROWS.replace("{check}", check), narrowing, words, limit)
+    if len(rows) < limit:
+        rows += _rows(connection, BODY_ROWS, narrowing, words, limit - len(rows))
+    return rows
+
+
+def _simple(node: Node) -> bool:
+    """Whether any word of the query in a head is a match already (no AND, NOT, phrase)."""
+    return node.kind == "term" or (
+        node.kind == "or" and all(child.kind == "term" for child in node.children)
+    )
+
+
+def _about(estimate: float) -> int:
+    """An estimate to two significant figures: 23,456 → 23,000."""
+    digits = max(0, len(str(int(estimate))) - 2)
+    return int(round(estimate, -digits))
 
 
 def _empty() -> Results:
