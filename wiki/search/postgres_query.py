@@ -6,6 +6,7 @@ never reaches their hits, counts, facets or suggestions.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -31,8 +32,10 @@ NEIGHBOURS = 40
 # Up to this many matches are counted exactly and ranked by every field they hold. Past it,
 # the total is estimated ("about N") and the best hits are those whose title, headings, tags
 # or processes hold a word of the query, then the rest by recency: ranking tens of thousands
-# of matches would read every one of their bodies.
-RANKED = 1000
+# of matches would read every one of their bodies...
+RANKED = 500
+# ...and the facets of such a search count this many of the best hits.
+MANY_SAMPLE = 200
 START, STOP, BETWEEN = "\x02", "\x03", "\x01"
 TITLE_MARKS = f"HighlightAll=true, StartSel={START}, StopSel={STOP}"
 SNIPPET_MARKS = (
@@ -121,7 +124,8 @@ def _near_words(connection: Connection, word: str, distance: int | None = None) 
 # to a limit: how many there are, and how far into the table the last one was found.
 COUNTED = """
 SELECT count(*) AS matched, coalesce(max((found.ctid::text::point)[0]), 0) + 1 AS reached,
-       pg_relation_size('search_documents') / current_setting('block_size')::int AS blocks
+       pg_relation_size('search_documents') / current_setting('block_size')::int AS blocks,
+       (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass) AS rows
 FROM (
     SELECT d.ctid FROM search_documents d, to_tsquery('english', :query) AS q(query)
     WHERE d.vector @@ q.query AND d.readers && CAST(:readers AS text[]) {narrowing}
@@ -136,18 +140,15 @@ FROM search_documents d, to_tsquery('english', :query) AS q(query)
 WHERE d.vector @@ q.query AND d.readers && CAST(:readers AS text[]) {{narrowing}}
 ORDER BY score DESC, d.updated DESC, d.key LIMIT :limit
 """
-# Many matches: first those with a word of the query in their head, ranked by it; the
-# whole query is checked on these few only, in that order, until enough are found...
+# Many matches: first those with a word of the query in their head, ranked by it (the head
+# is small and kept in the row; both conditions are answered by GIN indexes)...
 HEAD_ROWS = f"""
-SELECT d.key, d.type, d.tags, d.scope, d.updated, d.score FROM (
-    SELECT {ROWS}, d.vector, ts_rank(d.head, a.query) AS score
-    FROM search_documents d, to_tsquery('english', :any) AS a(query)
-    WHERE d.head @@ a.query AND d.readers && CAST(:readers AS text[]) {{narrowing}}
-    ORDER BY score DESC, d.updated DESC, d.key
-    OFFSET 0
-) AS d, to_tsquery('english', :query) AS q(query)
-WHERE {{check}}
-ORDER BY d.score DESC, d.updated DESC, d.key LIMIT :limit
+SELECT {ROWS}, ts_rank(d.head, a.query) AS score
+FROM search_documents d, to_tsquery('english', :query) AS q(query),
+     to_tsquery('english', :any) AS a(query)
+WHERE d.vector @@ q.query AND d.head @@ a.query
+    AND d.readers && CAST(:readers AS text[]) {{narrowing}}
+ORDER BY score DESC, d.updated DESC, d.key LIMIT :limit
 """
 # ...then the others, the most recently updated first.
 BODY_ROWS = f"""
@@ -191,18 +192,24 @@ def search(
     narrowing, parameters = _narrowing(filters)
     parameters.update(query=tsquery(expanded), readers=filters.readers)
     wanted = max(page, 1) * size
-    limit = max(shared.FACET_SAMPLE, wanted)
     counted = connection.execute(
         text(COUNTED.format(narrowing=narrowing)), {**parameters, "limit": RANKED + 1}
     ).one()
     if counted.matched <= RANKED:
         total, approximate = counted.matched, False
+        limit = max(shared.FACET_SAMPLE, wanted)
         rows = _rows(connection, RANKED_ROWS, narrowing, parameters, limit)
     else:
         # The share of the table read to find RANKED + 1 matches tells how many there are.
         total = max(RANKED + 1, _about(counted.matched * counted.blocks / counted.reached))
         approximate = True
-        rows = _many(connection, expanded, narrowing, parameters, limit)
+        limit = max(min(shared.FACET_SAMPLE, MANY_SAMPLE), wanted)
+        # Reading the newest documents until enough match costs a stored vector per
+        # document read; collecting every match and sorting them costs a row read each,
+        # about a tenth of that: the first wins when a good share of documents match.
+        share = total / max(counted.rows, total)
+        newest_first = share > math.sqrt(10 * limit / max(counted.rows, 1))
+        rows = _many(connection, expanded, narrowing, parameters, limit, newest_first)
     page_count = max(1, -(-total // size))
     page = min(max(page, 1), page_count, max(1, -(-len(rows) // size)))
     shown = rows[(page - 1) * size : page * size]
@@ -223,21 +230,22 @@ def _rows(connection: Connection, sql: str, narrowing: str, parameters: dict, li
     ).all()
 
 
-def _many(connection: Connection, query: Node, narrowing: str, parameters: dict, limit: int):
+def _many(
+    connection: Connection,
+    query: Node,
+    narrowing: str,
+    parameters: dict,
+    limit: int,
+    newest_first: bool,
+):
     """The best `limit` of many matches: head matches by rank, then the rest by recency."""
     words = {**parameters, "any": " | ".join(positive_terms(query))}
-    check = "TRUE" if _simple(query) else "d.vector @@ q.query"
-    rows = _rows(connection, HEAD_ROWS.replace("{check}", check), narrowing, words, limit)
+    rows = _rows(connection, HEAD_ROWS, narrowing, words, limit)
     if len(rows) < limit:
+        if not newest_first:  # the planner cannot tell the two costs apart
+            connection.execute(text("SET LOCAL enable_indexscan = off"))
         rows += _rows(connection, BODY_ROWS, narrowing, words, limit - len(rows))
     return rows
-
-
-def _simple(node: Node) -> bool:
-    """Whether any word of the query in a head is a match already (no AND, NOT, phrase)."""
-    return node.kind == "term" or (
-        node.kind == "or" and all(child.kind == "term" for child in node.children)
-    )
 
 
 def _about(estimate: float) -> int:
