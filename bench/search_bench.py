@@ -57,6 +57,7 @@ PG_BARS_MS = {"term": 30.0, "two-term": 30.0}
 PG_OTHER_BAR_MS = 150.0
 PG_FRESH_BAR_MS = 100.0
 WHOOSH_BAR_MS = 300.0
+RANKED_NOTE = "500 matches"  # wiki.search.postgres_query.RANKED
 FRESH_BAR_S = 1.0
 PAGE_SIZE = 10
 VOCABULARY = 25_000  # content words; the function words below come on top
@@ -602,6 +603,7 @@ class SizeReport:
     pg_request: Timing | None = None  # term queries through services.search()
     pg_totals_checked: int = 0
     pg_totals_wrong: int = 0
+    pg_estimates: list[float] = field(default_factory=list)  # "about N" / exact - 1
     pg_save_ms: list[float] = field(default_factory=list)
     pg_visible_ms: list[float] = field(default_factory=list)
     load: float = 0.0  # load average when the measurements started
@@ -845,6 +847,7 @@ def measure_postgres(prepared: Prepared, args: argparse.Namespace) -> None:
     from wiki.auth.models import User
     from wiki.extensions import db
     from wiki.search import services
+    from wiki.search.index import Filters
     from wiki.search.indexing import indexer
 
     report, work, pages = prepared.report, prepared.work, prepared.report.pages
@@ -866,9 +869,12 @@ def measure_postgres(prepared: Prepared, args: argparse.Namespace) -> None:
             return outcome.results.total if outcome.results else 0
 
         report.pg_request = run_timed("term", work.queries["term"], request, args.budget / 2, at)
-        # Untimed: each total against a count of the documents holding the word.
-        term = report.pg["term"]
-        for query_text, total in list(zip(work.queries["term"], term.hits, strict=False))[:100]:
+        # Untimed: each total against a count of the documents holding the word; past
+        # RANKED matches the total is an estimate ("about N"), and how far off it is.
+        index = indexer(prepared.pg_app).index
+        everyone = Filters(readers=["*"])
+        for query_text in work.queries["term"][:100]:
+            results = index.search(query_text, everyone, page=1, page_size=PAGE_SIZE)
             exact = db.session.scalar(
                 text(
                     "SELECT count(*) FROM search_documents"
@@ -876,11 +882,13 @@ def measure_postgres(prepared: Prepared, args: argparse.Namespace) -> None:
                 ),
                 {"word": query_text},
             )
-            report.pg_totals_checked += 1
-            report.pg_totals_wrong += int(exact != total)
+            if results.approximate:
+                report.pg_estimates.append(results.total / exact - 1)
+            else:
+                report.pg_totals_checked += 1
+                report.pg_totals_wrong += int(exact != results.total)
         db.session.remove()
         progress(f"{at} {args.saves} saves, each until its new word is found ...")
-        index = indexer(prepared.pg_app).index
         report.pg_save_ms, report.pg_visible_ms = time_saves(
             index, prepared.edited, args.seed, pages
         )
@@ -1077,9 +1085,16 @@ def print_postgres(report: SizeReport, line: Callable) -> None:
         line("pg request", report.pg_request, report.fts["term"], "  services.search()")
     wrong = report.pg_totals_wrong
     print(
-        f"PostgreSQL totals: {wrong} of {report.pg_totals_checked} term queries differ from a "
-        f"count of the documents holding the word" + ("  WRONG TOTALS" if wrong else "")
+        f"PostgreSQL totals: {wrong} of {report.pg_totals_checked} exact totals of term queries "
+        f"differ from a count of the documents holding the word"
+        + ("  WRONG TOTALS" if wrong else "")
     )
+    if report.pg_estimates:
+        errors = sorted(abs(e) for e in report.pg_estimates)
+        print(
+            f'PostgreSQL estimates ("about N", past {RANKED_NOTE}): {len(errors)} term queries, '
+            f"off by {statistics.median(errors):.1%} p50 / {errors[-1]:.1%} at worst"
+        )
     print(
         f"PostgreSQL save -> searchable: save_page() {statistics.median(report.pg_save_ms):.0f} "
         f"ms p50 / {max(report.pg_save_ms):.0f} ms max (the search write is in its transaction); "

@@ -549,7 +549,11 @@ def _capped_prefixes(node: query.Query, reader) -> query.Query:
             postings += frequency
         if not words:
             return query.NullQuery
-        return query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
+        expanded = query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
+        # Read the words' postings once into an array: the default tree of unions spends most
+        # of a common prefix's time comparing its branches' score bounds.
+        expanded.matcher_type = query.Or.ARRAY_MATCHER
+        return expanded
     if node.is_leaf():
         return node
     return node.apply(lambda child: _capped_prefixes(child, reader))
