@@ -57,7 +57,6 @@ PG_BARS_MS = {"term": 30.0, "two-term": 30.0}
 PG_OTHER_BAR_MS = 150.0
 PG_FRESH_BAR_MS = 100.0
 WHOOSH_BAR_MS = 300.0
-RANKED_NOTE = "500 matches"  # wiki.search.postgres_query.RANKED
 FRESH_BAR_S = 1.0
 PAGE_SIZE = 10
 VOCABULARY = 25_000  # content words; the function words below come on top
@@ -1090,9 +1089,11 @@ def print_postgres(report: SizeReport, line: Callable) -> None:
         + ("  WRONG TOTALS" if wrong else "")
     )
     if report.pg_estimates:
+        from wiki.search.postgres_query import RANKED
+
         errors = sorted(abs(e) for e in report.pg_estimates)
         print(
-            f'PostgreSQL estimates ("about N", past {RANKED_NOTE}): {len(errors)} term queries, '
+            f'PostgreSQL estimates ("about N", past {RANKED} matches): {len(errors)} term queries, '
             f"off by {statistics.median(errors):.1%} p50 / {errors[-1]:.1%} at worst"
         )
     print(

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wiki.extensions import db
-from wiki.search import documents
+from wiki.search import documents, indexing
 from wiki.search.index import IndexMissing
-from wiki.search.indexing import BATCH, Drift, Indexer
+from wiki.search.indexing import BATCH, TOUCHED, Drift, Indexer
 from wiki.search.models import SearchDocument
 from wiki.search.postgres import PostgresIndex
 
@@ -33,7 +33,16 @@ class PostgresIndexer(Indexer):
         self._tables = False
 
     def write_within(self, session: Session, keys: Iterable[str]) -> None:
-        """Write the documents these keys name, as this session's transaction has them."""
+        """Write the documents these keys name, as this session's transaction has them.
+
+        A process renamed or moved above more than indexing.INLINE_LIMIT documents is the exception:
+        the documents below it are written by the background thread after the commit (see
+        `committed`), so that the request does not wait for them all to be read again."""
+        keys = set(keys)
+        below = {key for key in keys if key.startswith(documents.SUBTREE + ":")}
+        if below and len(documents.expand_subtrees(session, below)) > indexing.INLINE_LIMIT:
+            keys -= below
+            session.info[TOUCHED] = below  # what after_commit hands to `committed`
         self.index.write_with(session.connection(), documents.load(session, keys))
 
     # -- readiness ---------------------------------------------------------------------------
@@ -94,4 +103,5 @@ class PostgresIndexer(Indexer):
                 self.write_within(session, expanded[start : start + BATCH])
 
     def committed(self, keys: set[str]) -> None:
-        """Nothing is left to write after a commit: the transaction wrote it."""
+        """What the transaction left for later: the documents below a large subtree."""
+        self._defer(keys)
