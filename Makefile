@@ -73,7 +73,8 @@ format: setup
 bench: setup
 	$(BIN)/python bench/page_view_bench.py
 
-# Search at 10,000 and 50,000 synthetic pages, whoosh against SQLite FTS5 (about 8 minutes).
+# Search at 10,000 and 50,000 synthetic pages: whoosh and PostgreSQL's search (databases of its
+# own on the server at 127.0.0.1) against SQLite FTS5 (about 20 minutes).
 bench-search: setup
 	$(BIN)/python bench/search_bench.py
 

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from wiki import create_app
+from wiki.database import tables_for
 from wiki.extensions import db
 from wiki.search.indexing import indexer
 
@@ -63,10 +64,38 @@ def app_config() -> dict:
     return {"WTF_CSRF_ENABLED": False}
 
 
+def on_postgresql() -> bool:
+    return os.environ.get("WIKI_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked search_backends("whoosh", "postgresql") runs on each of them that the
+    database has (PostgreSQL's search on PostgreSQL only)."""
+    marked = metafunc.definition.get_closest_marker("search_backends")
+    if marked and "search_backend" in metafunc.fixturenames:
+        backends = [b for b in marked.args if b != "postgresql" or on_postgresql()]
+        metafunc.parametrize("search_backend", backends, indirect=True)
+
+
 @pytest.fixture
-def app(database_url: str, app_config: dict, tmp_path: Path) -> Iterator[Flask]:
+def search_backend(request: pytest.FixtureRequest) -> str:
+    """WIKI_SEARCH_BACKEND of the app: `auto` (PostgreSQL's search on PostgreSQL) unless a
+    test asks for one."""
+    return getattr(request, "param", "auto")
+
+
+@pytest.fixture
+def app(
+    database_url: str, app_config: dict, search_backend: str, tmp_path: Path
+) -> Iterator[Flask]:
     app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, **app_config},
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "SEARCH_BACKEND": search_backend,
+            **app_config,
+        },
         instance_path=str(tmp_path / "instance"),
     )
     # The test's own app context is reused by the client's requests (Flask reuses an active
@@ -88,7 +117,7 @@ def _fresh_globals(sender: Flask, **extra) -> None:
 
 def _empty_tables() -> None:
     with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
+        for table in reversed(tables_for(connection.dialect.name)):
             if table.name != "site_state":  # its one row is made by the migration
                 connection.execute(table.delete())
 

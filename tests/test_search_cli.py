@@ -22,6 +22,8 @@ from wiki.search import services
 from wiki.search.index import Document, Filters
 from wiki.search.indexing import indexer
 
+pytestmark = pytest.mark.search_backends("whoosh", "postgresql")
+
 
 def run(app, *args: str):
     return app.test_cli_runner().invoke(args=["search", *args])
@@ -56,6 +58,7 @@ def test_query_prints_a_readable_list(app, wiki):
     assert "No results." in run(app, "query", "parking").output
 
 
+@pytest.mark.search_backends("whoosh")
 def test_reindex_swaps_in_a_fresh_generation_with_a_progress_bar(app, wiki):
     before = indexer().index.current_generation()
     result = run(app, "reindex")
@@ -105,6 +108,7 @@ def _damage(generation: Path) -> None:
             file.write_bytes(b"\x00garbage")
 
 
+@pytest.mark.search_backends("whoosh")
 def test_reindex_repairs_a_damaged_index(app, wiki):
     _damage(indexer().index.current_generation())
     result = run(app, "reindex")
@@ -118,6 +122,7 @@ def test_reindex_repairs_a_damaged_index(app, wiki):
 # warns about that (ResourceWarning, ignored outside tests) when the file object is collected.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
+@pytest.mark.search_backends("whoosh")
 def test_a_missing_or_corrupt_index_is_rebuilt_at_start_up(app, wiki, client, auth, caplog, damage):
     generation = indexer().index.current_generation()
     if damage == "missing":
@@ -151,8 +156,11 @@ from wiki.extensions import db
 from wiki.auth.models import User
 from wiki.processes import pages, tree
 
-url, instance, label, author_id = sys.argv[1:5]
-app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret"}, instance_path=instance)
+url, instance, label, author_id, backend = sys.argv[1:6]
+app = create_app(
+    {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "SEARCH_BACKEND": backend},
+    instance_path=instance,
+)
 with app.app_context():
     author = db.session.get(User, int(author_id))
     process = tree.get_process("race")
@@ -174,6 +182,7 @@ def test_two_processes_writing_at_once_both_land_without_lock_errors(app, people
                 app.instance_path,
                 label,
                 str(people["member"].id),
+                app.config["SEARCH_BACKEND"],
             ],
             cwd=REPO,
             stdout=subprocess.PIPE,

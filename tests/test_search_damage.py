@@ -39,6 +39,13 @@ TITLE = "Vendor master data changes"
 ADDRESS = "/p/finance/payables/vendor-master-data-changes"
 
 
+@pytest.fixture
+def app_config() -> dict:
+    """These are whoosh's files on disk, whatever the database (PostgreSQL would default to its
+    own search; its damage, a dropped index or a missing row, is tested in test_search_postgres)."""
+    return {"WTF_CSRF_ENABLED": False, "SEARCH_BACKEND": "whoosh"}
+
+
 @pytest.fixture(autouse=True)
 def _collect_what_whoosh_left_open():
     """whoosh leaves damaged files open; collect them here, under this module's warning
@@ -255,6 +262,7 @@ def _wiki_command(app, *args: str) -> subprocess.Popen:
             "WIKI_DATABASE_URL": app.config["DATABASE_URL"],
             "WIKI_SECRET_KEY": "test-secret",
             "WIKI_INSTANCE_PATH": app.instance_path,
+            "WIKI_SEARCH_BACKEND": "whoosh",
         },
     )
 
@@ -303,7 +311,10 @@ from wiki.auth.models import User
 from wiki.processes import pages, tree
 
 url, instance, author_id = sys.argv[1:4]
-app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret"}, instance_path=instance)
+app = create_app(
+    {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "SEARCH_BACKEND": "whoosh"},
+    instance_path=instance,
+)
 with app.app_context():
     author = db.session.get(User, int(author_id))
     process = tree.get_process("race")

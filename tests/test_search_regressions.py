@@ -21,6 +21,8 @@ from wiki.search.index import Document
 from wiki.search.indexing import indexer
 from wiki.search.models import SearchMiss
 
+pytestmark = pytest.mark.search_backends("whoosh", "postgresql")
+
 
 def found(user, text: str, **filters) -> list[str]:
     outcome = services.search(user, text, record=False, **filters)

@@ -20,6 +20,8 @@ from wiki.search.index import Document
 from wiki.search.indexing import indexer
 from wiki.search.models import SearchMiss
 
+pytestmark = pytest.mark.search_backends("whoosh", "postgresql")
+
 
 def titles(outcome: services.SearchOutcome) -> list[str]:
     return ["".join(text for text, _ in hit.title) for hit in outcome.results.hits]
@@ -271,6 +273,7 @@ def test_a_rolled_back_change_leaves_the_index_unchanged(app, people):
     assert found(member, "zebra") == ["Pallet labels"]
 
 
+@pytest.mark.search_backends("whoosh")  # PostgreSQL writes in the transaction: no index lock
 def test_saving_never_fails_when_the_index_is_locked(app, people, caplog):
     member = people["member"]
     page = factories.make_page("ops", "Pallet labels", "Print the zebra labels.", member)

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from tests import factories
 from wiki.extensions import db
+from wiki.search import services
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, NOT_HELPFUL, SearchMiss
+
+pytestmark = pytest.mark.search_backends("whoosh", "postgresql")
 
 
 @pytest.fixture
@@ -201,11 +204,50 @@ def test_search_pages_are_never_answered_from_the_page_cache(client, auth, wiki)
 
 @pytest.mark.parametrize(
     "text",
-    ["(", '"', "*", 'NOT NOT "a b" x*', "(-) -( AND b", "a~2 b^3", "[a TO b]", "日本語*", "-"],
+    [
+        "(",
+        '"',
+        "*",
+        'NOT NOT "a b" x*',
+        "(-) -( AND b",
+        "a~2 b^3",
+        "[a TO b]",
+        "日本語*",
+        "-",
+        "invoice " * 1250,  # 10,000 characters
+        "(" * 600 + "invoice" + ")" * 600,
+        "the of and to",  # only stop words
+        "?!.,;:@#$%^&*()[]{}<>/\\|~`'",  # only punctuation
+        '"goods receipt',  # an unbalanced quote
+        'goods" receipt"',
+        "- -- - -",
+        "* ** *",
+        "a & | !b",  # tsquery syntax, typed
+        "invoice:* & !goods",
+        ":*",
+        "'invoice' <-> 'goods'",
+        "-invoice",
+        "NOT goods OR -invoice",
+        "ÿ" * 40 + "*",
+    ],
 )
-def test_odd_query_syntax_gets_an_answer_not_an_error(client, auth, wiki, text):
+def test_odd_query_syntax_gets_an_answer_not_an_error(client, auth, wiki, text, caplog):
     auth.login("jill@example.com")
-    assert client.get("/search", query_string={"q": text}).status_code == 200
+    response = client.get("/search", query_string={"q": text})
+    assert response.status_code == 200
+    assert "Search is being rebuilt" not in response.get_data(as_text=True)
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    quick = client.get("/search/quick", query_string={"q": text})
+    assert quick.status_code == 200 and quick.is_json
+
+
+def test_nul_bytes_in_a_query_are_read_as_replacement_characters(client, auth, wiki):
+    auth.login("jill@example.com")
+    response = client.get("/search", query_string={"q": "invoice\x00 goods"})
+    assert response.status_code == 200  # as U+FFFD, which separates words like a space
+    assert "/p/" in response.get_data(as_text=True)
+    # Below the web layer (the CLI, other callers) they are dropped like any control character.
+    assert services.search(wiki["member"], "goods\x00").results.total == 1
 
 
 def test_field_syntax_cannot_reach_internal_fields(client, auth, wiki):

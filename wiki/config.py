@@ -30,7 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_SIZE": 500,
     "PAGE_CACHE_SECONDS": 60,
     "PAGE_CACHE_MAX_MB": 64,
-    # None means "the search folder in the instance folder".
+    # "auto": PostgreSQL's own full-text search when the database is PostgreSQL, whoosh
+    # otherwise; or "whoosh", "postgresql".
+    "SEARCH_BACKEND": "auto",
+    # None means "the search folder in the instance folder" (whoosh).
     "SEARCH_DIR": None,
     # Seconds an index write waits for another writer before it is left to the retries.
     "SEARCH_LOCK_TIMEOUT": 2.0,

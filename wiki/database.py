@@ -54,11 +54,23 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 
 def for_dialect(dialect_name: str):
-    """An alembic include_object hook: leave out of comparisons the indexes the models create
-    on another database only (Index.ddl_if(dialect=...))."""
+    """An alembic include_object hook: leave out of comparisons the indexes and tables the
+    models create on another database only (Index.ddl_if(dialect=...), a table's
+    info={"dialect": ...})."""
 
     def include_object(item, _name, type_, _reflected, _compare_to) -> bool:
+        if type_ == "table":
+            return item.info.get("dialect") in (None, dialect_name)
         condition = getattr(item, "_ddl_if", None) if type_ == "index" else None
         return condition is None or condition.dialect in (None, dialect_name)
 
     return include_object
+
+
+def tables_for(dialect_name: str) -> list:
+    """The tables the models keep on this database, in dependency order."""
+    return [
+        table
+        for table in db.metadata.sorted_tables
+        if table.info.get("dialect") in (None, dialect_name)
+    ]

@@ -95,7 +95,8 @@ def reindex_command() -> None:
 @with_appcontext
 def check_command(fix: bool) -> None:
     """Read the whole index, then compare it with the database: missing, stale and orphaned
-    documents. Exits 1 when anything is wrong and --fix was not given."""
+    documents, and on PostgreSQL the database indexes search needs. Exits 1 when anything is
+    wrong and --fix was not given."""
     search_indexer = indexer()
     search_indexer.wait_until_built()
     unfinished = search_indexer.index.unfinished_generations()
@@ -117,6 +118,9 @@ def check_command(fix: bool) -> None:
         keys = sorted(getattr(drift, name))
         shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
         click.echo(f"{name}: {len(keys)}" + (f" ({shown})" if keys else ""))
+    if drift.indexes:
+        names = ", ".join(sorted(drift.indexes))
+        click.echo(f"database indexes missing or invalid: {len(drift.indexes)} ({names})")
     if not drift:
         click.echo("The index matches the database.")
         if unfinished and not fix:
@@ -126,6 +130,8 @@ def check_command(fix: bool) -> None:
         raise click.exceptions.Exit(1)
     with click.progressbar(length=len(drift.keys), label="Repairing") as bar:
         search_indexer.repair(drift, on_item=bar.update)
+    if drift.indexes:
+        click.echo(f"Recreated {len(drift.indexes)} database indexes.")
     click.echo(f"Repaired {len(drift.keys)} documents.")
 
 

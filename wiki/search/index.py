@@ -196,6 +196,8 @@ class Results:
     facets: dict[str, dict[str, int]]
     # How many of the best hits the facet counts cover, when that is not all of them.
     facets_sampled: int = 0
+    # The total is an estimate ("about N"): past a threshold, PostgreSQL does not count.
+    approximate: bool = False
 
 
 @dataclass
@@ -655,7 +657,11 @@ def _capped_prefixes(node: query.Query, reader) -> query.Query:
             postings += frequency
         if not words:
             return query.NullQuery
-        return query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
+        expanded = query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
+        # Read the words' postings once into an array: the default tree of unions spends most
+        # of a common prefix's time comparing its branches' score bounds.
+        expanded.matcher_type = query.Or.ARRAY_MATCHER
+        return expanded
     if node.is_leaf():
         return node
     return node.apply(lambda child: _capped_prefixes(child, reader))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.orm import Session
 
 from wiki.extensions import db
@@ -37,22 +37,30 @@ class Drift:
     missing: set[str] = field(default_factory=set)
     stale: set[str] = field(default_factory=set)
     orphaned: set[str] = field(default_factory=set)
+    # Database indexes of the PostgreSQL backend that are gone or unusable.
+    indexes: set[str] = field(default_factory=set)
 
     @property
     def keys(self) -> set[str]:
         return self.missing | self.stale | self.orphaned
 
     def __bool__(self) -> bool:
-        return bool(self.keys)
+        return bool(self.keys or self.indexes)
 
 
 class Indexer:
-    """The app's search index and the work of keeping it current, one per app."""
+    """The app's whoosh index and the work of keeping it current, one per app."""
 
-    def __init__(self, app: Flask):
+    # Whether documents are written inside the transaction that changes them (PostgreSQL)
+    # rather than after its commit.
+    in_transaction = False
+
+    def __init__(self, app: Flask, index=None):
         self.app = app
-        directory = app.config["SEARCH_DIR"] or str(Path(app.instance_path) / "search")
-        self.index = SearchIndex(directory, lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"])
+        if index is None:
+            directory = app.config["SEARCH_DIR"] or str(Path(app.instance_path) / "search")
+            index = SearchIndex(directory, lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"])
+        self.index = index
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._retry: threading.Timer | None = None
@@ -313,8 +321,30 @@ def indexer(app: Flask | None = None) -> Indexer:
     return (app or current_app).extensions["search"]
 
 
+BACKENDS = ("auto", "whoosh", "postgresql")
+
+
+def backend_name(app: Flask) -> str:
+    """WIKI_SEARCH_BACKEND, with `auto` read as the database's own search where it has one."""
+    chosen = app.config["SEARCH_BACKEND"]
+    dialect = make_url(app.config["DATABASE_URL"]).get_backend_name()
+    if chosen not in BACKENDS:
+        raise ValueError(f"WIKI_SEARCH_BACKEND is {chosen!r}: choose one of {', '.join(BACKENDS)}")
+    if chosen == "auto":
+        return "postgresql" if dialect == "postgresql" else "whoosh"
+    if chosen == "postgresql" and dialect != "postgresql":
+        raise ValueError("WIKI_SEARCH_BACKEND=postgresql needs a PostgreSQL WIKI_DATABASE_URL")
+    return chosen
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["search"] = search_indexer = Indexer(app)
+    if backend_name(app) == "postgresql":
+        from wiki.search.postgres_indexing import PostgresIndexer
+
+        search_indexer: Indexer = PostgresIndexer(app)
+    else:
+        search_indexer = Indexer(app)
+    app.extensions["search"] = search_indexer
     started = threading.Event()
 
     @app.before_request
@@ -348,6 +378,22 @@ def _note_touched(session: Session, _context) -> None:
     ):
         for instance in instances:
             touched.update(documents.keys_touched(instance, how))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_in_transaction(session: Session) -> None:
+    """The PostgreSQL backend writes what a transaction changed inside it: rolled back, it
+    leaves no trace; committed, every host finds it at once."""
+    if session.in_nested_transaction() or not has_app_context():
+        return
+    search_indexer = current_app.extensions.get("search")
+    if search_indexer is None or not search_indexer.in_transaction:
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the commit would flush next, so that its changes are noted
+    touched = session.info.pop(TOUCHED, None)
+    if touched:
+        search_indexer.write_within(session, touched)
 
 
 @event.listens_for(Session, "after_commit")

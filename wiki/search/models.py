@@ -1,10 +1,12 @@
-"""Search misses: searches that found nothing, and results someone said did not help."""
+"""Search misses (searches that found nothing, results someone said did not help), and the
+PostgreSQL backend's search documents and vocabulary."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Computed, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.auth.models import User
@@ -14,6 +16,23 @@ from wiki.timeutil import utcnow
 
 NO_RESULTS = "no results"
 NOT_HELPFUL = "not helpful"
+# Tables that exist on PostgreSQL only: migrations create them there, comparisons and the
+# tests' clean-up leave them out elsewhere (wiki.database.for_dialect).
+POSTGRESQL_ONLY = {"dialect": "postgresql"}
+
+# Title (A), headings and tags (B), the names of the processes it sits in (C), body (D): the
+# weights ts_rank_cd gives them, {0.1, 0.2, 0.4, 1.0} from D to A, rank titles first.
+HEAD = (
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, headings), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, process), 'C')"
+)
+VECTOR = HEAD + " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+# GIN indexes take new entries into a pending list that every search reads in full; a short
+# list is merged into the index often, so that it never costs a search much.
+GIN = {"postgresql_using": "gin", "postgresql_with": {"gin_pending_list_limit": 256}}
+# Title words as typed, for quick-find's prefixes (no stemming: "vendor onb" must match).
+TITLE_WORDS = "to_tsvector('simple'::regconfig, title)"
 
 
 class SearchMiss(db.Model):
@@ -36,3 +55,60 @@ class SearchMiss(db.Model):
 
     user: Mapped[User | None] = relationship()
     process: Mapped[Process | None] = relationship()
+
+
+class SearchDocument(db.Model):
+    """One searchable thing as the PostgreSQL backend holds it, written in the transaction
+    that changed it."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index("ix_search_documents_vector", "vector", **GIN),
+        Index("ix_search_documents_head", "head", **GIN),
+        Index("ix_search_documents_title_words", "title_words", **GIN),
+        Index("ix_search_documents_scope", "scope", **GIN),
+        Index("ix_search_documents_tags", "tags", **GIN),
+        Index("ix_search_documents_updated", "updated"),
+        {"info": POSTGRESQL_ONLY},
+    )
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    type: Mapped[str] = mapped_column(String(20))
+    stamp: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    # Headings and tags, which weigh the same.
+    headings: Mapped[str] = mapped_column(Text)
+    process: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text))  # lower case
+    scope: Mapped[list[str]] = mapped_column(ARRAY(Text))  # the process paths it sits under
+    readers: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    process_id: Mapped[int | None]
+    url: Mapped[str] = mapped_column(Text)
+    updated: Mapped[datetime]
+    # Everything, for matching; the head alone (no body: small, kept in the row) for ranking
+    # many matches without reading every body's vector.
+    vector: Mapped[str] = mapped_column(TSVECTOR, Computed(VECTOR, persisted=True))
+    head: Mapped[str] = mapped_column(TSVECTOR, Computed(HEAD, persisted=True))
+    title_words: Mapped[str] = mapped_column(TSVECTOR, Computed(TITLE_WORDS, persisted=True))
+
+
+class SearchWord(db.Model):
+    """The words of the searchable text as typed: what prefixes expand to and typos are
+    corrected against (pg_trgm)."""
+
+    __tablename__ = "search_words"
+    __table_args__ = (
+        Index("ix_search_words_prefix", "word", postgresql_ops={"word": "text_pattern_ops"}),
+        Index(
+            "ix_search_words_trigrams",
+            "word",
+            postgresql_using="gist",
+            postgresql_ops={"word": "gist_trgm_ops"},
+        ),
+        {"info": POSTGRESQL_ONLY},
+    )
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    # Documents holding the word at the last rebuild; a word new since then counts 1.
+    documents: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,173 @@
+"""The PostgreSQL search backend on its own: choosing it, its tables written in the saving
+transaction, `wiki search check --fix` repairing a dropped GIN index and a missing document row,
+a rebuild when the tables are empty, and nothing of it on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from tests import factories
+from tests.conftest import on_postgresql
+from wiki import create_app
+from wiki.extensions import db
+from wiki.search import services
+from wiki.search.indexing import backend_name, indexer
+
+postgresql_only = pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's own search")
+
+
+def run(app, *args: str):
+    return app.test_cli_runner().invoke(args=["search", *args])
+
+
+@pytest.mark.parametrize(
+    ("chosen", "url", "expected"),
+    [
+        ("auto", "sqlite:///x.db", "whoosh"),
+        ("auto", "postgresql+psycopg://u@h/db", "postgresql"),
+        ("whoosh", "postgresql+psycopg://u@h/db", "whoosh"),
+        ("postgresql", "postgresql+psycopg://u@h/db", "postgresql"),
+    ],
+)
+def test_the_backend_follows_the_setting_and_the_database(tmp_path, chosen, url, expected):
+    app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
+    app.config.update(DATABASE_URL=url, SEARCH_BACKEND=chosen)
+    assert backend_name(app) == expected
+
+
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        ("postgresql", "needs a PostgreSQL WIKI_DATABASE_URL"),
+        ("elastic", "choose one of auto, whoosh, postgresql"),
+    ],
+)
+def test_a_backend_the_database_cannot_serve_is_refused_at_start(tmp_path, chosen, message):
+    with pytest.raises(ValueError, match=message):
+        create_app(
+            {"DATABASE_URL": "sqlite://", "SEARCH_BACKEND": chosen}, instance_path=str(tmp_path)
+        )
+
+
+@pytest.mark.skipif(on_postgresql(), reason="what the migration leaves out on SQLite")
+def test_on_sqlite_the_migration_makes_no_search_tables(app):
+    tables = set(inspect(db.engine).get_table_names())
+    assert "search_misses" in tables
+    assert not {"search_documents", "search_words"} & tables
+
+
+@pytest.fixture
+def wiki(app, people):
+    factories.make_process("finance/payables", name="Payables")
+    page = factories.make_page(
+        "finance/payables", "Matching invoices", "Match every invoice.", people["member"]
+    )
+    return people, page
+
+
+@postgresql_only
+def test_a_saved_page_is_in_the_tables_for_any_connection_once_committed(wiki):
+    people, _ = wiki
+    # A connection of its own, as another host would have.
+    other = create_engine(db.engine.url)
+    try:
+        with other.connect() as connection:
+            row = connection.execute(
+                text("SELECT title FROM search_documents WHERE vector @@ to_tsquery('invoic')")
+            ).all()
+            assert row == [("Matching invoices",)]
+            words = connection.scalars(text("SELECT word FROM search_words ORDER BY word"))
+            assert {"match", "every", "invoice", "invoices", "matching"} <= set(words)
+    finally:
+        other.dispose()
+
+
+@postgresql_only
+def test_check_finds_a_dropped_gin_index_and_fix_creates_it_again(app, wiki):
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_search_documents_vector"))
+    result = run(app, "check")
+    assert result.exit_code == 1
+    assert "database indexes missing or invalid: 1 (ix_search_documents_vector)" in result.output
+    fixed = run(app, "check", "--fix")
+    assert fixed.exit_code == 0, fixed.output
+    assert "Recreated 1 database indexes." in fixed.output
+    assert "ix_search_documents_vector" in {
+        index["name"] for index in inspect(db.engine).get_indexes("search_documents")
+    }
+    assert run(app, "check").output.endswith("The index matches the database.\n")
+
+
+@postgresql_only
+def test_check_finds_a_missing_document_row_and_fix_writes_it(app, wiki):
+    people, page = wiki
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM search_documents WHERE key = :k"), {"k": f"page:{page.id}"}
+        )
+    assert services.search(people["member"], "invoice").results.total == 0
+    result = run(app, "check")
+    assert result.exit_code == 1 and f"missing: 1 (page:{page.id})" in result.output
+    assert run(app, "check", "--fix").exit_code == 0
+    assert services.search(people["member"], "invoice").results.total == 1
+
+
+@postgresql_only
+def test_reindex_rewrites_every_document_and_the_vocabulary(app, wiki):
+    people, _ = wiki
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE search_documents SET body = 'zzz', stamp = 'old'"))
+        connection.execute(text("DELETE FROM search_words"))
+    result = run(app, "reindex")
+    assert result.exit_code == 0, result.output
+    assert "Indexed 9 documents." in result.output
+    assert not indexer().check()
+    assert services.search(people["member"], "invoise").did_you_mean == "invoice"
+
+
+@postgresql_only
+def test_empty_tables_beside_a_full_database_are_filled_on_the_first_request(app, wiki):
+    people, _ = wiki
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM search_documents"))
+    restarted = create_app(dict(app.config), instance_path=app.instance_path)
+    with restarted.test_client() as browser:
+        browser.post("/login", data={"email": "jill@example.com", "password": factories.PASSWORD})
+        first = browser.get("/search?q=invoice")
+        assert first.status_code in (200, 503)
+        indexer(restarted)._building.join(timeout=30)
+        assert "/p/finance/payables/matching-invoices" in browser.get("/search?q=invoice").get_data(
+            as_text=True
+        )
+    with restarted.app_context():
+        db.engine.dispose()
+
+
+@postgresql_only
+def test_past_the_ranked_threshold_the_total_reads_about_n_and_titles_come_first(
+    app, people, client, auth, monkeypatch
+):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from wiki.processes.models import Page
+    from wiki.search import postgres_query
+
+    monkeypatch.setattr(postgres_query, "RANKED", 3)
+    for number in range(6):
+        factories.make_page("bulk", f"Note {number}", "the walrus is here", people["member"])
+    factories.make_page("bulk", "Walrus care", "feeding", people["member"])
+    oldest = db.session.scalar(select(Page).where(Page.title == "Note 0"))
+    oldest.updated_at = datetime(2020, 1, 1)
+    db.session.commit()
+    results = services.search(people["member"], "walrus").results
+    assert results.approximate and results.total >= 4
+    titles = [hit.plain_title for hit in results.hits]
+    assert titles[0] == "Walrus care"  # the title match first
+    assert titles[-1] == "Note 0"  # then the newest first
+    assert sorted(titles) == sorted(["Walrus care", *(f"Note {n}" for n in range(6))])
+    auth.login("jill@example.com")
+    html = client.get("/search?q=walrus").get_data(as_text=True)
+    assert f"About {results.total:,} results" in html
