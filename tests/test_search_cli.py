@@ -170,6 +170,7 @@ with app.app_context():
 """
 
 
+@pytest.mark.search_backends("whoosh")  # PostgreSQL: tests/test_search_hosts.py
 def test_two_processes_writing_at_once_both_land_without_lock_errors(app, people):
     factories.make_process("race")
     writers = [

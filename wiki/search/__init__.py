@@ -1,1 +1,2 @@
-"""Search: a whoosh index over everything a member can read, kept in step with the database."""
+"""Search over everything a member can read, in whoosh or in PostgreSQL's own full-text search,
+kept in step with the database."""

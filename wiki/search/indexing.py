@@ -1,6 +1,8 @@
 """Keeping the index in step with the database: changes are noted at flush, written to the
 index after the commit (never before), retried when the index is busy, rebuilt when missing or
-damaged, and compared with the database on demand.
+damaged, and compared with the database on demand. Here too the backend is chosen
+(WIKI_SEARCH_BACKEND): whoosh, or PostgreSQL's search, which writes inside the transaction
+(wiki.search.postgres_indexing).
 """
 
 from __future__ import annotations
