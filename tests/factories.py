@@ -169,3 +169,14 @@ def make_forum_meeting(people: dict, area: str, gap_process: str):
         ),
     )
     return forum, meeting
+
+
+def make_token(user: User, write: bool = False, days: int = 90) -> str:
+    """A personal access token of the user; returns the secret to send as Bearer."""
+    from wiki.auth import tokens
+
+    return tokens.create_token(user, "test script", write=write, days=days).secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

@@ -55,6 +55,9 @@ URLS = [
     "/notifications/preferences",
     "/people/map",
     "/no/such/page",
+    "/account/tokens",
+    "/admin/tokens",
+    "/api/v1/docs",
 ]
 
 
@@ -148,6 +151,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
         f"/coaching/new?with={jill}",
         f"/coaching/{session.id}",
     ]
+    from wiki.auth import tokens
+
+    tokens.create_token(people["member"], "ERP import", write=True)
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)
     auth.login("ada@example.com")
@@ -158,6 +164,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
             data={"title": "Three-way match", "body": "Mine", "base_revision": "1"},
         ).data
     )
+    files.append(tmp_path / "token-created.html")
+    made = client.post("/account/tokens", data={"name": "Bot", "access": "read", "days": "9"})
+    files[-1].write_bytes(made.data)
     for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
@@ -174,7 +183,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     messages = json.loads(checked.stderr or checked.stdout)["messages"]
     names = {
         f"file:{path}": url
-        for path, url in zip(files, ["/login", "conflict", *urls, "newcomer home"], strict=True)
+        for path, url in zip(
+            files, ["/login", "conflict", "token made", *urls, "newcomer home"], strict=True
+        )
     }
     errors = [
         f"{names.get(m['url'], m['url'])}: {m['message']} ({m.get('extract', '')!r})"

@@ -33,6 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
+    from wiki.api import bp as api_bp
+    from wiki.auth.token_views import bp as tokens_bp
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
     from wiki.coaching.views import bp as coaching_bp
@@ -48,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(processes_bp)
     app.register_blueprint(people_bp)
@@ -61,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(gaps_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(forums_bp)
+    app.register_blueprint(api_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

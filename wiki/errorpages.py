@@ -21,6 +21,21 @@ TITLES = {
     500: "Something went wrong",
 }
 
+# The `error` of a JSON error: a word a program can branch on.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
@@ -37,7 +52,7 @@ def _wants_json() -> bool:
 
 def error_response(status: int, message: str):
     if _wants_json():
-        return jsonify(error=TITLES.get(status, "Error"), message=message), status
+        return jsonify(error=ERROR_CODES.get(status, "error"), message=message, fields={}), status
     return render_template(
         "error.html", status=status, title=TITLES.get(status, "Error"), message=message
     ), status

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.auth.models import ROLES, User, UserRole
+from wiki.auth.tokens import revoke_tokens_of, secret_hash
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.textutil import clean_line
@@ -116,6 +116,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_generation += 1
+        revoke_tokens_of(user)
     db.session.commit()
 
 
@@ -150,23 +151,19 @@ def check_password(password: str) -> None:
 def invite(user: User) -> str:
     """A fresh invitation token for the user; only its hash is stored."""
     token = secrets.token_urlsafe(32)
-    user.invitation_hash = _token_hash(token)
+    user.invitation_hash = secret_hash(token)
     user.invitation_expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
     db.session.commit()
     return token
 
 
 def find_invited_user(token: str) -> User:
-    user = db.session.scalar(select(User).where(User.invitation_hash == _token_hash(token)))
+    user = db.session.scalar(select(User).where(User.invitation_hash == secret_hash(token)))
     if user is None or user.invitation_expires_at is None:
         raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
     if user.invitation_expires_at < utcnow():
         raise NotFound("This invitation has expired. Ask an admin for a new one.")
     return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _checked_person(form: PersonForm) -> tuple[str, str, tuple[str, ...]]:

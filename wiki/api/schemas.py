@@ -1,0 +1,94 @@
+"""What every part of the API shares: error bodies, strict request bodies, lists and cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from spectree import Response
+
+from wiki.errors import DomainError
+from wiki.forms import MAX_ID
+
+MAX_LIMIT = 100
+T = TypeVar("T")
+
+
+def _without_nul(text: str) -> str:
+    # As in forms (wiki/security.py): PostgreSQL cannot store NUL, so it arrives as U+FFFD.
+    return text.replace("\x00", "\ufffd")
+
+
+Text = Annotated[str, AfterValidator(_without_nul)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="A word to branch on: not_found, invalid, conflict, …")
+    message: str = Field(description="What went wrong, for a person.")
+    fields: dict[str, str] = Field(description="The message for each refused field.")
+
+
+class Body(BaseModel):
+    """A request body: unknown fields and wrong types are refused, not guessed at."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ListQuery(BaseModel):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT} items.")
+    cursor: str | None = Field(
+        None, max_length=500, description="The next_cursor of the previous page."
+    )
+
+
+def list_of(model: type[BaseModel]) -> type[BaseModel]:
+    """The body of a page of a list: its items and the cursor of the next page, if any."""
+    return create_model(
+        f"{model.__name__}List",
+        items=(list[model], ...),
+        next_cursor=(str | None, Field(None, description="Pass as cursor for the next page.")),
+    )
+
+
+def one_page(items: Sequence[T], query: ListQuery, kind: str) -> dict[str, Any]:
+    """The items of the page the query's cursor points at, and the next page's cursor."""
+    start = _cursor_offset(query.cursor, kind) if query.cursor else 0
+    chosen = list(items[start : start + query.limit])
+    more = start + query.limit < len(items)
+    return {"items": chosen, "next_cursor": _cursor(kind, start + query.limit) if more else None}
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="api-cursor")
+
+
+def _cursor(kind: str, offset: int) -> str:
+    return _serializer().dumps([kind, offset])
+
+
+def _cursor_offset(cursor: str, kind: str) -> int:
+    # Signed, so that a cursor is opaque and a made-up one is refused rather than trusted.
+    try:
+        cursor_kind, offset = _serializer().loads(cursor)
+    except (BadData, TypeError, ValueError):
+        cursor_kind, offset = None, None
+    if cursor_kind != kind or not isinstance(offset, int) or offset < 0:
+        raise DomainError("This cursor is not valid here; start again without one.", "cursor")
+    return offset
+
+
+# Every operation may meet these: a bad cursor or CSRF token, no or a refused token, a role
+# or a read-only token, an unknown object, a refused body, a rate limit.
+COMMON_ERRORS = (400, 401, 403, 404, 413, 415, 422, 429)
+
+
+def responses(writes: bool = False, **ok: Any) -> Response:
+    """spectree's Response: the given successes (HTTP_200=Model) and every common error."""
+    errors = {f"HTTP_{status}": ErrorBody for status in COMMON_ERRORS}
+    if writes:
+        errors["HTTP_409"] = ErrorBody
+    return Response(**{**errors, **ok})
