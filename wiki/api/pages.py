@@ -9,11 +9,22 @@ from pydantic import BaseModel, Field
 
 from wiki.api.blueprint import bp, error_details, spec
 from wiki.api.processes import PROCESS, ProcessOut, process_out
-from wiki.api.schemas import Body, ErrorBody, Id, ListQuery, Text, list_of, one_page, responses
+from wiki.api.schemas import (
+    Body,
+    ErrorBody,
+    Id,
+    ListQuery,
+    Text,
+    Whole,
+    list_of,
+    one_page,
+    responses,
+)
+from wiki.forms import MAX_ID
 from wiki.processes import history, pages, tree
 from wiki.processes.models import Page, Revision
 
-PAGE = "<int(min=1, max=2147483647):page_id>"
+PAGE = "<int(max=2147483647):page_id>"
 TAGS = ["pages"]
 
 
@@ -71,14 +82,14 @@ class ConflictBody(ErrorBody):
 
 
 class PageIn(Body):
-    title: Text = Field(max_length=1000)
+    title: Text = Field(min_length=1, max_length=1000)
     body: Text = Field(max_length=200_000)
     summary: Text = Field("", max_length=1000)
     tags: list[Text] | None = Field(None, max_length=100, description="Null keeps them.")
 
 
 class PageUpdate(PageIn):
-    base_revision: int = Field(ge=0, le=2**31 - 1, description="The revision you edited.")
+    base_revision: Whole = Field(ge=0, le=MAX_ID, description="The revision you edited.")
 
 
 class RevertIn(Body):
@@ -182,7 +193,7 @@ def page_history(page_id: int, query: ListQuery):
     return {**listed, "items": [item.model_dump() for item in items]}
 
 
-@bp.get(f"/pages/{PAGE}/revisions/<int(min=1, max=2147483647):number>")
+@bp.get(f"/pages/{PAGE}/revisions/<int(max=2147483647):number>")
 @spec.validate(resp=responses(HTTP_200=RevisionOut), tags=TAGS)
 def page_revision(page_id: int, number: int):
     """One revision of a page, with its markdown."""

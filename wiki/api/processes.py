@@ -10,7 +10,7 @@ from wiki.api.schemas import Body, Id, Text, responses
 from wiki.processes import tree
 from wiki.processes.models import Process
 
-PROCESS = "<int(min=1, max=2147483647):process_id>"
+PROCESS = "<int(max=2147483647):process_id>"
 TAGS = ["processes"]
 
 
@@ -38,7 +38,7 @@ class ProcessDetail(ProcessOut):
 
 
 class ProcessIn(Body):
-    name: Text = Field(max_length=1000)
+    name: Text = Field(min_length=1, max_length=1000)
     parent_id: Id | None = None
     slug: Text = Field("", max_length=1000, description="Made from the name when empty.")
     description: Text = Field("", max_length=200_000)

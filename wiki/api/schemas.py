@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from spectree import Response
 
 from wiki.errors import DomainError
@@ -22,8 +22,15 @@ def _without_nul(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 2.0 as an integer, so the document promises to take it; 2.5 and "2"
+    # stay wrong types.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 Text = Annotated[str, AfterValidator(_without_nul)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Whole = Annotated[int, BeforeValidator(_whole_number)]
+Id = Annotated[Whole, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorBody(BaseModel):
