@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    create_model,
+)
 from spectree import Response
 
 from wiki.errors import DomainError
@@ -29,6 +38,8 @@ def _whole_number(value: Any) -> Any:
 
 
 Text = Annotated[str, AfterValidator(_without_nul)]
+# A date in a body arrives as text (YYYY-MM-DD), which strict validation alone would refuse.
+Day = Annotated[date, Strict(False)]
 Whole = Annotated[int, BeforeValidator(_whole_number)]
 Id = Annotated[Whole, Field(ge=1, le=MAX_ID)]
 
@@ -62,11 +73,23 @@ def list_of(model: type[BaseModel]) -> type[BaseModel]:
 
 
 def one_page(items: Sequence[T], query: ListQuery, kind: str) -> dict[str, Any]:
-    """The items of the page the query's cursor points at, and the next page's cursor."""
-    start = _cursor_offset(query.cursor, kind) if query.cursor else 0
-    chosen = list(items[start : start + query.limit])
-    more = start + query.limit < len(items)
-    return {"items": chosen, "next_cursor": _cursor(kind, start + query.limit) if more else None}
+    """The items of the page the query's cursor points at, from the whole list."""
+    start = cursor_offset(query, kind)
+    return window(items[start : start + query.limit + 1], query, kind, start)
+
+
+def cursor_offset(query: ListQuery, kind: str) -> int:
+    """Where the page the query asks for starts (0 without a cursor)."""
+    return _cursor_offset(query.cursor, kind) if query.cursor else 0
+
+
+def window(rows: Sequence[T], query: ListQuery, kind: str, start: int) -> dict[str, Any]:
+    """A page from the rows fetched at `start`, one more than the limit when there are more."""
+    more = len(rows) > query.limit
+    return {
+        "items": list(rows[: query.limit]),
+        "next_cursor": _cursor(kind, start + query.limit) if more else None,
+    }
 
 
 def _serializer() -> URLSafeSerializer:
