@@ -107,6 +107,7 @@ def test_bad_input_answers_json_errors_and_writes_nothing(app, api, client):
         ({"json": {"title": 5, "body": "x"}}, 422, "title"),
         ({"json": {"title": "A", "body": "x", "colour": "red"}}, 422, "colour"),
         ({"json": {"title": "A"}}, 422, "body"),
+        ({}, 400, None),
         ({"json": ["a", "list"]}, 422, None),
         ({"json": {"title": "A", "body": "x" * 3_000_000}}, 413, None),
         ({"json": {"title": "", "body": "x"}}, 422, "title"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.orm.exc import ObjectDeletedError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from wiki.errors import DomainError
 from wiki.extensions import db
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ObjectDeletedError, _deleted_meanwhile)
     app.register_error_handler(500, _server_error)
 
 
@@ -72,12 +74,44 @@ def _domain_error(error: DomainError):
 
 
 def _http_error(error: HTTPException):
+    if isinstance(error, MethodNotAllowed) and request.url_rule is None:
+        # Werkzeug answers 405 when an id is out of a route's range (int(max=...)); that is
+        # only honest when another method really has a route at this address.
+        allowed = routed_methods()
+        error = MethodNotAllowed(sorted(allowed)) if allowed else NotFound()
     status = error.code or 500
     messages = {
         403: "You do not have permission to do this.",
         404: "There is nothing at this address. It may have been moved or deleted.",
     }
-    return error_response(status, messages.get(status, error.description or ""))
+    response = make_response(error_response(status, messages.get(status, error.description or "")))
+    # What the error says besides its page: Allow on a 405, Retry-After on a 429.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+ROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def routed_methods() -> set[str]:
+    """The methods that have a route at this request's address."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    found = set()
+    for method in ROUTED_METHODS:
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        found.add(method)
+    return found
+
+
+def _deleted_meanwhile(_error: ObjectDeletedError):
+    # Another request deleted what this one had read; its own changes are rolled back.
+    db.session.rollback()
+    return error_response(404, "This was deleted while your request was on its way.")
 
 
 def _server_error(_error: Exception):

@@ -11,11 +11,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from wiki.auth import tokens
 from wiki.errorpages import ERROR_CODES
-from wiki.errors import DomainError, NotAllowed, NotFound
+from wiki.errors import DomainError, NotAllowed
 from wiki.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -87,8 +87,15 @@ def authenticate() -> None:
 
 
 def _check_body() -> None:
-    """A body must be JSON; spectree would read a malformed one as empty."""
-    if request.method in SAFE_METHODS or not request.content_length and not request.data:
+    """A body must be JSON, and is required where the operation takes one; spectree would
+    read a missing or malformed one as empty."""
+    if request.method in SAFE_METHODS:
+        return
+    if not request.content_length and not request.data:
+        view = current_app.view_functions.get(request.endpoint or "")
+        metadata = spec.get_function_metadata(view) if view else None
+        if metadata is not None and metadata.json is not None:
+            raise DomainError("Send a JSON object as the body.", "body")
         return
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
@@ -158,32 +165,10 @@ def _csrf_error(_error: CSRFError):
 def _http_error(error: HTTPException):
     db.session.rollback()
     body, status = error_body(error.code or 500, error.description or "")
-    # Keep what the error says besides its page: Allow on a 405, Retry-After on a 429.
-    for name, value in error.get_headers():
+    for name, value in error.get_headers():  # as in wiki/errorpages.py
         if name.lower() != "content-type":
             body.headers[name] = value
     return body, status
-
-
-ROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-@bp.route("/<path:_rest>", methods=ROUTED_METHODS)
-def unknown(_rest: str):
-    """Any other address under the API: 405 (with Allow) when another method has a route
-    here, else 404, both in JSON, whatever the method or the shape of an id."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = set()
-    for method in ROUTED_METHODS:
-        try:
-            endpoint, _arguments = adapter.match(method=method)
-        except HTTPException:
-            continue
-        if endpoint != request.endpoint:
-            allowed.add(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=sorted(allowed))
-    raise NotFound("There is no such API address; see /api/v1/docs.")
 
 
 @bp.get("/openapi.json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from flask_login import current_user
@@ -16,9 +16,11 @@ from wiki.api.schemas import (
     Day,
     Id,
     ListQuery,
+    Moment,
     Text,
     cursor_offset,
     list_of,
+    listed,
     responses,
     window,
 )
@@ -48,8 +50,8 @@ class GapOut(BaseModel):
     owner: PersonRef | None
     due_on: date | None
     source_page_id: int | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Moment
+    updated_at: Moment
 
 
 class MeToo(BaseModel):
@@ -133,7 +135,7 @@ def gaps(query: GapQuery):
     start = cursor_offset(query, "gaps")
     rows = services.list_gaps(query.status, process, limit=query.limit + 1, offset=start)
     found = window(rows, query, "gaps", start)
-    return {**found, "items": [gap_out(gap).model_dump() for gap in found["items"]]}
+    return listed(found, gap_out)
 
 
 @bp.post("/gaps")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from wiki.api.blueprint import bp, spec
 from wiki.api.pages import PersonRef
-from wiki.api.schemas import ListQuery, cursor_offset, list_of, one_page, responses, window
+from wiki.api.schemas import (
+    ListQuery,
+    Moment,
+    cursor_offset,
+    list_of,
+    listed,
+    one_page,
+    responses,
+    window,
+)
 from wiki.buddies import dashboard
 from wiki.notifications import services
 from wiki.notifications.models import Notification
@@ -24,8 +33,8 @@ class NotificationOut(BaseModel):
     title: str
     body: str
     url: str
-    created_at: datetime
-    read_at: datetime | None
+    created_at: Moment
+    read_at: Moment | None
 
 
 class NotificationQuery(ListQuery):
@@ -71,7 +80,7 @@ def notifications(query: NotificationQuery):
         current_user, unread_only=query.unread, limit=query.limit + 1, offset=start
     )
     found = window(rows, query, "notifications", start)
-    return {**found, "items": [notification_out(n).model_dump() for n in found["items"]]}
+    return listed(found, notification_out)
 
 
 @bp.post(f"/notifications/{NOTIFICATION}/read")
@@ -93,7 +102,7 @@ def mark_all_read():
 def newcomers(query: ListQuery):
     """The newcomers you are buddy to now, with where their plan stands."""
     found = one_page(dashboard.newcomers_of(current_user, utcnow()), query, "newcomers")
-    return {**found, "items": [_newcomer_out(s).model_dump() for s in found["items"]]}
+    return listed(found, _newcomer_out)
 
 
 def _newcomer_out(summary: dashboard.NewcomerSummary) -> NewcomerOut:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
@@ -14,9 +12,11 @@ from wiki.api.schemas import (
     ErrorBody,
     Id,
     ListQuery,
+    Moment,
     Text,
     Whole,
     list_of,
+    listed,
     one_page,
     responses,
 )
@@ -40,12 +40,12 @@ class PageSummary(BaseModel):
     process_id: int
     revision: int
     tags: list[str]
-    updated_at: datetime
+    updated_at: Moment
 
 
 class Review(BaseModel):
-    last_reviewed_at: datetime | None
-    due_at: datetime
+    last_reviewed_at: Moment | None
+    due_at: Moment
     overdue: bool
     interval_days: int
 
@@ -63,7 +63,7 @@ class RevisionSummary(BaseModel):
     title: str
     summary: str
     author: PersonRef | None
-    created_at: datetime
+    created_at: Moment
 
 
 class RevisionOut(RevisionSummary):
@@ -156,7 +156,7 @@ def process_pages(process_id: int, query: ListQuery):
     """The pages of one process, by title."""
     process = tree.get_process_by_id(process_id)
     found = one_page(process.pages, query, f"pages-of-{process.id}")
-    return {**found, "items": [page_summary(page).model_dump() for page in found["items"]]}
+    return listed(found, page_summary)
 
 
 @bp.post(f"/processes/{PROCESS}/pages")
@@ -188,9 +188,8 @@ def update_page(page_id: int, json: PageUpdate):
 def page_history(page_id: int, query: ListQuery):
     """The page's revisions, newest first."""
     found = pages.get_page_by_id(page_id)
-    listed = one_page(history.page_history(found), query, f"history-of-{found.id}")
-    items = [RevisionSummary(**revision_out(r).model_dump()) for r in listed["items"]]
-    return {**listed, "items": [item.model_dump() for item in items]}
+    revisions = one_page(history.page_history(found), query, f"history-of-{found.id}")
+    return listed(revisions, lambda r: RevisionSummary(**revision_out(r).model_dump()))
 
 
 @bp.get(f"/pages/{PAGE}/revisions/<int(max=2147483647):number>")

@@ -11,7 +11,17 @@ from pydantic import BaseModel, Field
 from wiki.api.blueprint import bp, spec
 from wiki.api.pages import PersonRef
 from wiki.api.processes import PROCESS, ProcessOut, process_out
-from wiki.api.schemas import Body, Day, Id, ListQuery, Text, list_of, one_page, responses
+from wiki.api.schemas import (
+    Body,
+    Day,
+    Id,
+    ListQuery,
+    Text,
+    list_of,
+    listed,
+    one_page,
+    responses,
+)
 from wiki.auth import services as accounts
 from wiki.people import declarations, services
 from wiki.people.expertise import ExpertEntry, experts_for
@@ -111,7 +121,7 @@ def experts(process_id: int, query: ListQuery):
     """Who knows this process, ranked as on its page (level, evidence, availability)."""
     process = tree.get_process_by_id(process_id)
     found = one_page(experts_for(process, utcnow().date()), query, f"experts-of-{process.id}")
-    return {**found, "items": [expert_out(entry).model_dump() for entry in found["items"]]}
+    return listed(found, expert_out)
 
 
 @bp.put(f"/people/{PERSON}/expertise")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from flask_login import current_user
@@ -16,9 +15,11 @@ from wiki.api.schemas import (
     Body,
     Id,
     ListQuery,
+    Moment,
     Text,
     cursor_offset,
     list_of,
+    listed,
     one_page,
     responses,
     window,
@@ -43,9 +44,9 @@ class QuestionSummary(BaseModel):
     asker: PersonRef
     private: bool
     experts: list[PersonRef]
-    created_at: datetime
-    last_activity_at: datetime
-    answered_at: datetime | None
+    created_at: Moment
+    last_activity_at: Moment
+    answered_at: Moment | None
 
 
 class PostOut(BaseModel):
@@ -54,7 +55,7 @@ class PostOut(BaseModel):
     is_answer: bool = Field(description="False for the asker's own follow-ups.")
     markdown: str
     html: str
-    created_at: datetime
+    created_at: Moment
 
 
 class QuestionOut(QuestionSummary):
@@ -126,11 +127,12 @@ def suggested_experts(process_id: int, query: ListQuery):
     process = tree.get_process_by_id(process_id)
     suggestions = routing.suggest_experts(process, current_user)
     found = one_page(suggestions, query, f"suggested-{process.id}")
-    items = [
-        Suggested(**expert_out(s.entry).model_dump(), open_questions=s.open_questions, away=s.away)
-        for s in found["items"]
-    ]
-    return {**found, "items": [item.model_dump() for item in items]}
+    return listed(
+        found,
+        lambda s: Suggested(
+            **expert_out(s.entry).model_dump(), open_questions=s.open_questions, away=s.away
+        ),
+    )
 
 
 @bp.get("/questions")
@@ -144,7 +146,7 @@ def questions(query: QuestionQuery):
     found = listing.list_questions(current_user, filters, start // query.limit + 1, query.limit)
     rows = found.questions + ([None] if found.has_more else [])
     page = window(rows, query, kind, start)
-    return {**page, "items": [question_summary(q).model_dump() for q in page["items"]]}
+    return listed(page, question_summary)
 
 
 @bp.post("/questions")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from flask import current_app
@@ -38,6 +38,14 @@ def _whole_number(value: Any) -> Any:
 
 
 Text = Annotated[str, AfterValidator(_without_nul)]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # The database keeps naive UTC (wiki/timeutil.py); the document promises RFC 3339 times.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+Moment = Annotated[datetime, AfterValidator(_as_utc)]
 # A date in a body arrives as text (YYYY-MM-DD), which strict validation alone would refuse.
 Day = Annotated[date, Strict(False)]
 Whole = Annotated[int, BeforeValidator(_whole_number)]
@@ -70,6 +78,11 @@ def list_of(model: type[BaseModel]) -> type[BaseModel]:
         items=(list[model], ...),
         next_cursor=(str | None, Field(None, description="Pass as cursor for the next page.")),
     )
+
+
+def listed(found: dict[str, Any], convert: Callable[[Any], BaseModel]) -> dict[str, Any]:
+    """A page of a list with each item converted to its model, as JSON-ready data."""
+    return {**found, "items": [convert(item).model_dump(mode="json") for item in found["items"]]}
 
 
 def one_page(items: Sequence[T], query: ListQuery, kind: str) -> dict[str, Any]:
