@@ -99,8 +99,11 @@ def _check_body() -> None:
         return
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
-    if request.get_json(silent=True) is None:
+    body = request.get_json(silent=True)
+    if body is None:
         raise DomainError("The body is not valid JSON.", "body")
+    if not isinstance(body, dict):
+        raise RequestInvalid({"body": "The body must be a JSON object."})
 
 
 @bp.after_request

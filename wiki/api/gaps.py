@@ -83,8 +83,8 @@ class GapQuery(ListQuery):
 
 class ReportQuery(BaseModel):
     process: str = Field("", max_length=1000, description="A process path: it and below.")
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
     source: Literal[*SOURCES] | None = None
     status: Status | None = None
 

@@ -14,7 +14,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    Strict,
     create_model,
 )
 from spectree import Response
@@ -46,8 +45,19 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_as_utc)]
-# A date in a body arrives as text (YYYY-MM-DD), which strict validation alone would refuse.
-Day = Annotated[date, Strict(False)]
+
+
+def _iso_day(value: Any) -> Any:
+    # A day is written YYYY-MM-DD; pydantic alone would also take a number as a Unix time.
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("Give the date as YYYY-MM-DD.")
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 Whole = Annotated[int, BeforeValidator(_whole_number)]
 Id = Annotated[Whole, Field(ge=1, le=MAX_ID)]
 
