@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.factories import make_page, make_process, make_question, make_token
 from wiki.gaps import services as gaps
 
@@ -16,6 +18,12 @@ MAX_EXAMPLES = 10
 # Every check but positive_data_acceptance, which expects any request the schema allows to
 # succeed: here rules beyond a schema (a unique name, a page's lifecycle) refuse some, 4xx.
 EXCLUDED_CHECKS = "positive_data_acceptance"
+
+
+@pytest.fixture
+def app_config() -> dict:
+    # Thousands of calls a minute: the limits (tests/test_ratelimit.py) would answer most 429.
+    return {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
 
 
 def test_every_operation_conforms_to_the_document(app, live_server_url, people, tmp_path):

@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     load_config(app, config)
 
-    from wiki import database, pagecache, security
+    from wiki import database, pagecache, ratelimit, security
     from wiki.extensions import csrf, login_manager
     from wiki.search import indexing
 
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    ratelimit.init_app(app)
     pagecache.init_app(app)
     indexing.init_app(app)
 

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from wiki.errors import DomainError
 from wiki.extensions import db
+from wiki.ratelimit import wait_text
 
 TITLES = {
     400: "Bad request",
@@ -19,6 +20,7 @@ TITLES = {
     409: "Conflict",
     413: "Too large",
     422: "Cannot be saved",
+    429: "Please wait",
     500: "Something went wrong",
 }
 
@@ -84,6 +86,8 @@ def _http_error(error: HTTPException):
         403: "You do not have permission to do this.",
         404: "There is nothing at this address. It may have been moved or deleted.",
     }
+    if status == 429:
+        messages[429] = f"Too many tries. Please wait {wait_text()} before trying again."
     response = make_response(error_response(status, messages.get(status, error.description or "")))
     # What the error says besides its page: Allow on a 405, Retry-After on a 429.
     for name, value in error.get_headers():

@@ -17,6 +17,7 @@ from wiki.auth import tokens
 from wiki.errorpages import ERROR_CODES
 from wiki.errors import DomainError, NotAllowed
 from wiki.extensions import csrf, db
+from wiki.ratelimit import configured, limiter, wait_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer requests carry no cookie a forged page could ride on; cookie requests are checked
@@ -24,6 +25,19 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _caller() -> str:
+    """Whose API calls these are: the token sent (by its hash), else the session's person."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        return "token:" + tokens.secret_hash(header)[:32]
+    return f"person:{current_user.get_id()}" if current_user.is_authenticated else "nobody"
+
+
+# Shared: one count over every API operation, not one per route.
+limiter.shared_limit(configured("RATELIMIT_API"), key_func=_caller, scope="api-caller")(bp)
+limiter.shared_limit(configured("RATELIMIT_API_ADDRESS"), scope="api-address")(bp)
 
 
 class RequestInvalid(DomainError):
@@ -167,7 +181,10 @@ def _csrf_error(_error: CSRFError):
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     db.session.rollback()
-    body, status = error_body(error.code or 500, error.description or "")
+    message = error.description or ""
+    if error.code == 429:
+        message = f"Too many requests. Please wait {wait_text()} before trying again."
+    body, status = error_body(error.code or 500, message)
     for name, value in error.get_headers():  # as in wiki/errorpages.py
         if name.lower() != "content-type":
             body.headers[name] = value

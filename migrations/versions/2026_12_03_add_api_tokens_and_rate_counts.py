@@ -1,4 +1,5 @@
-"""add api tokens: personal access tokens for the JSON API, kept as hashes
+"""add api tokens and rate counts: personal access tokens for the JSON API, kept as hashes,
+and the rate-limit windows every worker shares
 
 Revision ID: 3c1f0e9a7b21
 Revises: 063fb25e2abe
@@ -34,8 +35,16 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('rate_counts',
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_counts'))
+    )
+
 
 def downgrade():
+    op.drop_table('rate_counts')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
