@@ -191,3 +191,14 @@ def attach(page: Page, name: str = "screen.png", data: bytes | None = None, uplo
     return attachments.upload_attachment(
         uploader or _system_manager(), page, name, image_bytes() if data is None else data
     )
+
+
+def make_token(user: User, write: bool = False, days: int = 90) -> str:
+    """A personal access token of the user; returns the secret to send as Bearer."""
+    from wiki.auth import tokens
+
+    return tokens.create_token(user, "test script", write=write, days=days).secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

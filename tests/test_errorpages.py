@@ -38,4 +38,4 @@ def test_server_error_page_and_json(app, client, auth, people):
     assert "Something went wrong" in html and "kaboom" not in html
     as_json = client.get("/boom", headers={"Accept": "application/json"})
     assert as_json.status_code == 500
-    assert as_json.get_json()["error"] == "Something went wrong"
+    assert as_json.get_json()["error"] == "server_error"

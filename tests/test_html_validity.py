@@ -60,6 +60,9 @@ URLS = [
     "/notifications/preferences",
     "/people/map",
     "/no/such/page",
+    "/account/tokens",
+    "/admin/tokens",
+    "/api/v1/docs",
 ]
 
 
@@ -157,6 +160,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
         f"/coaching/new?with={jill}",
         f"/coaching/{session.id}",
     ]
+    from wiki.auth import tokens
+
+    tokens.create_token(people["member"], "ERP import", write=True)
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)
     auth.login("ada@example.com")
@@ -174,6 +180,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
             data={"file": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")},
         ).data
     )
+    files.append(tmp_path / "token-created.html")
+    made = client.post("/account/tokens", data={"name": "Bot", "access": "read", "days": "9"})
+    files[-1].write_bytes(made.data)
     for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
@@ -191,7 +200,9 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     names = {
         f"file:{path}": url
         for path, url in zip(
-            files, ["/login", "conflict", "refused upload", *urls, "newcomer home"], strict=True
+            files,
+            ["/login", "conflict", "refused upload", "token made", *urls, "newcomer home"],
+            strict=True,
         )
     }
     errors = [

@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     load_config(app, config)
 
-    from wiki import database, pagecache, security
+    from wiki import database, pagecache, ratelimit, security
     from wiki.extensions import csrf, login_manager
     from wiki.search import indexing
 
@@ -28,13 +28,16 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    ratelimit.init_app(app)
     pagecache.init_app(app)
     indexing.init_app(app)
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp
+    from wiki.api import bp as api_bp
     from wiki.attachments import views as attachment_views
     from wiki.audit.views import bp as audit_bp
+    from wiki.auth.token_views import bp as tokens_bp
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
     from wiki.coaching.views import bp as coaching_bp
@@ -52,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(processes_bp)
@@ -70,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(webhooks_bp)
     watching_views.init_app(app)
     attachment_views.init_app(app)
+    app.register_blueprint(api_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
 

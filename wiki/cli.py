@@ -21,7 +21,7 @@ def cli() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from wiki.auth.cli import users
+    from wiki.auth.cli import tokens, users
     from wiki.content.cli import content
     from wiki.gaps.cli import gaps
     from wiki.search.cli import search
@@ -29,6 +29,7 @@ def register_commands(app: Flask) -> None:
     from wiki.webhooks.cli import webhooks
 
     app.cli.add_command(users)
+    app.cli.add_command(tokens)
     app.cli.add_command(content)
     app.cli.add_command(gaps)
     app.cli.add_command(search)

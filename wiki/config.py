@@ -78,6 +78,17 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT": 5,
     # Webhooks to loopback, private and link-local addresses are refused unless this is set.
     "WEBHOOK_ALLOW_PRIVATE": False,
+    # Rate limits (Flask-Limiter notation). Counts live in the database unless this names a
+    # Redis server (redis://host:6379/0), so that every worker and host shares them.
+    "RATELIMIT_STORAGE_URL": None,
+    # Put before every key in that storage (several wikis or tests sharing one Redis).
+    "RATELIMIT_KEY_PREFIX": "",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_API": "300 per minute",  # per token (or per logged-in session)
+    "RATELIMIT_API_ADDRESS": "1200 per minute",  # per client address
+    # Failed logins only: per account, and per address (an office behind one NAT).
+    "RATELIMIT_LOGIN": "10 per 15 minutes",
+    "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes",
 }
 
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     from wiki.people import models as _people_models  # noqa: F401
     from wiki.processes import models as _process_models  # noqa: F401
     from wiki.questions import models as _question_models  # noqa: F401
+    from wiki.ratelimit import RateCount  # noqa: F401
     from wiki.search import models as _search_models  # noqa: F401
     from wiki.versioning import SiteState  # noqa: F401
     from wiki.watching import models as _watching_models  # noqa: F401

@@ -28,6 +28,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 # Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invitation", "watching.feed"}
+# Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
+SELF_AUTHENTICATING_BLUEPRINTS = {"api"}
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -81,6 +83,8 @@ def _require_login() -> Any:
     from wiki.extensions import login_manager
 
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if request.blueprint in SELF_AUTHENTICATING_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -32,6 +32,9 @@ KINDS = {
     "webhook_added": "Webhook added",
     "webhook_changed": "Webhook changed",
     "webhook_removed": "Webhook removed",
+    "token_created": "API token created",
+    "token_revoked": "API token revoked",
+    "rate_limit_hit": "Rate limit hit",
 }
 
 

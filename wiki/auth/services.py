@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.audit import services as audit
 from wiki.auth.models import ROLES, User, UserRole
+from wiki.auth.tokens import revoke_tokens_of, secret_hash
 from wiki.errors import DirectoryUnavailable, DomainError, NoAccess, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.textutil import clean_line
@@ -208,6 +208,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_generation += 1
+        revoke_tokens_of(user)
     db.session.commit()
 
 
@@ -249,23 +250,19 @@ def invite(user: User, actor: User | None = None) -> str:
     """A fresh invitation token for the user; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     audit.record("invitation_sent", actor, subject=f"person:{user.id}", subject_label=user.email)
-    user.invitation_hash = _token_hash(token)
+    user.invitation_hash = secret_hash(token)
     user.invitation_expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
     db.session.commit()
     return token
 
 
 def find_invited_user(token: str) -> User:
-    user = db.session.scalar(select(User).where(User.invitation_hash == _token_hash(token)))
+    user = db.session.scalar(select(User).where(User.invitation_hash == secret_hash(token)))
     if user is None or user.invitation_expires_at is None:
         raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
     if user.invitation_expires_at < utcnow():
         raise NotFound("This invitation has expired. Ask an admin for a new one.")
     return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _checked_person(form: PersonForm) -> tuple[str, str, tuple[str, ...]]:

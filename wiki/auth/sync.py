@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.auth.services import apply_directory_entry
+from wiki.auth.tokens import revoke_tokens_of
 from wiki.extensions import db
 
 
@@ -39,6 +40,7 @@ def sync_with_directory() -> SyncOutcome | None:
             why = "gone from the directory" if found is None else "in no mapped group"
             person.active = False
             person.session_generation += 1  # every session of theirs ends now
+            revoke_tokens_of(person)
             audit.record(
                 "deactivated",
                 subject=f"person:{person.id}",

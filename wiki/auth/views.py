@@ -10,6 +10,7 @@ from wiki.auth.models import User
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db, login_manager
 from wiki.forms import form_response
+from wiki.ratelimit import configured, failed_login, limiter, login_account
 from wiki.security import safe_next_path
 
 bp = Blueprint("auth", __name__)
@@ -31,6 +32,19 @@ def load_user(session_id: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    configured("RATELIMIT_LOGIN"),
+    key_func=login_account,
+    methods=["POST"],
+    deduct_when=failed_login,
+    scope="login-account",
+)
+@limiter.limit(
+    configured("RATELIMIT_LOGIN_ADDRESS"),
+    methods=["POST"],
+    deduct_when=failed_login,
+    scope="login-address",
+)
 def login():
     next_path = safe_next_path(request.values.get("next"))
     if current_user.is_authenticated:

@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from wiki.errors import NotFound
-from wiki.gaps.report import ReportFilters, build_report, report_csv
+from wiki.gaps.report import ReportFilters, build_report, report_csv, report_data
 from wiki.timeutil import utcnow
 
 
@@ -36,32 +36,9 @@ def report(process_path: str, since, output: str) -> None:
     if output == "csv":
         click.echo(report_csv(filters), nl=False)
     elif output == "json":
-        click.echo(json.dumps(_as_json(found), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report_data(found), indent=2, ensure_ascii=False))
     else:
         click.echo(_as_markdown(found, now.date()))
-
-
-def _as_json(found) -> dict:
-    return {
-        "total": found.total,
-        "people": found.people,
-        "median_days_to_documented": found.median_days_to_documented,
-        "processes": [
-            {
-                "path": row.process.path,
-                "gaps": row.total,
-                "here": row.own,
-                "people": row.people,
-                "median_age_days": round(row.median_age_days, 1),
-                "top_search_misses": [{"words": w, "count": c} for w, c in row.top_misses],
-            }
-            for row in found.rows
-        ],
-        "weeks": [
-            {"week": monday.isoformat(), "opened": opened, "resolved": resolved}
-            for monday, opened, resolved in found.weeks
-        ],
-    }
 
 
 def _as_markdown(found, today: date) -> str:

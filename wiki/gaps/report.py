@@ -296,6 +296,32 @@ def _week_number(column, first_monday: date):
     return case((column >= start, cast(func.floor(-_days_from(column, start) / 7), Integer)))
 
 
+def report_data(found: GapReport) -> dict:
+    """The report as plain data, for `wiki gaps report --format json` and the API."""
+    return {
+        "total": found.total,
+        "people": found.people,
+        "median_days_to_documented": found.median_days_to_documented,
+        "processes": [
+            {
+                "path": row.process.path,
+                "gaps": row.total,
+                "here": row.own,
+                "people": row.people,
+                "median_age_days": None
+                if row.median_age_days is None
+                else round(row.median_age_days, 1),
+                "top_search_misses": [{"words": w, "count": c} for w, c in row.top_misses],
+            }
+            for row in found.rows
+        ],
+        "weeks": [
+            {"week": monday.isoformat(), "opened": opened, "resolved": resolved}
+            for monday, opened, resolved in found.weeks
+        ],
+    }
+
+
 CSV_COLUMNS = (
     "id",
     "title",

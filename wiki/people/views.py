@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.auth import tokens
 from wiki.auth.models import User
 from wiki.errors import ValidationError
 from wiki.extensions import db
@@ -27,6 +28,8 @@ def profile(person_id: int):
         "people/profile.html",
         profile=found,
         can_declare=declarations.can_declare_for(current_user, found.person),
+        # Tokens are a person's own: shown on their own profile only.
+        tokens=tokens.tokens_of(current_user) if found.person.id == current_user.id else None,
         level_labels=LEVEL_LABELS,
         availability_labels=AVAILABILITY_LABELS,
     )

@@ -78,6 +78,13 @@ def get_page(path: str) -> Page:
     return page
 
 
+def get_page_by_id(page_id: int) -> Page:
+    page = db.session.get(Page, page_id)
+    if page is None:
+        raise NotFound(f"There is no page {page_id}.")
+    return page
+
+
 def get_revision(page: Page, number: int) -> Revision:
     revision = db.session.scalar(
         select(Revision).where(Revision.page_id == page.id, Revision.number == number)

@@ -50,6 +50,13 @@ def get_process(path: str) -> Process:
     return process
 
 
+def get_process_by_id(process_id: int) -> Process:
+    process = db.session.get(Process, process_id)
+    if process is None:
+        raise NotFound(f"There is no process {process_id}.", "process")
+    return process
+
+
 def process_tree() -> list[TreeNode]:
     """The whole tree as nested nodes, roots first, siblings by position then name."""
     processes = db.session.scalars(select(Process).order_by(Process.position, Process.name)).all()

@@ -1,0 +1,138 @@
+"""Rate limits (Flask-Limiter): per token and per address on the API, per account and per
+address on failed logins; counted in the database, or in Redis when a URL names one."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits.storage import Storage
+from sqlalchemy import Float, String, case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wiki.extensions import db
+
+DATABASE_STORAGE = "wikidb://"
+
+
+def _audit_breach(limit) -> None:
+    """Every refusal by a limit is in the audit log: who (when known), from where, which."""
+    from flask_login import current_user
+
+    from wiki.audit import services as audit
+
+    person = current_user if current_user and current_user.is_authenticated else None
+    audit.record(
+        "rate_limit_hit",
+        person,
+        detail=f"{request.method} {request.path}: {limit.limit}",
+        email=login_account()[len("login:") :] if request.endpoint == "auth.login" else "",
+    )
+    db.session.commit()
+
+
+limiter = Limiter(key_func=get_remote_address, on_breach=_audit_breach)
+
+
+class RateCount(db.Model):
+    """One rate-limit window's count, shared by every worker of every host."""
+
+    __tablename__ = "rate_counts"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int]
+    # Seconds since the epoch, as `limits` reckons windows.
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class DatabaseStorage(Storage):
+    """A `limits` storage in our own database (fixed windows), so that no host's memory holds
+    a count: one upsert per hit, on its own connection, outside the request's transaction."""
+
+    STORAGE_SCHEME = ["wikidb"]
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        table = RateCount.__table__
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        expired = table.c.expires_at <= now
+        statement = (
+            dialect.insert(table)
+            .values(key=key, count=amount, expires_at=now + expiry)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "count": case((expired, amount), else_=table.c.count + amount),
+                    "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
+                },
+            )
+            .returning(table.c.count)
+        )
+        with db.engine.begin() as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def get(self, key: str) -> int:
+        with db.engine.connect() as connection:
+            count = connection.scalar(
+                select(RateCount.count).where(
+                    RateCount.key == key, RateCount.expires_at > time.time()
+                )
+            )
+        return count or 0
+
+    def get_expiry(self, key: str) -> float:
+        with db.engine.connect() as connection:
+            expires_at = connection.scalar(select(RateCount.expires_at).where(RateCount.key == key))
+        return expires_at if expires_at is not None else time.time()
+
+    def check(self) -> bool:
+        with db.engine.connect() as connection:
+            connection.scalar(select(1))
+        return True
+
+    def reset(self) -> int | None:
+        with db.engine.begin() as connection:
+            return connection.execute(delete(RateCount)).rowcount
+
+    def clear(self, key: str) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(delete(RateCount).where(RateCount.key == key))
+
+
+def init_app(app: Flask) -> None:
+    config = app.config
+    config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"] or DATABASE_STORAGE
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+
+
+def configured(name: str):
+    """A limit read from the configuration when it applies, so that each app has its own."""
+    return lambda: current_app.config[name]
+
+
+def login_account() -> str:
+    """The account a login form names: its failures count against it from any address."""
+    return "login:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def failed_login(response) -> bool:
+    return response.status_code == 401
+
+
+def wait_text() -> str:
+    """How long the refused client has to wait, for the 429's message."""
+    limit = limiter.current_limit
+    seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"
