@@ -1,7 +1,8 @@
-"""What the wiki tells webhooks: an event's JSON (its name, an id, when, the object, and a one-line
-`text` with a link that chat tools show as is), queued in the transaction of the change and sent
-after its commit. Confidential things never leave: no coaching, peer group or FeedForward event
-exists, and a private question's event carries none of its words."""
+"""What the wiki tells webhooks: an event's JSON (its name, an id, when, the object as the API
+shows it, and a one-line `text` with a link that chat tools show as is), queued in the
+transaction of the change and sent after its commit. Confidential things never leave: no
+coaching, peer group or FeedForward event exists, and a private question's event carries none
+of its words."""
 
 from __future__ import annotations
 
@@ -56,29 +57,25 @@ def queue(
     return deliveries
 
 
+# The objects are the API's own (wiki/api), imported when an event is made: the API's modules
+# import the services that make events.
+
+
 def page_shape(page) -> dict:
-    return {
-        "type": "page",
-        "id": page.id,
-        "title": page.title,
-        "path": page.path,
-        "process": {"id": page.process.id, "path": page.process.path, "name": page.process.name},
-        "revision": page.latest_revision,
-        "url": f"/p/{page.path}",
-    }
+    from wiki.api.pages import page_summary
+
+    return page_summary(page).model_dump(mode="json") | {"url": f"/p/{page.path}"}
 
 
 def question_shape(question) -> dict:
     """A private question: only that there is one, and in which process."""
-    shape = {
-        "type": "question",
-        "id": question.id,
-        "private": question.private,
-        "process": {"id": question.process.id, "path": question.process.path},
-    }
-    if not question.private:
-        shape |= {"title": question.title, "url": f"/questions/{question.id}"}
-    return shape
+    from wiki.api.processes import process_out
+    from wiki.api.questions import question_summary as summary
+
+    if question.private:
+        place = process_out(question.process).model_dump(mode="json")
+        return {"id": question.id, "private": True, "process": place}
+    return summary(question).model_dump(mode="json") | {"url": f"/questions/{question.id}"}
 
 
 def question_summary(question, what: str) -> str:
@@ -88,15 +85,9 @@ def question_summary(question, what: str) -> str:
 
 
 def gap_shape(gap) -> dict:
-    return {
-        "type": "gap",
-        "id": gap.id,
-        "title": gap.title,
-        "status": gap.status,
-        "source": gap.source,
-        "process": {"id": gap.process.id, "path": gap.process.path} if gap.process else None,
-        "url": f"/gaps/{gap.id}",
-    }
+    from wiki.api.gaps import gap_out
+
+    return gap_out(gap).model_dump(mode="json") | {"url": f"/gaps/{gap.id}"}
 
 
 def announce_page(event_name: str, page, actor) -> None:
