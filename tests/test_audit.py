@@ -229,3 +229,35 @@ def test_every_kind_has_a_label_and_an_unknown_kind_is_refused(app):
     assert all(label and label[0].isupper() for label in KINDS.values())
     with pytest.raises(ValueError, match="unknown audit kind"):
         record("page_renamed")
+
+
+def test_tokens_webhooks_and_rate_limits_are_audited(app, client, auth, people):
+    from wiki.auth import tokens
+    from wiki.webhooks import services as webhooks
+
+    made = tokens.create_token(people["member"], "report script", write=True)
+    tokens.revoke_token(people["admin"], made.token.id)
+    created, revoked = only("token_created"), only("token_revoked")
+    assert (created.actor_id, created.subject_label, created.detail) == (
+        people["member"].id,
+        "report script",
+        "read-write",
+    )
+    assert (revoked.actor_id, revoked.detail) == (
+        people["admin"].id,
+        "a token of priya@example.com",
+    )
+    assert made.secret not in " ".join((created.detail, created.subject_label))
+
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    draft = webhooks.EndpointDraft("http://127.0.0.1:9/hook", ["gap.logged"], "")
+    endpoint, secret = webhooks.add_endpoint(people["admin"], draft)
+    webhooks.remove_endpoint(people["admin"], endpoint)
+    assert only("webhook_added").detail == "gap.logged"
+    assert only("webhook_removed").subject_label == "http://127.0.0.1:9/hook"
+
+    app.config["RATELIMIT_LOGIN"] = "2 per 15 minutes"
+    for _ in range(3):
+        auth.login("carrie@example.com", "not it")
+    hit = only("rate_limit_hit")
+    assert hit.actor_email == "carrie@example.com" and hit.detail.startswith("POST /login")
