@@ -141,3 +141,14 @@ def test_a_file_added_to_or_removed_from_a_watched_page_is_told(wiki):
         "Three-way match: file holds.csv added",
         "Three-way match: file holds.csv removed",
     ]
+
+
+def test_answering_a_question_about_a_page_offers_to_watch_it(client, auth, wiki):
+    question = factories.make_question(wiki["newcomer"], "p2p/invoices", [wiki["member"]])
+    question.page = wiki["page"]
+    db.session.commit()
+    auth.login("priya@example.com")
+    thread = client.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert "Watch “Three-way match”, the page this question is about" in thread
+    client.post(f"/questions/{question.id}/posts", data={"body": "Match all three.", "watch": "1"})
+    assert [w.page_id for w in db.session.scalars(select(Watch))] == [wiki["page"].id]

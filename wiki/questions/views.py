@@ -11,6 +11,7 @@ from wiki.notifications import services as notifications
 from wiki.processes import pages, tree
 from wiki.questions import access, listing, routing, services, to_page
 from wiki.questions import search_documents as _search_documents  # noqa: F401 (registers)
+from wiki.watching import services as watching
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 
@@ -101,7 +102,10 @@ def post(question_id: int):
     try:
         post = services.add_post(current_user, question, request.form.get("body", ""))
     except ValidationError as error:
-        return _thread(question, {"body": request.form.get("body", "")}, error.errors, 422)
+        values = {"body": request.form.get("body", ""), "watch": request.form.get("watch", "")}
+        return _thread(question, values, error.errors, 422)
+    if question.page is not None and request.form.get("watch") == "1":
+        watching.watch(current_user, page=question.page)  # offered beside the answer box
     flash("Posted.", "success")
     return redirect(url_for("questions.view", question_id=question.id, _anchor=f"post-{post.id}"))
 

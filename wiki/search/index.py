@@ -290,13 +290,16 @@ class SearchIndex:
             return searcher.doc_count()
 
     def unfinished_generations(self) -> list[Path]:
-        """Generations that a rebuild started and never finished (it was killed): neither
-        current nor holding a table of contents. Only meaningful while no build runs."""
+        """Generations that a rebuild started and never finished (it was killed): not current,
+        and with no committed table of contents (creating an index writes an empty one,
+        generation 0; the build's commit writes generation 1). Only meaningful while no build
+        runs."""
         current = self.current_generation_or_none()
         return sorted(
             generation
             for generation in self.directory.glob("gen-*")
-            if generation != current and not any(generation.glob("*.toc"))
+            if generation != current
+            and not any(toc.stem != "_MAIN_0" for toc in generation.glob("_MAIN_*.toc"))
         )
 
     def _open(self, generation: Path | None = None) -> index.Index:
