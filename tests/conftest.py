@@ -217,6 +217,18 @@ def xss_payloads() -> list[str]:
     return payloads
 
 
+def wiki_command_environment(app: Flask, **more: str) -> dict[str, str]:
+    """The environment of a `wiki` command run as its own process on the test app's database
+    and instance folder (as an operator's shell would run it)."""
+    return {
+        **os.environ,
+        "WIKI_DATABASE_URL": app.config["DATABASE_URL"],
+        "WIKI_SECRET_KEY": "test-secret",
+        "WIKI_INSTANCE_PATH": app.instance_path,
+        **more,
+    }
+
+
 @pytest.fixture
 def text_keeping_payloads() -> list[str]:
     """Markup that, unclosed or mutated, could swallow the text around it (SOURCES.md)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -15,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import REPO
+from tests.conftest import REPO, wiki_command_environment
 from wiki.audit.models import KINDS, AuditEntry
 from wiki.audit.services import record
 from wiki.auth import services as accounts
@@ -166,12 +165,7 @@ def test_gap_merge_and_expertise_changed_by_someone_else(client, auth, people):
 def test_content_export_from_the_shell(app, people, page, tmp_path: Path):
     # A real shell command: the tests' own request context would stand in for a request here.
     folder = tmp_path / "out"
-    environment = {
-        **os.environ,
-        "WIKI_DATABASE_URL": app.config["DATABASE_URL"],
-        "WIKI_SECRET_KEY": "test-secret",
-        "WIKI_INSTANCE_PATH": app.instance_path,
-    }
+    environment = wiki_command_environment(app)
     exported = subprocess.run(
         [sys.executable, "-m", "wiki.cli", "content", "export", str(folder)],
         cwd=REPO,

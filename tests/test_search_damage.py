@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import insert
 
 from tests import factories
-from tests.conftest import REPO
+from tests.conftest import REPO, wiki_command_environment
 from wiki.extensions import db
 from wiki.processes.models import Page, Revision
 from wiki.processes.pages import content_hash
@@ -257,13 +257,7 @@ def _wiki_command(app, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={
-            **os.environ,
-            "WIKI_DATABASE_URL": app.config["DATABASE_URL"],
-            "WIKI_SECRET_KEY": "test-secret",
-            "WIKI_INSTANCE_PATH": app.instance_path,
-            "WIKI_SEARCH_BACKEND": "whoosh",
-        },
+        env=wiki_command_environment(app, WIKI_SEARCH_BACKEND="whoosh"),
     )
 
 
