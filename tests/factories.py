@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from datetime import date
 
+from werkzeug.security import generate_password_hash
+
 from wiki.auth import services as accounts
 from wiki.auth.models import User
 from wiki.buddies.models import BuddyAssignment
@@ -18,8 +20,11 @@ PASSWORD = "correct horse battery"
 
 @functools.cache
 def _password_hash() -> str:
-    """scrypt is slow on purpose; hash the shared test password once per run."""
-    return accounts.hash_password(PASSWORD)
+    """The shared test password, hashed once per run with scrypt at a small work factor:
+    the wiki's own factor costs about 0.1 s per check by design, and most tests log in.
+    A check reads the factor from the hash, so signing in works as it does with the wiki's
+    own hashes (tests/test_auth_views.py checks those)."""
+    return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 
 
 def make_user(

@@ -32,10 +32,12 @@ def test_deactivated_person_cannot_log_in(client, auth, people):
     assert auth.login("priya@example.com").status_code == 401
 
 
-def test_passwords_are_hashed_with_scrypt(people):
-    user = people["member"]
-    assert user.password_hash.startswith("scrypt:")
-    assert factories.PASSWORD not in user.password_hash
+def test_passwords_are_hashed_with_scrypt_at_full_strength(client, auth):
+    # Not the people fixture: its shared password is hashed cheaply for speed (factories).
+    user = factories.make_user(email="sam@example.com", password="a long passphrase of Sam")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert "a long passphrase of Sam" not in user.password_hash
+    assert auth.login("sam@example.com", "a long passphrase of Sam").status_code == 302
 
 
 @pytest.mark.parametrize(
