@@ -142,32 +142,3 @@ def test_empty_tables_beside_a_full_database_are_filled_on_the_first_request(app
         )
     with restarted.app_context():
         db.engine.dispose()
-
-
-@postgresql_only
-def test_past_the_ranked_threshold_the_total_reads_about_n_and_titles_come_first(
-    app, people, client, auth, monkeypatch
-):
-    from datetime import datetime
-
-    from sqlalchemy import select
-
-    from wiki.processes.models import Page
-    from wiki.search import postgres_query
-
-    monkeypatch.setattr(postgres_query, "RANKED", 3)
-    for number in range(6):
-        factories.make_page("bulk", f"Note {number}", "the walrus is here", people["member"])
-    factories.make_page("bulk", "Walrus care", "feeding", people["member"])
-    oldest = db.session.scalar(select(Page).where(Page.title == "Note 0"))
-    oldest.updated_at = datetime(2020, 1, 1)
-    db.session.commit()
-    results = services.search(people["member"], "walrus").results
-    assert results.approximate and results.total >= 4
-    titles = [hit.plain_title for hit in results.hits]
-    assert titles[0] == "Walrus care"  # the title match first
-    assert titles[-1] == "Note 0"  # then the newest first
-    assert sorted(titles) == sorted(["Walrus care", *(f"Note {n}" for n in range(6))])
-    auth.login("jill@example.com")
-    html = client.get("/search?q=walrus").get_data(as_text=True)
-    assert f"About {results.total:,} results" in html

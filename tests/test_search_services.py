@@ -314,3 +314,34 @@ def test_facets_of_a_very_common_word_count_the_best_hits_and_say_so(app, people
     assert results.total == 8
     assert results.facets_sampled == 5 and results.facets["type"] == {"page": 5}
     assert services.search(people["member"], "note 3").results.facets_sampled == 0
+
+
+def test_past_the_ranked_threshold_titles_come_first_then_the_newest(
+    app, people, client, auth, monkeypatch, search_backend
+):
+    from wiki.search import index, postgres_query
+
+    # Many matches (past RANKED) are ranked by title and the like, then by recency.
+    monkeypatch.setattr(index, "RANKED", 3)
+    monkeypatch.setattr(postgres_query, "RANKED", 3)
+    for number in range(6):
+        factories.make_page("bulk", f"Note {number}", "the walrus is here", people["member"])
+    factories.make_page("bulk", "Walrus care", "feeding", people["member"])
+    oldest = db.session.scalar(select(Page).where(Page.title == "Note 0"))
+    oldest.updated_at = datetime(2020, 1, 1)
+    db.session.commit()
+    results = services.search(people["member"], "walrus").results
+    titles = [hit.plain_title for hit in results.hits]
+    assert titles[0] == "Walrus care"  # the title match first
+    assert titles[-1] == "Note 0"  # then the newest first
+    assert sorted(titles) == sorted(["Walrus care", *(f"Note {n}" for n in range(6))])
+    excluding = services.search(people["member"], "walrus -feeding").results
+    assert "Walrus care" not in [hit.plain_title for hit in excluding.hits]
+    auth.login("jill@example.com")
+    html = client.get("/search?q=walrus").get_data(as_text=True)
+    if results.approximate:  # PostgreSQL estimates a total past RANKED ...
+        assert search_backend != "whoosh" and results.total >= 4
+        assert f"About {results.total:,} results" in html
+    else:  # ... whoosh counts every match
+        assert search_backend == "whoosh" and results.total == 7
+        assert excluding.total == 6 and "7 results" in html

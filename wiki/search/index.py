@@ -7,6 +7,7 @@ Nothing here knows about the database or Flask; callers hand in `Document`s and 
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 import os
 import re
@@ -84,6 +85,11 @@ FACET_SEPARATOR = "\x1f"
 # settled among this many more.
 FACET_SAMPLE = 500
 TIE_MARGIN = 50
+# Up to this many matches are ranked by every field. Past it, ranking them all would keep a
+# person waiting (two words can match half of 50,000 pages): the best hits are then those
+# with a word of the query in these fields, ranked by them, then the rest newest first.
+RANKED = 500
+HEAD_FIELDS = {"title", "title_words", "headings", "process", "tags"}
 CURRENT = "current"
 BUILD_LOCK = ".build.lock"
 # "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word does not.
@@ -549,30 +555,27 @@ class SearchIndex:
     def _run(
         self, searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int
     ) -> Results:
-        # The best FACET_SAMPLE hits by score (or enough for the page asked for), found by
-        # whoosh's fast top-N search: sorting or grouping inside whoosh would score and read
-        # every matching document, which is what makes common words slow on a large index.
         wanted = max(page, 1) * size
         parsed = _capped_prefixes(parsed, searcher.reader())
-        limit = max(FACET_SAMPLE, wanted + TIE_MARGIN)
-        mask = _hidden_from(searcher, filters.readers)
+        # Every match, as a set: the exact total, and the filter of the ranking below.
+        matching = _matching(searcher, parsed) - _hidden_from(searcher, filters.readers)
         narrowing = _narrowing(filters)
-        found = searcher.search(parsed, limit=limit, mask=mask, filter=narrowing)
-        total = found.scored_length()
-        if total == limit:
-            # Past the best `limit`, whoosh drops parts of the query that can no longer
-            # reach them, so it cannot say how many documents match: count them unscored.
-            total = len(
-                searcher.search(parsed, limit=None, scored=False, mask=mask, filter=narrowing)
-            )
+        if narrowing is not None and matching:
+            matching &= set(searcher.docs_for_query(narrowing))
+        total = len(matching)
         page_count = max(1, -(-total // size))
         page = min(max(page, 1), page_count)
+        limit = max(FACET_SAMPLE, wanted + TIE_MARGIN)
         updated = searcher.reader().column_reader("updated")
+        if not matching:
+            scored = []
+        elif total <= RANKED:
+            found = searcher.search(parsed, limit=limit, filter=matching)
+            scored = [(found.score(n), found.docnum(n)) for n in range(found.scored_length())]
+        else:
+            scored = _head_then_newest(searcher, parsed, matching, limit, updated)
         # Relevance first; among equal scores, the most recently updated.
-        ranked = sorted(
-            ((found.score(n), found.docnum(n)) for n in range(found.scored_length())),
-            key=lambda pair: (-pair[0], -updated[pair[1]]),
-        )
+        ranked = sorted(scored, key=lambda pair: (-pair[0], -updated[pair[1]]))
         terms = _highlight_terms(parsed, searcher)
         hits = []
         for score, docnum in ranked[(page - 1) * size : page * size]:
@@ -597,6 +600,60 @@ class SearchIndex:
             facets=_facets(searcher, [docnum for _, docnum in ranked]),
             facets_sampled=len(ranked) if total > len(ranked) else 0,
         )
+
+
+def _matching(searcher: Searcher, node: query.Query) -> set[int]:
+    """The documents a query matches, from sets of each word's postings: whoosh's tree of
+    matchers costs several times more once the words are in thousands of documents."""
+    if isinstance(node, query.And):
+        kept = [child for child in node.subqueries if not isinstance(child, query.Not)]
+        sets = sorted((_matching(searcher, child) for child in kept), key=len)
+        found = sets[0].intersection(*sets[1:]) if sets else _every(searcher)
+        for child in node.subqueries:
+            if isinstance(child, query.Not) and found:
+                found -= _matching(searcher, child.query)
+        return found
+    if isinstance(node, query.Or) and not node.minmatch:
+        return set().union(*(_matching(searcher, child) for child in node.subqueries))
+    if isinstance(node, query.Not):
+        return _every(searcher) - _matching(searcher, node.query)
+    return set(searcher.docs_for_query(node))
+
+
+def _every(searcher: Searcher) -> set[int]:
+    return set(searcher.reader().all_doc_ids())
+
+
+def _head_then_newest(
+    searcher: Searcher, parsed: query.Query, matching: set[int], limit: int, updated
+) -> list[tuple[float, int]]:
+    """The best `limit` of many matches, as the PostgreSQL backend picks them: those with a
+    word of the query in their title, headings, processes or tags, ranked by those fields
+    (short posting lists), then the others newest first (score 0)."""
+    words = [leaf for leaf in _positive_leaves(parsed) if leaf.field() in HEAD_FIELDS]
+    scored: list[tuple[float, int]] = []
+    if words:
+        found = searcher.search(query.Or(words), limit=limit, filter=matching)
+        scored = [(found.score(n), found.docnum(n)) for n in range(found.scored_length())]
+    if len(scored) < limit:
+        rest = matching.difference(docnum for _, docnum in scored)
+        newest = heapq.nlargest(limit - len(scored), rest, key=updated.__getitem__)
+        scored += [(0.0, docnum) for docnum in newest]
+    return scored
+
+
+def _positive_leaves(node: query.Query) -> Iterator[query.Query]:
+    """The words of a query that a match holds (not those after "-"), phrases as words."""
+    if isinstance(node, query.Not):
+        return
+    if isinstance(node, query.Phrase):
+        for word in node.words:
+            yield query.Term(node.fieldname, word)
+    elif isinstance(node, query.Term):
+        yield node
+    elif not node.is_leaf():
+        for child in node.children():
+            yield from _positive_leaves(child)
 
 
 def correctable_words(text: str) -> list[str]:
