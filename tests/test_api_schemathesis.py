@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_page, make_process, make_question, make_token
+from tests.factories import attach, make_page, make_process, make_question, make_token
 from wiki.gaps import services as gaps
 
 # Per operation, in each phase; bounded so the run stays about half a minute per database.
@@ -31,6 +31,7 @@ def test_every_operation_conforms_to_the_document(app, live_server_url, people, 
     # process has a page, so deleting it is always refused and the run keeps its objects.
     process = make_process("p2p")
     page = make_page(process, "Three-way match", "Match the order, receipt and invoice.")
+    attach(page, "match.png", uploader=people["member"])
     question = make_question(people["newcomer"], process, [people["admin"]])
     gap = gaps.log_gap(people["newcomer"], gaps.GapDraft("Freight", process_path="p2p"))
     config = tmp_path / "schemathesis.toml"

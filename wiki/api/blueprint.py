@@ -86,10 +86,7 @@ def authenticate() -> None:
     """Let in a valid bearer token as its person, or a logged-in browser (with CSRF on writes)."""
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, secret = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise tokens.TokenRefused("Send the token as “Authorization: Bearer <token>”.")
-        token = tokens.authenticate_token(secret.strip())
+        token = tokens.bearer_token(header)
         g._login_user = token.user  # flask-login's current user, for this request only
         if request.method not in SAFE_METHODS and not token.can_write:
             raise NotAllowed("This token is read-only; make a read-write token to change things.")
