@@ -40,6 +40,26 @@ def test_search_answers_totals_facets_and_snippets_as_data(app, as_role):
     assert as_role("member", "GET", "/search?q=x&type=spaceship").status_code == 422
 
 
+def test_search_hits_come_a_limit_at_a_time_with_a_cursor(app, as_role):
+    for number in range(5):
+        make_page("p2p", f"Accrual {number}", "Accruals at month end.")
+    seen, cursor = [], None
+    for _ in range(3):
+        more = f"&cursor={cursor}" if cursor else ""
+        answer = as_role("member", "GET", f"/search?q=accrual&type=page&limit=2{more}").json
+        assert answer["total"] == 5 and len(answer["hits"]) <= 2
+        seen += [hit["title"] for hit in answer["hits"]]
+        cursor = answer["next_cursor"]
+    assert cursor is None and sorted(seen) == [f"Accrual {number}" for number in range(5)]
+    first = as_role("member", "GET", "/search?q=accrual&limit=2").json["next_cursor"]
+    other_size = as_role("member", "GET", f"/search?q=accrual&limit=3&cursor={first}")
+    assert other_size.status_code == 400 and "cursor" in other_size.json["fields"]
+    elsewhere = as_role("member", "GET", f"/gaps?cursor={first}")
+    assert elsewhere.status_code == 400
+    whole = as_role("member", "GET", "/search?q=accrual").json  # 20 hits unless limit says
+    assert len(whole["hits"]) == 5 and whole["next_cursor"] is None
+
+
 def test_profiles_experts_and_declaring_expertise(app, as_role, people):
     process = make_process("p2p/invoices")
     mine = as_role(

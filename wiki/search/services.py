@@ -63,6 +63,7 @@ def search(
     tag: str | None = None,
     page: int = 1,
     record: bool = True,
+    page_size: int = PAGE_SIZE,
 ) -> SearchOutcome:
     """Search as this person; with `record`, a search that finds nothing is kept as a miss."""
     outcome = SearchOutcome(text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag)
@@ -83,9 +84,9 @@ def search(
         tag=tag or None,
     )
     try:
-        results = search_indexer.index.search(outcome.text, filters, page, PAGE_SIZE)
+        results = search_indexer.index.search(outcome.text, filters, page, page_size)
         if results.total < FEW:
-            fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, PAGE_SIZE)
+            fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, page_size)
             if fuzzy is not None and fuzzy.total > results.total:
                 results, outcome.fuzzy = fuzzy, True
         outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
