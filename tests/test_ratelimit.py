@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from tests.factories import PASSWORD, bearer, make_token
 from wiki import create_app
 from wiki.extensions import db
+from wiki.ratelimit import RateCount
 from wiki.search.indexing import indexer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -120,3 +123,19 @@ def test_workers_share_the_counts_in_redis_when_configured(app, people, second_w
         for key in server.scan_iter(f"*{REDIS_PREFIX}*"):
             server.delete(key)
         server.close()
+
+
+def test_wiki_tick_removes_the_windows_that_have_ended(app, client, people):
+    token = make_token(people["member"])
+    for _ in range(4):
+        assert client.get("/api/v1/processes", headers=bearer(token)).status_code == 200
+    db.session.add_all(
+        RateCount(key=f"gone-{n}", count=3, expires_at=time.time() - 60) for n in range(3)
+    )
+    db.session.commit()
+    # Even with --now far ahead, the windows still counting are left alone.
+    output = app.test_cli_runner().invoke(args=["tick", "--now", "2099-01-01T00:00"]).output
+    assert "rate limits: 3 expired rate-limit window(s) removed" in output
+    remaining = db.session.scalars(select(RateCount.key)).all()
+    assert remaining and not any(key.startswith("gone-") for key in remaining)
+    assert client.get("/api/v1/processes", headers=bearer(token)).status_code == 429

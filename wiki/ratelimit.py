@@ -108,6 +108,15 @@ class DatabaseStorage(Storage):
             connection.execute(delete(RateCount).where(RateCount.key == key))
 
 
+def purge_expired_counts(now: float) -> int:
+    """Remove the windows that ended by `now` (seconds since the epoch): an expired row is
+    only ever overwritten by the next hit of its key, and most keys (an address, a token, a
+    login name typed once) never come back. A window renewed meanwhile no longer matches."""
+    removed = db.session.execute(delete(RateCount).where(RateCount.expires_at <= now))
+    db.session.commit()
+    return removed.rowcount
+
+
 def init_app(app: Flask) -> None:
     config = app.config
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"] or DATABASE_STORAGE
