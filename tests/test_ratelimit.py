@@ -61,8 +61,10 @@ def test_successful_logins_are_not_counted(app, client, people):
 
 def test_the_api_is_limited_per_token_and_per_address(app, client, people):
     first, second = make_token(people["member"]), make_token(people["admin"])
-    for _ in range(4):
-        assert client.get("/api/v1/processes", headers=bearer(first)).status_code == 200
+    for number in range(4):
+        answer = client.get("/api/v1/processes", headers=bearer(first))
+        assert answer.status_code == 200 and "Retry-After" not in answer.headers
+        assert answer.headers["X-RateLimit-Remaining"] == str(3 - number)
     limited = client.get("/api/v1/processes", headers=bearer(first))
     assert limited.status_code == 429 and limited.json["error"] == "rate_limited"
     assert "Please wait" in limited.json["message"] and int(limited.headers["Retry-After"]) > 0

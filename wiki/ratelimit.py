@@ -121,7 +121,18 @@ def init_app(app: Flask) -> None:
     config = app.config
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"] or DATABASE_STORAGE
     config["RATELIMIT_HEADERS_ENABLED"] = True
+    # Registered before the limiter's own: Flask runs these last-registered first, so this one
+    # sees the headers the limiter has added.
+    app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
+
+
+def _retry_after_only_when_refused(response):
+    """Flask-Limiter sends Retry-After with every answer it counts; it says "wait before you
+    try again", so only a refusal keeps it (the X-RateLimit-* headers stay on every answer)."""
+    if response.status_code != 429 and limiter.current_limit is not None:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def configured(name: str):
