@@ -120,8 +120,10 @@ def _check_body() -> None:
 @bp.after_request
 def add_etag(response: Response) -> Response:
     """Let clients cache what they read: an ETag, and 304 when it still matches."""
-    if request.method == "GET" and response.status_code == 200 and response.is_json:
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
         response.headers["Cache-Control"] = "private, no-cache"
+        # What a GET answers depends on whose token asks.
+        response.vary.add("Authorization")
         response.add_etag()
         response.make_conditional(request)
     return response
