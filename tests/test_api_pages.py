@@ -195,6 +195,9 @@ def test_reads_carry_an_etag_and_answer_304_when_unchanged(app, api, people):
         unchanged = api("GET", path, headers={"If-None-Match": etags[path]})
         assert unchanged.status_code == 304 and unchanged.data == b"", path
         assert unchanged.headers["ETag"] == etags[path] and "Retry-After" not in unchanged.headers
+    assert (
+        api("HEAD", "/processes", headers={"If-None-Match": etags["/processes"]}).status_code == 304
+    )
     api("PUT", f"/pages/{page.id}", json={"title": "Cached", "body": "Two.", "base_revision": 1})
     api("POST", "/processes", json={"name": "Record to report"})
     api("POST", "/gaps", json={"title": "Freight", "process_id": page.process_id})
