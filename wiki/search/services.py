@@ -63,9 +63,11 @@ def search(
     tag: str | None = None,
     page: int = 1,
     record: bool = True,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
 ) -> SearchOutcome:
-    """Search as this person; with `record`, a search that finds nothing is kept as a miss."""
+    """Search as this person, `page_size` hits a page (PAGE_SIZE unless given); with `record`,
+    a search that finds nothing is kept as a miss."""
+    page_size = page_size or PAGE_SIZE
     outcome = SearchOutcome(text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag)
     if process_path:
         outcome.process = get_process(process_path)
