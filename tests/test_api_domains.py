@@ -3,9 +3,13 @@ private), gaps with the trainer's report, notifications, and a buddy's newcomers
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.factories import assign_buddy, bearer, make_page, make_process, make_question, make_token
+from wiki.extensions import db
+from wiki.gaps import services as gaps
 
 
 @pytest.fixture
@@ -38,6 +42,26 @@ def test_search_answers_totals_facets_and_snippets_as_data(app, as_role):
     assert scoped["total"] == 0
     assert as_role("member", "GET", "/search?q=x&process=nowhere").status_code == 404
     assert as_role("member", "GET", "/search?q=x&type=spaceship").status_code == 422
+
+
+def test_search_hits_come_a_limit_at_a_time_with_a_cursor(app, as_role):
+    for number in range(5):
+        make_page("p2p", f"Accrual {number}", "Accruals at month end.")
+    seen, cursor = [], None
+    for _ in range(3):
+        more = f"&cursor={cursor}" if cursor else ""
+        answer = as_role("member", "GET", f"/search?q=accrual&type=page&limit=2{more}").json
+        assert answer["total"] == 5 and len(answer["hits"]) <= 2
+        seen += [hit["title"] for hit in answer["hits"]]
+        cursor = answer["next_cursor"]
+    assert cursor is None and sorted(seen) == [f"Accrual {number}" for number in range(5)]
+    first = as_role("member", "GET", "/search?q=accrual&limit=2").json["next_cursor"]
+    other_size = as_role("member", "GET", f"/search?q=accrual&limit=3&cursor={first}")
+    assert other_size.status_code == 400 and "cursor" in other_size.json["fields"]
+    elsewhere = as_role("member", "GET", f"/gaps?cursor={first}")
+    assert elsewhere.status_code == 400
+    whole = as_role("member", "GET", "/search?q=accrual").json  # 20 hits unless limit says
+    assert len(whole["hits"]) == 5 and whole["next_cursor"] is None
 
 
 def test_profiles_experts_and_declaring_expertise(app, as_role, people):
@@ -133,6 +157,37 @@ def test_gaps_are_logged_shared_moved_on_and_reported(app, as_role, people):
     report = as_role("trainer", "GET", "/gaps/report?process=p2p").json
     assert report["total"] == 1 and report["people"] == 2
     assert [row["path"] for row in report["processes"]] == ["p2p", "p2p/invoices"]
+
+
+def test_the_gap_list_takes_the_reports_filters_and_lists_what_it_counts(app, as_role, people):
+    make_process("p2p/invoices")
+    make_process("r2r")
+    logged = {
+        title: gaps.log_gap(people["member"], gaps.GapDraft(title, process_path=path, source=src))
+        for title, path, src in [
+            ("Freight", "p2p/invoices", "manual"),
+            ("Tolerance", "p2p", "search_miss"),
+            ("Accruals", "r2r", "page_feedback"),
+        ]
+    }
+    logged["Freight"].created_at = datetime(2026, 10, 5, 9, 0)
+    db.session.commit()
+    filters = [
+        "", "process=p2p", "since=2026-11-01", "until=2026-10-31", "source=search_miss",
+        "status=open&process=p2p/invoices", "process=p2p&since=2026-11-01&source=manual",
+    ]  # fmt: skip
+    for query in filters:
+        listed = as_role("trainer", "GET", f"/gaps?{query}").json["items"]
+        report = as_role("trainer", "GET", f"/gaps/report?{query}").json
+        assert len(listed) == report["total"], query
+    assert [
+        g["title"] for g in as_role("member", "GET", "/gaps?until=2026-10-31").json["items"]
+    ] == ["Freight"]
+    assert [g["title"] for g in as_role("member", "GET", "/gaps?process=p2p").json["items"]] == [
+        "Tolerance", "Freight"
+    ]  # fmt: skip
+    assert as_role("member", "GET", "/gaps?since=31.10.2026").status_code == 422
+    assert as_role("member", "GET", "/gaps?process=nowhere").status_code == 404
 
 
 def test_a_buddy_reads_their_newcomers_and_their_plan_status(app, as_role, people):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import bearer, make_page, make_process, make_token
+from tests.factories import attach, bearer, image_bytes, make_page, make_process, make_token
 from wiki.processes.models import Page, Process, Revision
 
 
@@ -68,6 +68,32 @@ def test_a_page_is_read_with_its_markdown_html_revision_owner_review_and_tags(ap
     assert page["process"]["path"] == "payables" and page["review"]["overdue"] is False
     listed = api("GET", f"/processes/{process['id']}/pages").json
     assert [item["title"] for item in listed["items"]] == ["Three-way match"]
+
+
+def test_a_page_lists_its_files_and_a_token_downloads_them(app, api, client, people):
+    page = make_page("p2p", "Vendor setup", body="![Form](attachment:form.png)")
+    attach(page, "form.png", uploader=people["member"])
+    newer = attach(page, "form.png", image_bytes(color=(200, 0, 0)), uploader=people["member"])
+    attach(page, "policy.txt", b"Pay within 30 days.\n", uploader=people["manager"])
+    before = api("GET", f"/pages/{page.id}")
+    files = before.json["attachments"]
+    assert [(f["name"], f["version"], f["media_type"]) for f in files] == [
+        ("form.png", 2, "image/png"), ("policy.txt", 1, "text/plain; charset=utf-8")
+    ]  # fmt: skip
+    assert files[0]["uploaded_by"] == {"id": people["member"].id, "name": "Priya Member"}
+    assert files[0]["size"] == newer.blob.size and files[0]["uploaded_at"].endswith("Z")
+    reader = make_token(people["newcomer"])  # read-only is enough
+    download = client.get(files[1]["url"], headers=bearer(reader))
+    assert download.status_code == 200 and download.data == b"Pay within 30 days.\n"
+    assert download.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    image = client.get(files[0]["url"], headers=bearer(reader))
+    assert image.mimetype == "image/png" and image.data == newer.blob.content
+    assert client.get(files[1]["url"], headers=bearer("onr_made-up")).status_code == 401
+    assert client.get(files[1]["url"]).status_code == 302  # no token: to the login page
+
+    attach(page, "receipt.png", uploader=people["member"])
+    after = api("GET", f"/pages/{page.id}", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and len(after.json["attachments"]) == 3
 
 
 def test_a_stale_base_revision_answers_409_with_the_current_text_and_nothing_is_lost(app, api):
@@ -153,14 +179,32 @@ def test_lists_are_paginated_with_an_opaque_cursor(app, api):
     assert tampered.status_code == 400
 
 
-def test_reads_carry_an_etag_and_answer_304_when_unchanged(app, api):
+def test_reads_carry_an_etag_and_answer_304_when_unchanged(app, api, people):
     page = make_page("p2p", "Cached", body="One.")
-    etag = api("GET", f"/pages/{page.id}").headers["ETag"]
-    unchanged = api("GET", f"/pages/{page.id}", headers={"If-None-Match": etag})
-    assert unchanged.status_code == 304 and unchanged.data == b""
+    reads = [
+        f"/pages/{page.id}", "/processes", f"/processes/{page.process_id}",
+        f"/processes/{page.process_id}/pages?limit=1", f"/pages/{page.id}/revisions",
+        "/gaps", "/search?q=cached", "/notifications", "/coaching/sessions",
+    ]  # fmt: skip
+    etags = {}
+    for path in reads:
+        first = api("GET", path)
+        assert first.headers["Cache-Control"] == "private, no-cache", path
+        assert "Authorization" in first.headers["Vary"], path
+        etags[path] = first.headers["ETag"]
+        unchanged = api("GET", path, headers={"If-None-Match": etags[path]})
+        assert unchanged.status_code == 304 and unchanged.data == b"", path
+        assert unchanged.headers["ETag"] == etags[path] and "Retry-After" not in unchanged.headers
+    assert (
+        api("HEAD", "/processes", headers={"If-None-Match": etags["/processes"]}).status_code == 304
+    )
     api("PUT", f"/pages/{page.id}", json={"title": "Cached", "body": "Two.", "base_revision": 1})
-    changed = api("GET", f"/pages/{page.id}", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    api("POST", "/processes", json={"name": "Record to report"})
+    api("POST", "/gaps", json={"title": "Freight", "process_id": page.process_id})
+    make_page("p2p", "Another cached page")
+    for path in reads[:-2]:  # what changed answers afresh
+        changed = api("GET", path, headers={"If-None-Match": etags[path]})
+        assert changed.status_code == 200 and changed.headers["ETag"] != etags[path], path
 
 
 def test_the_document_and_its_reference_page(app, api, client, auth, people):

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from tests.factories import PASSWORD, bearer, make_token
 from wiki import create_app
 from wiki.extensions import db
+from wiki.ratelimit import RateCount
 from wiki.search.indexing import indexer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -58,8 +61,10 @@ def test_successful_logins_are_not_counted(app, client, people):
 
 def test_the_api_is_limited_per_token_and_per_address(app, client, people):
     first, second = make_token(people["member"]), make_token(people["admin"])
-    for _ in range(4):
-        assert client.get("/api/v1/processes", headers=bearer(first)).status_code == 200
+    for number in range(4):
+        answer = client.get("/api/v1/processes", headers=bearer(first))
+        assert answer.status_code == 200 and "Retry-After" not in answer.headers
+        assert answer.headers["X-RateLimit-Remaining"] == str(3 - number)
     limited = client.get("/api/v1/processes", headers=bearer(first))
     assert limited.status_code == 429 and limited.json["error"] == "rate_limited"
     assert "Please wait" in limited.json["message"] and int(limited.headers["Retry-After"]) > 0
@@ -120,3 +125,19 @@ def test_workers_share_the_counts_in_redis_when_configured(app, people, second_w
         for key in server.scan_iter(f"*{REDIS_PREFIX}*"):
             server.delete(key)
         server.close()
+
+
+def test_wiki_tick_removes_the_windows_that_have_ended(app, client, people):
+    token = make_token(people["member"])
+    for _ in range(4):
+        assert client.get("/api/v1/processes", headers=bearer(token)).status_code == 200
+    db.session.add_all(
+        RateCount(key=f"gone-{n}", count=3, expires_at=time.time() - 60) for n in range(3)
+    )
+    db.session.commit()
+    # Even with --now far ahead, the windows still counting are left alone.
+    output = app.test_cli_runner().invoke(args=["tick", "--now", "2099-01-01T00:00"]).output
+    assert "rate limits: 3 expired rate-limit window(s) removed" in output
+    remaining = db.session.scalars(select(RateCount.key)).all()
+    assert remaining and not any(key.startswith("gone-") for key in remaining)
+    assert client.get("/api/v1/processes", headers=bearer(token)).status_code == 429

@@ -108,11 +108,31 @@ class DatabaseStorage(Storage):
             connection.execute(delete(RateCount).where(RateCount.key == key))
 
 
+def purge_expired_counts(now: float) -> int:
+    """Remove the windows that ended by `now` (seconds since the epoch): an expired row is
+    only ever overwritten by the next hit of its key, and most keys (an address, a token, a
+    login name typed once) never come back. A window renewed meanwhile no longer matches."""
+    removed = db.session.execute(delete(RateCount).where(RateCount.expires_at <= now))
+    db.session.commit()
+    return removed.rowcount
+
+
 def init_app(app: Flask) -> None:
     config = app.config
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"] or DATABASE_STORAGE
     config["RATELIMIT_HEADERS_ENABLED"] = True
+    # Registered before the limiter's own: Flask runs these last-registered first, so this one
+    # sees the headers the limiter has added.
+    app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
+
+
+def _retry_after_only_when_refused(response):
+    """Flask-Limiter sends Retry-After with every answer it counts; it says "wait before you
+    try again", so only a refusal keeps it (the X-RateLimit-* headers stay on every answer)."""
+    if response.status_code != 429 and limiter.current_limit is not None:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def configured(name: str):

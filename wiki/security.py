@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, abort, request
+from flask import Flask, Request, Response, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -30,6 +30,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invitation", "watching.feed"}
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}
+# Besides the API, what a program may read with a personal access token: the files whose
+# addresses the API's pages list.
+TOKEN_READABLE_ENDPOINTS = {"attachments.file"}
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -85,6 +88,12 @@ def _require_login() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if request.blueprint in SELF_AUTHENTICATING_BLUEPRINTS:
+        return None
+    header = request.headers.get("Authorization")
+    if header is not None and request.endpoint in TOKEN_READABLE_ENDPOINTS:
+        from wiki.auth import tokens
+
+        g._login_user = tokens.bearer_token(header).user  # flask-login's, for this request
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -6,6 +6,7 @@ the command twice, or twice at once, does each thing once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent
 from wiki.processes.reviews import notify_reviews_due
 from wiki.questions.periodic import remind_and_escalate
+from wiki.ratelimit import purge_expired_counts
 from wiki.timeutil import utcnow
 from wiki.webhooks.delivery import retry_due
 
@@ -80,6 +82,13 @@ def _files(now: datetime) -> str:
     return f"{purge_unused_blobs()} unused file content(s) deleted"
 
 
+def _rate_limits(now: datetime) -> str:
+    # Never ahead of the clock: the limits reckon their windows in real time, and a --now in
+    # the future must not end windows that are still counting.
+    moment = min(now.replace(tzinfo=UTC).timestamp(), time.time())
+    return f"{purge_expired_counts(moment)} expired rate-limit window(s) removed"
+
+
 # In this order: notices made by the first jobs go out by mail in the same run.
 JOBS = (
     Job("questions", _questions),
@@ -91,6 +100,7 @@ JOBS = (
     Job("directory", _directory),
     Job("audit", _audit),
     Job("files", _files),
+    Job("rate limits", _rate_limits),
 )
 
 
@@ -113,7 +123,7 @@ def run_jobs(now: datetime) -> list[tuple[str, str]]:
 @with_appcontext
 def tick(now_text: str | None) -> None:
     """Run the periodic work: reminders, escalations, review-due notices, mail retries, digests,
-    and the audit trail's retention."""
+    the audit trail's retention, and expired rate-limit windows."""
     try:
         now = datetime.fromisoformat(now_text) if now_text else utcnow()
     except ValueError:

@@ -86,10 +86,7 @@ def authenticate() -> None:
     """Let in a valid bearer token as its person, or a logged-in browser (with CSRF on writes)."""
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, secret = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise tokens.TokenRefused("Send the token as “Authorization: Bearer <token>”.")
-        token = tokens.authenticate_token(secret.strip())
+        token = tokens.bearer_token(header)
         g._login_user = token.user  # flask-login's current user, for this request only
         if request.method not in SAFE_METHODS and not token.can_write:
             raise NotAllowed("This token is read-only; make a read-write token to change things.")
@@ -123,8 +120,10 @@ def _check_body() -> None:
 @bp.after_request
 def add_etag(response: Response) -> Response:
     """Let clients cache what they read: an ETag, and 304 when it still matches."""
-    if request.method == "GET" and response.status_code == 200 and response.is_json:
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
         response.headers["Cache-Control"] = "private, no-cache"
+        # What a GET answers depends on whose token asks.
+        response.vary.add("Authorization")
         response.add_etag()
         response.make_conditional(request)
     return response

@@ -27,7 +27,7 @@ from wiki.api.schemas import (
 from wiki.errors import NotAllowed
 from wiki.gaps import services
 from wiki.gaps.models import SOURCES, STATUSES, Gap
-from wiki.gaps.report import ReportFilters, build_report, report_data
+from wiki.gaps.report import ReportFilters, build_report, chosen_gaps, report_data
 from wiki.processes import tree
 from wiki.timeutil import utcnow
 
@@ -76,17 +76,18 @@ class StatusIn(Body):
     reason: Text = Field("", max_length=10_000, description="rejected: why; or any note.")
 
 
-class GapQuery(ListQuery):
-    status: Status | None = None
-    process: str = Field("", max_length=1000, description="A process path: it and below.")
-
-
 class ReportQuery(BaseModel):
+    """The trainer's report's filters."""
+
     process: str = Field("", max_length=1000, description="A process path: it and below.")
-    since: Day | None = None
-    until: Day | None = None
+    since: Day | None = Field(None, description="Logged on this day or later.")
+    until: Day | None = Field(None, description="Logged on this day or earlier.")
     source: Literal[*SOURCES] | None = None
     status: Status | None = None
+
+
+class GapQuery(ListQuery, ReportQuery):
+    """A page of the gaps the report's filters choose."""
 
 
 class ReportRow(BaseModel):
@@ -129,11 +130,10 @@ def _process_path(path: str) -> str:
 @bp.get("/gaps")
 @spec.validate(resp=responses(HTTP_200=list_of(GapOut)), tags=TAGS)
 def gaps(query: GapQuery):
-    """Gaps, newest first, by status and process subtree."""
-    path = _process_path(query.process)
-    process = tree.get_process(path) if path else None
+    """Gaps, newest first, chosen by the trainer's report's filters: process subtree, period,
+    source and status."""
     start = cursor_offset(query, "gaps")
-    rows = services.list_gaps(query.status, process, limit=query.limit + 1, offset=start)
+    rows = chosen_gaps(_report_filters(query), limit=query.limit + 1, offset=start)
     found = window(rows, query, "gaps", start)
     return listed(found, gap_out)
 
@@ -190,11 +190,14 @@ def report(query: ReportQuery):
     """The trainer's report (trainers and admins): per process, the weeks, the top misses."""
     if not current_user.has_role("admin", "trainer"):
         raise NotAllowed("Only trainers and admins read the gap report.")
-    filters = ReportFilters(
+    return report_data(build_report(_report_filters(query), utcnow()))
+
+
+def _report_filters(query: ReportQuery) -> ReportFilters:
+    return ReportFilters(
         process_path=_process_path(query.process),
         since=query.since,
         until=query.until,
         source=query.source or "",
         status=query.status or "",
     )
-    return report_data(build_report(filters, utcnow()))

@@ -20,6 +20,9 @@ from wiki.api.schemas import (
     one_page,
     responses,
 )
+from wiki.attachments import services as attachments
+from wiki.attachments.models import Attachment
+from wiki.attachments.views import file_url
 from wiki.forms import MAX_ID
 from wiki.processes import history, pages, tree
 from wiki.processes.models import Page, Revision
@@ -50,12 +53,25 @@ class Review(BaseModel):
     interval_days: int
 
 
+class AttachmentOut(BaseModel):
+    name: str = Field(description="As the text refers to it: attachment:<name>.")
+    version: int = Field(description="Uploading a name again adds a version.")
+    media_type: str = Field(description="Decided from the file's bytes, e.g. image/png.")
+    size: int = Field(description="In bytes.")
+    uploaded_by: PersonRef | None = Field(description="Null for a file loaded from content.")
+    uploaded_at: Moment
+    url: str = Field(description="Where to download it: GET it with the same Authorization header.")
+
+
 class PageOut(PageSummary):
     process: ProcessOut
     owner: PersonRef | None
     markdown: str
     html: str
     review: Review
+    attachments: list[AttachmentOut] = Field(
+        description="The current version of each file, by name, as listed under the page."
+    )
 
 
 class RevisionSummary(BaseModel):
@@ -107,6 +123,15 @@ def page_summary(page: Page) -> PageSummary:
     )  # fmt: skip
 
 
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        name=attachment.name, version=attachment.version,
+        media_type=attachment.blob.media_type, size=attachment.blob.size,
+        uploaded_by=person_ref(attachment.uploaded_by), uploaded_at=attachment.uploaded_at,
+        url=file_url(attachment),
+    )  # fmt: skip
+
+
 def page_out(page: Page) -> PageOut:
     revision = pages.latest_revision(page)
     return PageOut(
@@ -121,6 +146,10 @@ def page_out(page: Page) -> PageOut:
             overdue=page.is_review_overdue(),
             interval_days=page.review_interval_days,
         ),
+        attachments=[
+            attachment_out(attachment)
+            for attachment in attachments.current_attachments(page.id).values()
+        ],
     )
 
 
@@ -170,7 +199,8 @@ def create_page(process_id: int, json: PageIn):
 @bp.get(f"/pages/{PAGE}")
 @spec.validate(resp=responses(HTTP_200=PageOut), tags=TAGS)
 def page(page_id: int):
-    """A page: its markdown, the rendered HTML, its revision, owner, review state and tags."""
+    """A page: its markdown, the rendered HTML, its revision, owner, review state, tags and
+    files."""
     return page_out(pages.get_page_by_id(page_id))
 
 

@@ -111,7 +111,7 @@ def window(rows: Sequence[T], query: ListQuery, kind: str, start: int) -> dict[s
     more = len(rows) > query.limit
     return {
         "items": list(rows[: query.limit]),
-        "next_cursor": _cursor(kind, start + query.limit) if more else None,
+        "next_cursor": cursor_for(kind, start + query.limit) if more else None,
     }
 
 
@@ -119,7 +119,8 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="api-cursor")
 
 
-def _cursor(kind: str, offset: int) -> str:
+def cursor_for(kind: str, offset: int) -> str:
+    """The opaque cursor of the page of a list of this kind that starts at `offset`."""
     return _serializer().dumps([kind, offset])
 
 

@@ -109,6 +109,14 @@ def revoke_tokens_of(user: User) -> None:
     )
 
 
+def bearer_token(header: str) -> ApiToken:
+    """The usable token an Authorization header presents ("Bearer <token>")."""
+    scheme, _, secret = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise TokenRefused("Send the token as “Authorization: Bearer <token>”.")
+    return authenticate_token(secret.strip())
+
+
 def authenticate_token(secret: str) -> ApiToken:
     """The usable token with this secret, its last use noted; TokenRefused says why not."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == secret_hash(secret)))

@@ -296,6 +296,20 @@ def _week_number(column, first_monday: date):
     return case((column >= start, cast(func.floor(-_days_from(column, start) / 7), Integer)))
 
 
+def chosen_gaps(filters: ReportFilters, limit: int, offset: int = 0) -> list[Gap]:
+    """The gaps the report's filters choose, the newest first: those it counts, one by one."""
+    return list(
+        db.session.scalars(
+            select(Gap)
+            .where(_conditions(filters, _scope(filters.process_path)))
+            .options(selectinload(Gap.affected), joinedload(Gap.process))
+            .order_by(Gap.created_at.desc(), Gap.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
 def report_data(found: GapReport) -> dict:
     """The report as plain data, for `wiki gaps report --format json` and the API."""
     return {

@@ -31,6 +31,7 @@ from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 
 MAX_TEXT = 5000
+NO_SUCH_MEETING = "There is no such meeting of your group."
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,25 @@ def get_group(viewer: User, group_id: int) -> PeerGroup:
 def get_meeting(viewer: User, group: PeerGroup, meeting_id: int) -> GroupMeeting:
     meeting = db.session.get(GroupMeeting, meeting_id)
     if meeting is None or meeting.group_id != group.id or viewer.id not in group.member_ids():
-        raise NotFound("There is no such meeting of your group.")
+        raise NotFound(NO_SUCH_MEETING)
     return meeting
+
+
+def meetings_of(person: User) -> list[GroupMeeting]:
+    """The meetings of every group the person is a member of, the latest first."""
+    meetings = [meeting for group in groups_of(person) for meeting in group.meetings]
+    return sorted(meetings, key=lambda meeting: (meeting.held_on, meeting.id), reverse=True)
+
+
+def find_meeting(viewer: User, meeting_id: int) -> GroupMeeting:
+    """A meeting known by its id alone, for the members of its group (get_group's rule); to
+    anyone else an id in use answers as one never used."""
+    meeting = db.session.get(GroupMeeting, meeting_id)
+    try:
+        group = get_group(viewer, meeting.group_id if meeting else 0)
+    except NotFound:
+        raise NotFound(NO_SUCH_MEETING) from None
+    return get_meeting(viewer, group, meeting_id)
 
 
 def create_group(actor: User, draft: GroupDraft) -> PeerGroup:

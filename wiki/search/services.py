@@ -63,8 +63,11 @@ def search(
     tag: str | None = None,
     page: int = 1,
     record: bool = True,
+    page_size: int | None = None,
 ) -> SearchOutcome:
-    """Search as this person; with `record`, a search that finds nothing is kept as a miss."""
+    """Search as this person, `page_size` hits a page (PAGE_SIZE unless given); with `record`,
+    a search that finds nothing is kept as a miss."""
+    page_size = page_size or PAGE_SIZE
     outcome = SearchOutcome(text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag)
     if process_path:
         outcome.process = get_process(process_path)
@@ -83,9 +86,9 @@ def search(
         tag=tag or None,
     )
     try:
-        results = search_indexer.index.search(outcome.text, filters, page, PAGE_SIZE)
+        results = search_indexer.index.search(outcome.text, filters, page, page_size)
         if results.total < FEW:
-            fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, PAGE_SIZE)
+            fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, page_size)
             if fuzzy is not None and fuzzy.total > results.total:
                 results, outcome.fuzzy = fuzzy, True
         outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
