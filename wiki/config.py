@@ -74,6 +74,22 @@ DEFAULTS: dict[str, Any] = {
     # A certificate authority to trust for the directory's TLS certificate (PEM file).
     "LDAP_CA_FILE": "",
     "LDAP_TIMEOUT": 5,
+    # Company sign-in through an OpenID provider (Entra ID, Google, Keycloak...): off while the
+    # issuer is empty. Its settings come from ISSUER/.well-known/openid-configuration.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_SCOPES": "openid email profile",
+    # The ID token claim listing the person's groups, matched against OIDC_ROLE_MAP.
+    "OIDC_GROUPS_CLAIM": "groups",
+    # Group -> wiki role (admin, manager, trainer, member). Empty: everyone is a member.
+    "OIDC_ROLE_MAP": {},
+    # The login button says "Sign in with" this.
+    "OIDC_NAME": "your company account",
+    "OIDC_TIMEOUT": 5,
+    # False: nobody signs in with a password (wiki or directory) but the break-glass admin.
+    "PASSWORD_LOGIN": True,
+    "BREAK_GLASS_EMAIL": "",
     # Seconds a webhook endpoint has to answer a delivery.
     "WEBHOOK_TIMEOUT": 5,
     # Webhooks to loopback, private and link-local addresses are refused unless this is set.
