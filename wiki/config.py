@@ -84,6 +84,8 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_GROUPS_CLAIM": "groups",
     # Group -> wiki role (admin, manager, trainer, member). Empty: everyone is a member.
     "OIDC_ROLE_MAP": {},
+    # The claim that must be true for the email to count as verified (Entra ID: xms_edov).
+    "OIDC_EMAIL_VERIFIED_CLAIM": "email_verified",
     # The login button says "Sign in with" this.
     "OIDC_NAME": "your company account",
     "OIDC_TIMEOUT": 5,

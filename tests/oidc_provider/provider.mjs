@@ -38,6 +38,11 @@ const ACCOUNTS = {
       groups: ['finance'],
     },
   },
+  'erik@example.com': {
+    password: 'erik-company-password',
+    // As Entra ID sends it: no email_verified, but xms_edov (the email's domain is verified).
+    claims: { name: 'Erik Entra', email: 'erik@example.com', xms_edov: true, groups: ['finance'] },
+  },
   'noah@example.com': {
     password: 'noah-company-password',
     claims: {
@@ -77,7 +82,10 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingJwk] },
   cookies: { keys: ['test-provider-cookie-key'] },
   claims: {
-    openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'],
+    openid: ['sub'],
+    email: ['email', 'email_verified', 'xms_edov'],
+    profile: ['name'],
+    groups: ['groups'],
   },
   scopes: ['openid', 'email', 'profile', 'groups'],
   // The claims go in the ID token, as Entra ID and Keycloak put them.

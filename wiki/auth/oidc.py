@@ -40,6 +40,7 @@ class Provider:
     def __init__(self, config: dict):
         self.issuer = config["OIDC_ISSUER"]
         self.groups_claim = config["OIDC_GROUPS_CLAIM"]
+        self.verified_claim = config["OIDC_EMAIL_VERIFIED_CLAIM"]
         self.role_map = config["OIDC_ROLE_MAP"] or {}
         settings = (
             self.issuer,
@@ -125,7 +126,7 @@ class Provider:
             issuer=self.issuer,
             subject=str(claims["sub"]),
             email=email,
-            email_verified=claims.get("email_verified") is True,
+            email_verified=claims.get(self.verified_claim) is True,
             name=str(claims.get("name") or "").strip() or email,
             roles=roles_from_groups([str(group) for group in groups], self.role_map),
         )
