@@ -27,6 +27,21 @@ class OpenIdProvider:
     issuer: str
     process: subprocess.Popen
 
+    def wiki_config(self) -> dict:
+        """The settings of a wiki that signs people in here, as the honest client "wiki"."""
+        return {
+            "OIDC_ISSUER": self.issuer,
+            "OIDC_CLIENT_ID": "wiki",
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "OIDC_SCOPES": "openid email profile groups",
+            "OIDC_NAME": "Example Corp",
+            "OIDC_ROLE_MAP": {
+                "finance": "member",
+                "wiki-trainers": "trainer",
+                "wiki-admins": "admin",
+            },
+        }
+
     def sign_in(self, authorization_url: str, login: str, password: str) -> str:
         """Follow the wiki's redirect through the provider's login form as a browser would,
         and return where the provider sends the browser back (the wiki's callback URL)."""

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.oidc_server import CLIENT_SECRET, OpenIdProvider
+from tests.oidc_server import OpenIdProvider
 from wiki.audit.models import AuditEntry
 from wiki.auth import services as accounts
 from wiki.auth.models import User
@@ -20,25 +20,14 @@ INES = ("ines@example.com", "ines-company-password")
 OMAR = ("omar@example.com", "omar-company-password")
 
 
-def provider_config(openid_provider: OpenIdProvider) -> dict:
-    return {
-        "OIDC_ISSUER": openid_provider.issuer,
-        "OIDC_CLIENT_ID": "wiki",
-        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_SCOPES": "openid email profile groups",
-        "OIDC_NAME": "Example Corp",
-        "OIDC_ROLE_MAP": {"finance": "member", "wiki-trainers": "trainer", "wiki-admins": "admin"},
-    }
-
-
 @pytest.fixture
 def app_config(openid_provider: OpenIdProvider) -> dict:
-    return {"WTF_CSRF_ENABLED": False, **provider_config(openid_provider)}
+    return {"WTF_CSRF_ENABLED": False, **openid_provider.wiki_config()}
 
 
 def start(client, next_path: str = "") -> str:
     """Press "Sign in with ..." on the login page: the wiki's redirect to the provider."""
-    response = client.post("/auth/oidc/start", data={"next": next_path} if next_path else {})
+    response = client.get("/auth/oidc/start", query_string={"next": next_path} if next_path else {})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"]
 
@@ -172,7 +161,7 @@ def test_an_unverified_email_no_mapped_group_or_a_deactivated_account_is_refused
 
 def test_a_provider_that_is_down_leaves_local_admins_a_way_in(app, client):
     app.config["OIDC_ISSUER"] = "http://127.0.0.1:9"  # nothing listens on the discard port
-    response = client.post("/auth/oidc/start")
+    response = client.get("/auth/oidc/start")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "<h1>Company sign-in unavailable</h1>" in page

@@ -84,12 +84,17 @@ def login():
     ), status
 
 
-@bp.post("/auth/oidc/start")
+@bp.get("/auth/oidc/start")
 def start_company_sign_in():
-    """Off to the company's OpenID provider; it sends the browser back to the callback."""
+    """Off to the company's OpenID provider; it sends the browser back to the callback.
+
+    A link, not a form: the Content-Security-Policy's form-action 'self' would stop a form's
+    redirect to the provider. Starting changes nothing but this browser's session, and the
+    callback takes only the answer to the `state` kept there, so a link from elsewhere can
+    sign nobody in as anyone else."""
     if not current_app.config["OIDC_ISSUER"]:
         abort(404)
-    session["company_sign_in_next"] = safe_next_path(request.form.get("next")) or ""
+    session["company_sign_in_next"] = safe_next_path(request.args.get("next")) or ""
     callback = url_for("auth.company_sign_in_callback", _external=True)
     try:
         return services.start_provider_sign_in(callback)
