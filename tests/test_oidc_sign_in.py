@@ -4,6 +4,7 @@ clear page and an audit entry, a provider that is down, and password login turne
 
 from __future__ import annotations
 
+import socket
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -79,12 +80,21 @@ def test_the_first_sign_in_makes_the_account_from_the_claims_and_later_ones_foll
     assert [entry.detail for entry in logins] == ["OpenID Connect", "OpenID Connect"]
 
 
-def test_an_existing_account_is_linked_by_its_verified_email(client, openid_provider):
+def test_an_existing_account_is_linked_by_its_verified_email_unless_it_is_someone_elses(
+    client, openid_provider
+):
     omar = factories.make_user(email="omar@example.com", name="Omar")
     assert sign_in(client, openid_provider, OMAR).status_code == 302
     linked = db.session.scalars(select(User)).one()
     assert linked.id == omar.id and linked.roles == {"admin", "member"}
     assert linked.oidc_subject == "omar@example.com"
+    client.post("/logout")
+
+    omar.oidc_subject = "another-person"  # as if the email had moved to someone else
+    db.session.commit()
+    assert_refused(sign_in(client, openid_provider, OMAR), 403, "belongs to another wiki account")
+    assert last_failure() == "OpenID: email of another account"
+    assert db.session.scalars(select(User)).one().oidc_subject == "another-person"
 
 
 @pytest.mark.parametrize(
@@ -159,9 +169,17 @@ def test_an_unverified_email_no_mapped_group_or_a_deactivated_account_is_refused
     assert last_failure() == "OpenID: account deactivated in the wiki"
 
 
-def test_a_provider_that_is_down_leaves_local_admins_a_way_in(app, client):
-    app.config["OIDC_ISSUER"] = "http://127.0.0.1:9"  # nothing listens on the discard port
-    response = client.get("/auth/oidc/start")
+@pytest.mark.parametrize("problem", ["down", "silent"])
+def test_a_provider_that_is_down_leaves_local_admins_a_way_in(app, client, problem):
+    with socket.socket() as silent:  # takes connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        if problem == "down":
+            app.config["OIDC_ISSUER"] = "http://127.0.0.1:9"  # nothing listens on that port
+        else:
+            app.config["OIDC_ISSUER"] = f"http://127.0.0.1:{silent.getsockname()[1]}"
+            app.config["OIDC_TIMEOUT"] = 0.5
+        response = client.get("/auth/oidc/start")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "<h1>Company sign-in unavailable</h1>" in page

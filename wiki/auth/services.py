@@ -211,10 +211,13 @@ def finish_provider_sign_in() -> User:
     linked = db.session.scalar(
         select(User).where(User.oidc_issuer == found.issuer, User.oidc_subject == found.subject)
     )
+    holder = find_user_by_email(found.email)
+    # The account with this email is someone else's when it is linked to another company
+    # account, or when this person's own account has another email (theirs changed).
+    if holder is not None and holder is not linked and (linked or holder.oidc_subject):
+        _provider_refusal("OpenID: email of another account", found.email)
+        raise NotAllowed(f"{found.email} already belongs to another wiki account: ask an admin.")
     person = _company_account(linked, found)
-    if person.oidc_subject is not None and person is not linked:
-        _provider_refusal("OpenID: email linked to another company account", found.email)
-        raise NotAllowed(f"{found.email} already belongs to another company account: ask an admin.")
     if not person.active:
         _provider_refusal("OpenID: account deactivated in the wiki", found.email)
         raise NotAllowed("Your wiki account is deactivated: ask an admin if that is a mistake.")
