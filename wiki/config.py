@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -117,6 +118,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.from_mapping(overrides)
 
+    _check_issuer(app.config["OIDC_ISSUER"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "wiki.db")
@@ -139,6 +141,15 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config["MAX_FORM_MEMORY_SIZE"] = 4 * app.config["MAX_BODY_CHARS"] + 65536
     # The token is bound to the session; a time limit would only refuse long edits.
     app.config["WTF_CSRF_TIME_LIMIT"] = None
+
+
+def _check_issuer(issuer: str) -> None:
+    """An OpenID provider over plain http would let anyone on the way hand the wiki a discovery
+    document and keys of their own: only https, or http on this machine's loopback."""
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if issuer and not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ValueError(f"WIKI_OIDC_ISSUER is {issuer!r}: it must be an https:// URL")
 
 
 def _instance_secret(path: Path) -> str:
