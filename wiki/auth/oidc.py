@@ -71,7 +71,7 @@ class Provider:
         the session for the way back."""
         try:
             return self.client.authorize_redirect(redirect_uri, nonce=secrets.token_urlsafe(24))
-        except (requests.RequestException, ValueError) as error:
+        except requests.RequestException as error:
             raise CompanySignInUnavailable(PROVIDER_DOWN) from error
 
     def finish(self) -> ProviderPerson:
