@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 WIKI_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export WIKI_TEST_POSTGRES_URL
 
-VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages html-checker lint format bench bench-search bench-report bench-attachments
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-report bench-attachments
 
 setup: $(STAMP)
 
@@ -39,13 +39,18 @@ system-packages:
 		echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-# The Nu HTML Checker (Java is on the machine; the jar comes from the npm registry).
-html-checker: $(VNU_JAR)
+# The test suite's npm packages, at the versions package-lock.json pins: the Nu HTML Checker
+# (node_modules/vnu-jar/build/dist/vnu.jar; Java runs it) and oidc-provider, the OpenID provider
+# of the company sign-in tests (node runs it). Installed again whenever the lock changes.
+node-packages: $(NODE_STAMP)
 
-$(VNU_JAR):
-	npm install --no-save --no-audit --no-fund --silent vnu-jar
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
 
-test: setup system-packages html-checker
+html-checker: node-packages
+
+test: setup system-packages node-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@# The two passes run side by side (one per core); each one's output is printed as a block

@@ -20,6 +20,7 @@ from sqlalchemy import MetaData, create_engine, text
 from werkzeug.serving import make_server
 
 from tests import factories
+from tests.oidc_server import OpenIdProvider, start_provider
 from wiki import create_app
 from wiki.database import tables_for
 from wiki.extensions import db
@@ -57,6 +58,14 @@ def _drop_everything(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def openid_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenIdProvider]:
+    """One real OpenID provider for the whole run (tests/oidc_server.py)."""
+    provider = start_provider(tmp_path_factory.mktemp("oidc"))
+    yield provider
+    provider.stop()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection, Server, Tls
 
+from tests.servers import free_loopback_port, stop_process
+
 SLAPD = "/usr/sbin/slapd"
 SLAPADD = "/usr/sbin/slapadd"
 DATA = Path(__file__).resolve().parent / "data" / "ldap" / "directory.ldif"
@@ -78,13 +80,7 @@ class Directory:
             assert changed, connection.result
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stderr.close()
+        stop_process(self.process)
 
 
 def start_directory(folder: Path) -> Directory:
@@ -102,9 +98,7 @@ def start_directory(folder: Path) -> Directory:
         CONFIG.format(folder=folder, suffix=SUFFIX, root_dn=ROOT_DN, root_password=ROOT_PASSWORD)
     )
     subprocess.run([SLAPADD, "-f", str(config), "-l", str(DATA)], check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_loopback_port()
     url = f"ldap://127.0.0.1:{port}"
     # -d 0 keeps slapd in the foreground, so that it is this process's child and stops with it.
     process = subprocess.Popen(

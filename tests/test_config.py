@@ -41,6 +41,16 @@ def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
     assert other.config["SECRET_KEY"] != key
 
 
+@pytest.mark.parametrize("issuer", ["http://login.example.com", "login.example.com"])
+def test_an_openid_issuer_must_be_https(tmp_path, issuer):
+    with pytest.raises(ValueError, match="must be an https:// URL"):
+        create_app(
+            {"DATABASE_URL": "sqlite://", "OIDC_ISSUER": issuer}, instance_path=str(tmp_path)
+        )
+    https = {"DATABASE_URL": "sqlite://", "OIDC_ISSUER": "https://login.example.com/tenant/v2.0"}
+    assert create_app(https, instance_path=str(tmp_path)).config["OIDC_ISSUER"]
+
+
 def test_every_config_key_and_environment_variable_is_documented():
     readme = (REPO / "README.md").read_text()
     missing = [f"WIKI_{key}" for key in DEFAULTS if f"WIKI_{key}" not in readme]

@@ -66,7 +66,7 @@ URLS = [
 ]
 
 
-def test_main_pages_are_valid_html(client, auth, people, tmp_path):
+def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `make html-checker`"
     body = "## Steps\n\n| a | b |\n|---|---:|\n| 1 | 2 |\n\nSee [[Missing page]] and [[/p2p]].\n"
     page = factories.make_page("p2p/invoices", "Three-way match", body, tags="invoices")
@@ -165,6 +165,14 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
     tokens.create_token(people["member"], "ERP import", write=True)
     files = [tmp_path / "login.html"]
     files[0].write_bytes(client.get("/login").data)
+    # Company sign-in: the login page with password login off, and a refused sign-in (a state
+    # this browser never sent: refused before the provider would be asked anything).
+    app.config.update(OIDC_ISSUER="https://login.example.com", PASSWORD_LOGIN=False)
+    files.append(tmp_path / "company-login.html")
+    files[-1].write_bytes(client.get("/login").data)
+    files.append(tmp_path / "company-refused.html")
+    files[-1].write_bytes(client.get("/auth/oidc/callback?code=c&state=s").data)
+    app.config.update(OIDC_ISSUER="", PASSWORD_LOGIN=True)
     auth.login("ada@example.com")
     files.append(tmp_path / "conflict.html")
     files[-1].write_bytes(
@@ -201,7 +209,16 @@ def test_main_pages_are_valid_html(client, auth, people, tmp_path):
         f"file:{path}": url
         for path, url in zip(
             files,
-            ["/login", "conflict", "refused upload", "token made", *urls, "newcomer home"],
+            [
+                "/login",
+                "company /login",
+                "company sign-in refused",
+                "conflict",
+                "refused upload",
+                "token made",
+                *urls,
+                "newcomer home",
+            ],
             strict=True,
         )
     }

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -74,6 +75,24 @@ DEFAULTS: dict[str, Any] = {
     # A certificate authority to trust for the directory's TLS certificate (PEM file).
     "LDAP_CA_FILE": "",
     "LDAP_TIMEOUT": 5,
+    # Company sign-in through an OpenID provider (Entra ID, Google, Keycloak...): off while the
+    # issuer is empty. Its settings come from ISSUER/.well-known/openid-configuration.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_SCOPES": "openid email profile",
+    # The ID token claim listing the person's groups, matched against OIDC_ROLE_MAP.
+    "OIDC_GROUPS_CLAIM": "groups",
+    # Group -> wiki role (admin, manager, trainer, member). Empty: everyone is a member.
+    "OIDC_ROLE_MAP": {},
+    # The claim that must be true for the email to count as verified (Entra ID: xms_edov).
+    "OIDC_EMAIL_VERIFIED_CLAIM": "email_verified",
+    # The login button says "Sign in with" this.
+    "OIDC_NAME": "your company account",
+    "OIDC_TIMEOUT": 5,
+    # False: nobody signs in with a password (wiki or directory) but the break-glass admin.
+    "PASSWORD_LOGIN": True,
+    "BREAK_GLASS_EMAIL": "",
     # Seconds a webhook endpoint has to answer a delivery.
     "WEBHOOK_TIMEOUT": 5,
     # Webhooks to loopback, private and link-local addresses are refused unless this is set.
@@ -99,6 +118,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.from_mapping(overrides)
 
+    _check_issuer(app.config["OIDC_ISSUER"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "wiki.db")
@@ -121,6 +141,15 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config["MAX_FORM_MEMORY_SIZE"] = 4 * app.config["MAX_BODY_CHARS"] + 65536
     # The token is bound to the session; a time limit would only refuse long edits.
     app.config["WTF_CSRF_TIME_LIMIT"] = None
+
+
+def _check_issuer(issuer: str) -> None:
+    """An OpenID provider over plain http would let anyone on the way hand the wiki a discovery
+    document and keys of their own: only https, or http on this machine's loopback."""
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if issuer and not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ValueError(f"WIKI_OIDC_ISSUER is {issuer!r}: it must be an https:// URL")
 
 
 def _instance_secret(path: Path) -> str:

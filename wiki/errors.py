@@ -33,20 +33,30 @@ class NotAllowed(DomainError):
     status_code = 403
 
 
-class DirectoryUnavailable(DomainError):
-    """The company directory does not answer (or cannot be trusted): sign-in waits for it."""
+class CompanySignInUnavailable(DomainError):
+    """The company directory or OpenID provider does not answer (or cannot be trusted):
+    sign-in waits for it."""
 
     status_code = 503
 
-    def __init__(self) -> None:
+    def __init__(self, what: str = "the directory does not answer") -> None:
         super().__init__(
-            "Company sign-in is unavailable right now: the directory does not answer. "
+            f"Company sign-in is unavailable right now: {what}. "
             "Local admins can still sign in with their wiki password."
         )
 
 
+class SignInRefused(DomainError):
+    """The company sign-in came back with something the wiki must not trust; `reason` says
+    what, for the audit trail."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class NoAccess(DomainError):
-    """The directory knows the person, but none of their groups gives a wiki role."""
+    """The directory or provider knows the person, but none of their groups gives a wiki role."""
 
     status_code = 403
 

@@ -27,7 +27,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.accept_invitation", "watching.feed"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "auth.start_company_sign_in",
+    "auth.company_sign_in_callback",
+    "auth.accept_invitation",
+    "watching.feed",
+}
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}
 # Besides the API, what a program may read with a personal access token: the files whose

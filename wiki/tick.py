@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 from wiki.attachments.services import purge_unused_blobs
 from wiki.audit.services import purge_expired
 from wiki.auth.sync import sync_with_directory
-from wiki.errors import DirectoryUnavailable
+from wiki.errors import CompanySignInUnavailable
 from wiki.gaps.services import gaps_from_escalations
 from wiki.notifications.digest import send_digests
 from wiki.notifications.mail import retry_unsent
@@ -61,7 +61,7 @@ def _digests(now: datetime) -> str:
 def _directory(now: datetime) -> str:
     try:
         outcome = sync_with_directory()
-    except DirectoryUnavailable:
+    except CompanySignInUnavailable:
         return "the directory does not answer; nobody changed"
     if outcome is None:
         return "no directory configured"

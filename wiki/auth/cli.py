@@ -12,7 +12,7 @@ from wiki.auth import services
 from wiki.auth import tokens as api_tokens
 from wiki.auth.models import ROLES, ApiToken
 from wiki.auth.sync import sync_with_directory
-from wiki.errors import DirectoryUnavailable, ValidationError
+from wiki.errors import CompanySignInUnavailable, ValidationError
 from wiki.extensions import db
 from wiki.forms import MAX_ID
 
@@ -50,7 +50,7 @@ def sync_command() -> None:
     """Deactivate the directory's leavers (gone, or in no mapped group); update names and roles."""
     try:
         outcome = sync_with_directory()
-    except DirectoryUnavailable as error:
+    except CompanySignInUnavailable as error:
         raise click.ClickException(error.message) from error
     if outcome is None:
         raise click.ClickException("No directory is configured (WIKI_LDAP_URL).")

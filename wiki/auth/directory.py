@@ -14,7 +14,8 @@ from ldap3 import SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPInvalidCredentialsResult
 from ldap3.utils.conv import escape_filter_chars
 
-from wiki.errors import DirectoryUnavailable
+from wiki.auth.company import roles_from_groups
+from wiki.errors import CompanySignInUnavailable
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Directory:
         self.group_filter = config["LDAP_GROUP_FILTER"]
         self.name_attribute = config["LDAP_NAME_ATTRIBUTE"]
         self.email_attribute = config["LDAP_EMAIL_ATTRIBUTE"]
-        self.role_map = {dn.lower(): role for dn, role in (config["LDAP_ROLE_MAP"] or {}).items()}
+        self.role_map = config["LDAP_ROLE_MAP"] or {}
         self.ca_file = config["LDAP_CA_FILE"] or None
         self.timeout = config["LDAP_TIMEOUT"]
 
@@ -73,7 +74,7 @@ class Directory:
             with self._bound(self.bind_dn, self.bind_password) as connection:
                 yield connection
         except LDAPException as error:
-            raise DirectoryUnavailable() from error
+            raise CompanySignInUnavailable() from error
 
     def find(self, login: str) -> DirectoryPerson | None:
         """The one person the login (email or user name) names, or None."""
@@ -99,7 +100,7 @@ class Directory:
         except (LDAPBindError, LDAPInvalidCredentialsResult):
             return False
         except LDAPException as error:
-            raise DirectoryUnavailable() from error
+            raise CompanySignInUnavailable() from error
 
     def _people(self, connection: Connection, query: str) -> list[DirectoryPerson]:
         connection.search(
@@ -127,11 +128,7 @@ class Directory:
             SUBTREE,
             attributes=[],
         )
-        groups = {entry.entry_dn.lower() for entry in connection.entries}
-        if not self.role_map:
-            return ("member",)
-        roles = {self.role_map[group] for group in groups if group in self.role_map}
-        return tuple(sorted(roles | {"member"})) if roles else ()
+        return roles_from_groups([entry.entry_dn for entry in connection.entries], self.role_map)
 
 
 def _first(entry, attribute: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.extensions import db
@@ -16,6 +16,7 @@ ROLES = ("admin", "manager", "trainer", "member")
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -37,6 +38,10 @@ class User(UserMixin, db.Model):
     # The person's entry in the company directory when the directory manages the account
     # (it signs them in, names them and gives their roles); None for a wiki account.
     directory_dn: Mapped[str | None] = mapped_column(String(500), unique=True)
+    # The person at the company's OpenID provider (its issuer and their `sub`, which never
+    # changes, unlike an email) once they have signed in there; None otherwise.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role"

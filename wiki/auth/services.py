@@ -15,13 +15,22 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wiki.audit import services as audit
 from wiki.auth.models import ROLES, User, UserRole
 from wiki.auth.tokens import revoke_tokens_of, secret_hash
-from wiki.errors import DirectoryUnavailable, DomainError, NoAccess, NotFound, ValidationError
+from wiki.errors import (
+    CompanySignInUnavailable,
+    DomainError,
+    NoAccess,
+    NotAllowed,
+    NotFound,
+    SignInRefused,
+    ValidationError,
+)
 from wiki.extensions import db
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
 
 if TYPE_CHECKING:
     from wiki.auth.directory import DirectoryPerson
+    from wiki.auth.oidc import ProviderPerson
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -48,8 +57,15 @@ def authenticate(email: str, password: str) -> User | None:
     the person, only in the audit trail (which never holds the password).
 
     With a company directory configured, everyone but the wiki's own accounts (a break-glass
-    admin, say) signs in there; its refusals that the person can act on raise DomainError."""
+    admin, say) signs in there; its refusals that the person can act on raise DomainError, as
+    does a password when WIKI_PASSWORD_LOGIN is off and they are not the break-glass admin."""
     user = find_user_by_email(email)
+    if not password_login_allowed(email):
+        audit.record(
+            "login_failed", user, detail="password login is off", email=clean_line(email).lower()
+        )
+        db.session.commit()
+        raise NotAllowed("Sign-in with a password is turned off: use your company account.")
     if current_app.config["LDAP_URL"] and (user is None or user.directory_dn is not None):
         return _directory_sign_in(email, password)
     if user is None or user.password_hash is None:
@@ -77,7 +93,7 @@ def _directory_sign_in(login: str, password: str) -> User | None:
     try:
         found = company.find(login) if password else None
         right = found is not None and company.password_is_right(found, password)
-    except DirectoryUnavailable:
+    except CompanySignInUnavailable:
         audit.record("login_failed", detail="directory unavailable", email=typed)
         db.session.commit()
         raise
@@ -104,18 +120,27 @@ def _directory_sign_in(login: str, password: str) -> User | None:
 def _provisioned(found: DirectoryPerson) -> User:
     """The wiki account of a directory person, created on the first sign-in and brought up to
     date (name, email, roles) on every later one."""
-    person = db.session.scalar(select(User).where(User.directory_dn == found.dn))
-    person = person or find_user_by_email(found.email)
-    if person is None:
-        person = User(email=found.email, name=found.name[:120], password_hash=None, active=True)
-        db.session.add(person)
+    linked = db.session.scalar(select(User).where(User.directory_dn == found.dn))
+    person = _company_account(linked, found)
     person.directory_dn = found.dn
-    apply_directory_entry(person, found)
+    apply_company_entry(person, found)
     return person
 
 
-def apply_directory_entry(person: User, found: DirectoryPerson) -> None:
-    """Name, email and roles as the directory has them; a change of roles is audited."""
+def _company_account(linked: User | None, found: DirectoryPerson | ProviderPerson) -> User:
+    """The account linked to the person the company vouches for; else, on their first sign-in,
+    the account with their email, or a new one without a wiki password."""
+    person = linked or find_user_by_email(found.email)
+    if person is None:
+        person = User(email=found.email, name=found.name[:120], password_hash=None, active=True)
+        db.session.add(person)
+    return person
+
+
+def apply_company_entry(
+    person: User, found: DirectoryPerson | ProviderPerson, source: str = "directory"
+) -> None:
+    """Name, email and roles as the company has them; a change of roles is audited."""
     person.name, person.email = found.name[:120], found.email
     before = person.roles
     if before != set(found.roles):
@@ -125,8 +150,87 @@ def apply_directory_entry(person: User, found: DirectoryPerson) -> None:
                 "role_changed",
                 subject=f"person:{person.id}",
                 subject_label=person.email,
-                detail=f"{', '.join(sorted(before))} → {', '.join(found.roles)} (directory)",
+                detail=f"{', '.join(sorted(before))} → {', '.join(found.roles)} ({source})",
             )
+
+
+def password_login_allowed(email: str) -> bool:
+    """Whether this login may use a password: always, unless WIKI_PASSWORD_LOGIN is off, when
+    only the break-glass admin may (a way in when company sign-in is down)."""
+    break_glass = _break_glass_email()
+    return current_app.config["PASSWORD_LOGIN"] or bool(
+        break_glass and clean_line(email).lower() == break_glass
+    )
+
+
+def _break_glass_email() -> str:
+    return (current_app.config["BREAK_GLASS_EMAIL"] or "").strip().lower()
+
+
+def start_provider_sign_in(redirect_uri: str):
+    """The redirect that sends the browser to the company's OpenID provider."""
+    from wiki.auth import oidc  # Authlib only for a wiki that uses a provider
+
+    try:
+        return oidc.Provider(current_app.config).start(redirect_uri)
+    except CompanySignInUnavailable:
+        audit.record("login_failed", detail="OpenID: provider unavailable")
+        db.session.commit()
+        raise
+
+
+def finish_provider_sign_in() -> User:
+    """The person the provider sends back, their account created on the first sign-in (linked
+    by the provider's subject, or else by their verified email) and brought up to date on every
+    one. Every refusal raises DomainError with a message for them, and is audited."""
+    from wiki.auth import oidc
+
+    try:
+        found = oidc.Provider(current_app.config).finish()
+    except SignInRefused as refused:
+        _provider_refusal(f"OpenID: {refused.reason}", "")
+        raise
+    except CompanySignInUnavailable:
+        _provider_refusal("OpenID: provider unavailable", "")
+        raise
+    if not found.email or not found.email_verified:
+        _provider_refusal("OpenID: email not verified", found.email)
+        raise NotAllowed(
+            "Your company account has no verified email address, which the wiki needs: ask "
+            "your IT department to verify it."
+        )
+    if not found.roles:
+        _provider_refusal("OpenID: in no mapped group", found.email)
+        raise NoAccess()
+    if found.email == _break_glass_email():
+        # Its roles would follow the provider's groups from then on: it stays the wiki's own.
+        _provider_refusal("OpenID: the break-glass account", found.email)
+        raise NotAllowed(
+            "This is the wiki's break-glass account: it signs in with its wiki password only."
+        )
+    linked = db.session.scalar(
+        select(User).where(User.oidc_issuer == found.issuer, User.oidc_subject == found.subject)
+    )
+    holder = find_user_by_email(found.email)
+    # The account with this email is someone else's when it is linked to another company
+    # account, or when this person's own account has another email (theirs changed).
+    if holder is not None and holder is not linked and (linked or holder.oidc_subject):
+        _provider_refusal("OpenID: email of another account", found.email)
+        raise NotAllowed(f"{found.email} already belongs to another wiki account: ask an admin.")
+    person = _company_account(linked, found)
+    if not person.active:
+        _provider_refusal("OpenID: account deactivated in the wiki", found.email)
+        raise NotAllowed("Your wiki account is deactivated: ask an admin if that is a mistake.")
+    person.oidc_issuer, person.oidc_subject = found.issuer, found.subject
+    apply_company_entry(person, found, "OpenID Connect")
+    audit.record("login", person, detail="OpenID Connect")
+    db.session.commit()
+    return person
+
+
+def _provider_refusal(failure: str, email: str) -> None:
+    audit.record("login_failed", detail=failure, email=email)
+    db.session.commit()
 
 
 def find_user_by_email(email: str) -> User | None:

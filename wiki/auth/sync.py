@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from wiki.audit import services as audit
 from wiki.auth.models import User
-from wiki.auth.services import apply_directory_entry
+from wiki.auth.services import apply_company_entry
 from wiki.auth.tokens import revoke_tokens_of
 from wiki.extensions import db
 
@@ -22,7 +22,7 @@ class SyncOutcome:
 
 
 def sync_with_directory() -> SyncOutcome | None:
-    """None when no directory is configured; raises DirectoryUnavailable when it is down, in
+    """None when no directory is configured; raises CompanySignInUnavailable when it is down, in
     which case nobody is deactivated (a directory that does not answer is no proof of leaving)."""
     if not current_app.config["LDAP_URL"]:
         return None
@@ -50,7 +50,7 @@ def sync_with_directory() -> SyncOutcome | None:
             outcome.deactivated.append(f"{person.email} ({why})")
             continue
         before = (person.name, person.email, person.roles)
-        apply_directory_entry(person, found)
+        apply_company_entry(person, found)
         if (person.name, person.email, person.roles) != before:
             outcome.updated.append(person.email)
     db.session.commit()

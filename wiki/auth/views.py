@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from wiki.auth import services
@@ -64,7 +74,52 @@ def login():
                 session.permanent = bool(request.form.get("remember"))
                 return redirect(next_path or url_for("processes.home"))
             error, status = "That email and password do not match an active account.", 401
-    return render_template("auth/login.html", error=error, email=email, next=next_path), status
+    return render_template(
+        "auth/login.html",
+        error=error,
+        email=email,
+        next=next_path,
+        company=current_app.config["OIDC_NAME"] if current_app.config["OIDC_ISSUER"] else None,
+        password_login=current_app.config["PASSWORD_LOGIN"],
+    ), status
+
+
+@bp.get("/auth/oidc/start")
+def start_company_sign_in():
+    """Off to the company's OpenID provider; it sends the browser back to the callback.
+
+    A link, not a form: the Content-Security-Policy's form-action 'self' would stop a form's
+    redirect to the provider. Starting changes nothing but this browser's session, and the
+    callback takes only the answer to the `state` kept there, so a link from elsewhere can
+    sign nobody in as anyone else."""
+    if not current_app.config["OIDC_ISSUER"]:
+        abort(404)
+    session["company_sign_in_next"] = safe_next_path(request.args.get("next")) or ""
+    callback = url_for("auth.company_sign_in_callback", _external=True)
+    try:
+        return services.start_provider_sign_in(callback)
+    except DomainError as refused:
+        return _company_sign_in_refused(refused)
+
+
+@bp.get("/auth/oidc/callback")
+def company_sign_in_callback():
+    if not current_app.config["OIDC_ISSUER"]:
+        abort(404)
+    try:
+        user = services.finish_provider_sign_in()
+    except DomainError as refused:
+        return _company_sign_in_refused(refused)
+    login_user(user)
+    return redirect(session.pop("company_sign_in_next", "") or url_for("processes.home"))
+
+
+def _company_sign_in_refused(refused: DomainError):
+    unavailable = refused.status_code == 503
+    title = "Company sign-in unavailable" if unavailable else "Company sign-in refused"
+    return render_template(
+        "auth/sign_in_refused.html", title=title, message=refused.message
+    ), refused.status_code
 
 
 @bp.post("/logout")
