@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection, Server, Tls
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection, Server, Tls
 
 from tests.servers import free_loopback_port, stop_process
 
@@ -71,13 +71,16 @@ class Directory:
     def add_to_group(self, group: str, uid: str) -> None:
         self._change_member(group, uid, MODIFY_ADD)
 
+    def set_email(self, uid: str, email: str) -> None:
+        self._modify(f"uid={uid},ou=people,{SUFFIX}", {"mail": [(MODIFY_REPLACE, [email])]})
+
     def _change_member(self, group: str, uid: str, operation: str) -> None:
+        members = [f"uid={uid},ou=people,{SUFFIX}"]
+        self._modify(f"cn={group},ou=groups,{SUFFIX}", {"member": [(operation, members)]})
+
+    def _modify(self, dn: str, changes: dict) -> None:
         with self.admin() as connection:
-            changed = connection.modify(
-                f"cn={group},ou=groups,{SUFFIX}",
-                {"member": [(operation, [f"uid={uid},ou=people,{SUFFIX}"])]},
-            )
-            assert changed, connection.result
+            assert connection.modify(dn, changes), connection.result
 
     def stop(self) -> None:
         stop_process(self.process)

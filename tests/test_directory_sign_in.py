@@ -164,3 +164,43 @@ def test_sync_with_the_directory_down_changes_nobody(app, directory):
     assert "directory: the directory does not answer" in (
         app.test_cli_runner().invoke(args=["tick"]).output
     )
+
+
+def test_an_email_the_directory_moves_onto_another_account_is_refused_and_reported(
+    app, client, directory
+):
+    """Emails are unique in the wiki: when the directory gives someone an email another account
+    has, their sign-in says so, and the sync keeps their old email while it goes on with the
+    rest (roles, leavers) instead of failing as a whole."""
+    priya = factories.make_user(email="priya@example.com", name="Priya")
+    for uid, password in (("jill", JILL_PASSWORD), ("carrie", CARRIE_PASSWORD)):
+        assert sign_in(client, uid, password).status_code == 302
+        client.post("/logout")
+    directory.set_email("jill", "priya@example.com")
+    directory.add_to_group("training", "jill")
+    directory.remove_from_group("finance", "carrie")
+    directory.remove_from_group("training", "carrie")
+    try:
+        refused = sign_in(client, "jill", JILL_PASSWORD)
+        result = app.test_cli_runner().invoke(args=["users", "sync"])
+    finally:
+        directory.set_email("jill", "jill.dir@example.com")
+        directory.remove_from_group("training", "jill")
+        directory.add_to_group("finance", "carrie")
+        directory.add_to_group("training", "carrie")
+    assert refused.status_code == 403
+    assert "priya@example.com already belongs to another wiki account" in refused.get_data(
+        as_text=True
+    )
+    assert last_failure() == "directory: email of another account"
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "email not changed: jill.dir@example.com "
+        "(the directory's priya@example.com belongs to another account)"
+    ) in result.output
+    assert "deactivated: carrie.dir@example.com (in no mapped group)" in result.output
+    db.session.expire_all()
+    jill = accounts.find_user_by_email("jill.dir@example.com")
+    assert jill.active and jill.roles == {"member", "trainer"}  # her new group still counts
+    assert (priya.email, priya.name) == ("priya@example.com", "Priya")

@@ -65,7 +65,8 @@ def _directory(now: datetime) -> str:
         return "the directory does not answer; nobody changed"
     if outcome is None:
         return "no directory configured"
-    return f"{len(outcome.deactivated)} deactivated, {len(outcome.updated)} updated"
+    kept = f", {len(outcome.not_updated)} email(s) not changed" if outcome.not_updated else ""
+    return f"{len(outcome.deactivated)} deactivated, {len(outcome.updated)} updated{kept}"
 
 
 def _webhooks(now: datetime) -> str:

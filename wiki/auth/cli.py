@@ -58,6 +58,8 @@ def sync_command() -> None:
         click.echo(f"deactivated: {line}")
     for email in outcome.updated:
         click.echo(f"updated: {email}")
+    for line in outcome.not_updated:
+        click.echo(f"email not changed: {line}")
     click.echo(f"{len(outcome.deactivated)} deactivated, {len(outcome.updated)} updated.")
 
 

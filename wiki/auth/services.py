@@ -103,6 +103,8 @@ def _directory_sign_in(login: str, password: str) -> User | None:
         failure = "directory: unknown person or wrong password"
     elif not found.roles:
         failure = "directory: in no mapped group"
+    elif _email_of_another_account(found.email, _linked_to_entry(found.dn), "directory_dn"):
+        failure = "directory: email of another account"
     else:
         person = _provisioned(found)
         if person.active:
@@ -114,13 +116,35 @@ def _directory_sign_in(login: str, password: str) -> User | None:
     db.session.commit()
     if failure.endswith("in no mapped group"):
         raise NoAccess()
+    if failure.endswith("email of another account"):
+        raise _EmailOfAnotherAccount(found.email)
     return None
+
+
+def _linked_to_entry(dn: str) -> User | None:
+    return db.session.scalar(select(User).where(User.directory_dn == dn))
+
+
+def _email_of_another_account(email: str, linked: User | None, link: str) -> bool:
+    """Whether the company's email for this person belongs to another wiki account: one linked
+    (`link`: through the same sign-in) to another company account, or any other once this
+    person has an account (their email changed at the company to one the wiki already knows).
+    Emails are unique in the wiki."""
+    holder = find_user_by_email(email)
+    if holder is None or holder is linked:
+        return False
+    return linked is not None or getattr(holder, link) is not None
+
+
+class _EmailOfAnotherAccount(NotAllowed):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} already belongs to another wiki account: ask an admin.")
 
 
 def _provisioned(found: DirectoryPerson) -> User:
     """The wiki account of a directory person, created on the first sign-in and brought up to
     date (name, email, roles) on every later one."""
-    linked = db.session.scalar(select(User).where(User.directory_dn == found.dn))
+    linked = _linked_to_entry(found.dn)
     person = _company_account(linked, found)
     person.directory_dn = found.dn
     apply_company_entry(person, found)
@@ -139,9 +163,15 @@ def _company_account(linked: User | None, found: DirectoryPerson | ProviderPerso
 
 def apply_company_entry(
     person: User, found: DirectoryPerson | ProviderPerson, source: str = "directory"
-) -> None:
-    """Name, email and roles as the company has them; a change of roles is audited."""
-    person.name, person.email = found.name[:120], found.email
+) -> bool:
+    """Name, email and roles as the company has them; a change of roles is audited. False when
+    the company's email belongs to another wiki account: this one keeps its own (sign-in
+    refuses that case before it gets here; a directory sync reports it)."""
+    person.name = found.name[:120]
+    holder = find_user_by_email(found.email)
+    email_follows = holder is None or holder is person
+    if email_follows:
+        person.email = found.email
     before = person.roles
     if before != set(found.roles):
         set_roles(person, found.roles)
@@ -152,6 +182,7 @@ def apply_company_entry(
                 subject_label=person.email,
                 detail=f"{', '.join(sorted(before))} → {', '.join(found.roles)} ({source})",
             )
+    return email_follows
 
 
 def password_login_allowed(email: str) -> bool:
@@ -211,12 +242,9 @@ def finish_provider_sign_in() -> User:
     linked = db.session.scalar(
         select(User).where(User.oidc_issuer == found.issuer, User.oidc_subject == found.subject)
     )
-    holder = find_user_by_email(found.email)
-    # The account with this email is someone else's when it is linked to another company
-    # account, or when this person's own account has another email (theirs changed).
-    if holder is not None and holder is not linked and (linked or holder.oidc_subject):
+    if _email_of_another_account(found.email, linked, "oidc_subject"):
         _provider_refusal("OpenID: email of another account", found.email)
-        raise NotAllowed(f"{found.email} already belongs to another wiki account: ask an admin.")
+        raise _EmailOfAnotherAccount(found.email)
     person = _company_account(linked, found)
     if not person.active:
         _provider_refusal("OpenID: account deactivated in the wiki", found.email)

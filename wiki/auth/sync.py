@@ -19,6 +19,8 @@ from wiki.extensions import db
 class SyncOutcome:
     deactivated: list[str] = field(default_factory=list)  # "email (why)"
     updated: list[str] = field(default_factory=list)
+    # "email (why)": a change the wiki could not take, left for an admin.
+    not_updated: list[str] = field(default_factory=list)
 
 
 def sync_with_directory() -> SyncOutcome | None:
@@ -50,7 +52,10 @@ def sync_with_directory() -> SyncOutcome | None:
             outcome.deactivated.append(f"{person.email} ({why})")
             continue
         before = (person.name, person.email, person.roles)
-        apply_company_entry(person, found)
+        if not apply_company_entry(person, found):
+            outcome.not_updated.append(
+                f"{person.email} (the directory's {found.email} belongs to another account)"
+            )
         if (person.name, person.email, person.roles) != before:
             outcome.updated.append(person.email)
     db.session.commit()
