@@ -204,3 +204,13 @@ def test_an_email_the_directory_moves_onto_another_account_is_refused_and_report
     jill = accounts.find_user_by_email("jill.dir@example.com")
     assert jill.active and jill.roles == {"member", "trainer"}  # her new group still counts
     assert (priya.email, priya.name) == ("priya@example.com", "Priya")
+
+
+def test_a_directory_account_is_not_offered_a_wiki_password_to_change(client, directory):
+    assert sign_in(client, "jill", JILL_PASSWORD).status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert 'title="Your account"' in home and 'title="Change your password"' not in home
+    account = client.get("/account/password").get_data(as_text=True)
+    assert "You sign in with your company account" in account
+    assert 'name="current_password"' not in account
+    assert "Log out everywhere" in account
