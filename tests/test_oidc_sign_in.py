@@ -80,6 +80,25 @@ def test_the_first_sign_in_makes_the_account_from_the_claims_and_later_ones_foll
     assert [entry.detail for entry in logins] == ["OpenID Connect", "OpenID Connect"]
 
 
+def test_without_a_role_map_everyone_starts_as_a_member_and_keeps_the_roles_given_in_the_wiki(
+    app, client, openid_provider
+):
+    """As with Google Workspace, whose ID tokens carry no groups: roles are the wiki's to give."""
+    app.config["OIDC_ROLE_MAP"] = {}
+    noah = ("noah@example.com", "noah-company-password")  # in no group the usual map knows
+    assert sign_in(client, openid_provider, noah).status_code == 302
+    person = accounts.find_user_by_email("noah@example.com")
+    assert person.roles == {"member"}
+    client.post("/logout")
+
+    admin = factories.make_user(email="ada@example.com", name="Ada", roles=["admin"])
+    given = accounts.PersonForm(person.email, person.name, roles=("member", "trainer"))
+    accounts.update_user(admin, person, given)  # as on the admin's screen
+    assert sign_in(client, openid_provider, noah).status_code == 302
+    db.session.refresh(person)
+    assert person.roles == {"member", "trainer"}
+
+
 def test_an_existing_account_is_linked_by_its_verified_email_unless_it_is_someone_elses(
     client, openid_provider
 ):

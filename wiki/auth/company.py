@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 def roles_from_groups(groups: Iterable[str], role_map: dict[str, str]) -> tuple[str, ...]:
     """The wiki roles of someone in these groups, by a map of group -> role (compared without
-    case, as directories compare DNs). An empty map makes everyone a member; with a map, someone
-    in none of its groups gets no role at all, and so no access."""
+    case, as directories compare DNs). An empty map makes everyone a member (the roles are
+    then the wiki's to give: see `roles_managed`); with a map, someone in none of its groups
+    gets no role at all, and so no access."""
     if not role_map:
         return ("member",)
     wanted = {group.lower(): role for group, role in role_map.items()}

@@ -25,6 +25,8 @@ class DirectoryPerson:
     name: str
     # The wiki roles the person's groups map to; empty when a map is set and none matches.
     roles: tuple[str, ...]
+    # False without a role map (as for ProviderPerson): the wiki's admins give the roles.
+    roles_managed: bool = True
 
 
 class Directory:
@@ -117,6 +119,7 @@ class Directory:
                     email=email,
                     name=_first(entry, self.name_attribute).strip() or email,
                     roles=self._roles(connection, entry.entry_dn),
+                    roles_managed=bool(self.role_map),
                 )
             )
         return people

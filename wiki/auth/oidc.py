@@ -32,6 +32,9 @@ class ProviderPerson:
     name: str
     # The wiki roles the person's groups map to; empty when a map is set and none matches.
     roles: tuple[str, ...]
+    # False without a role map: then a new account starts as a member and the wiki's admins
+    # give roles, which later sign-ins leave alone.
+    roles_managed: bool
 
 
 class Provider:
@@ -129,4 +132,5 @@ class Provider:
             email_verified=claims.get(self.verified_claim) is True,
             name=str(claims.get("name") or "").strip() or email,
             roles=roles_from_groups([str(group) for group in groups], self.role_map),
+            roles_managed=bool(self.role_map),
         )

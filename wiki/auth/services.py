@@ -164,16 +164,17 @@ def _company_account(linked: User | None, found: DirectoryPerson | ProviderPerso
 def apply_company_entry(
     person: User, found: DirectoryPerson | ProviderPerson, source: str = "directory"
 ) -> bool:
-    """Name, email and roles as the company has them; a change of roles is audited. False when
-    the company's email belongs to another wiki account: this one keeps its own (sign-in
-    refuses that case before it gets here; a directory sync reports it)."""
+    """Name, email and roles as the company has them (roles only where a role map gives them,
+    or for a new account); a change of roles is audited. False when the company's email
+    belongs to another wiki account: this one keeps its own (sign-in refuses that case before
+    it gets here; a directory sync reports it)."""
     person.name = found.name[:120]
     holder = find_user_by_email(found.email)
     email_follows = holder is None or holder is person
     if email_follows:
         person.email = found.email
     before = person.roles
-    if before != set(found.roles):
+    if (found.roles_managed or not before) and before != set(found.roles):
         set_roles(person, found.roles)
         if before:
             audit.record(
