@@ -127,6 +127,12 @@ def test_no_correction_is_offered_for_words_the_index_knows(corpus, people):
     assert services.search(people["member"], "vendor").did_you_mean is None
 
 
+def test_a_misspelt_alternative_is_corrected_though_the_other_one_finds_pages(corpus, people):
+    outcome = services.search(people["member"], "vendor OR onbording")
+    assert titles(outcome) == ["Vendor onboarding"]
+    assert outcome.did_you_mean == "vendor OR onboarding"
+
+
 def test_filters_by_process_subtree_type_and_tag(corpus, people):
     member = people["member"]
     assert found(member, "invoice", process_path="finance/payables") == ["Matching invoices"]

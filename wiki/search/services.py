@@ -27,6 +27,9 @@ PAGE_SIZE = 20
 # With fewer exact hits than this, words within an edit or two are tried as well.
 FEW = 3
 MISS_PERIODS = (7, 30, 90, 365)
+# Without these, a query that finds something found every word in a document the person may
+# read: it has nothing to correct, and "did you mean" is not asked (a query's worth of time).
+OPTIONAL_WORDS = {"OR", "ANDMAYBE"}
 
 
 @dataclass
@@ -91,7 +94,8 @@ def search(
             fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, page_size)
             if fuzzy is not None and fuzzy.total > results.total:
                 results, outcome.fuzzy = fuzzy, True
-        outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
+        if results.total == 0 or outcome.fuzzy or OPTIONAL_WORDS & set(outcome.text.split()):
+            outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
     except IndexMissing as problem:  # damaged on disk: rebuilt in the background
         search_indexer.unusable(problem)
         outcome.unavailable = True
