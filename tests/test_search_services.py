@@ -341,6 +341,11 @@ def test_past_the_ranked_threshold_titles_come_first_then_the_newest(
     assert titles[0] == "Walrus care"  # the title match first
     assert titles[-1] == "Note 0"  # then the newest first
     assert sorted(titles) == sorted(["Walrus care", *(f"Note {n}" for n in range(6))])
+    either = [
+        hit.plain_title
+        for hit in services.search(people["member"], "walrus OR feeding").results.hits
+    ]
+    assert either[0] == "Walrus care" and sorted(either) == sorted(titles)
     excluding = services.search(people["member"], "walrus -feeding").results
     assert "Walrus care" not in [hit.plain_title for hit in excluding.hits]
     auth.login("jill@example.com")
