@@ -15,6 +15,7 @@ from tests.oidc_server import OpenIdProvider
 from wiki.audit.models import AuditEntry
 from wiki.auth import services as accounts
 from wiki.auth.models import User
+from wiki.auth.views import PROVIDER_SIGN_IN
 from wiki.extensions import db
 
 INES = ("ines@example.com", "ines-company-password")
@@ -236,3 +237,26 @@ def test_with_password_login_off_only_the_break_glass_admin_uses_a_password(
 
     password = {"email": "omar@example.com", "password": factories.PASSWORD}
     assert client.post("/login", data=password).headers["Location"] == "/"
+
+
+def test_a_provider_session_ends_after_its_hours_and_the_provider_is_asked_again(
+    client, openid_provider
+):
+    """The wiki never hears that the company removed someone: their sessions run out."""
+    assert sign_in(client, openid_provider, INES).status_code == 302
+    with client.session_transaction() as session:
+        session[PROVIDER_SIGN_IN] -= 11 * 3600  # WIKI_OIDC_SESSION_HOURS is 12
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session[PROVIDER_SIGN_IN] -= 2 * 3600
+    ended = client.get("/")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+    assert sign_in(client, openid_provider, INES).status_code == 302  # the provider says yes
+    assert client.get("/").status_code == 200
+
+    client.post("/logout")  # a password session afterwards has no such limit
+    factories.make_user(email="ada@example.com", name="Ada", roles=["admin"])
+    login = {"email": "ada@example.com", "password": factories.PASSWORD}
+    assert client.post("/login", data=login).status_code == 302
+    with client.session_transaction() as session:
+        assert PROVIDER_SIGN_IN not in session

@@ -70,7 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "LDAP_EMAIL_ATTRIBUTE": "mail",
     # {dn} is the person's entry; the groups found are matched against LDAP_ROLE_MAP.
     "LDAP_GROUP_FILTER": "(&(objectClass=groupOfNames)(member={dn}))",
-    # Group DN -> wiki role (admin, manager, trainer, member). Empty: everyone is a member.
+    # Group DN -> wiki role (admin, manager, trainer, member). Empty: everyone may sign in,
+    # starting as a member, and admins give roles in the wiki.
     "LDAP_ROLE_MAP": {},
     # A certificate authority to trust for the directory's TLS certificate (PEM file).
     "LDAP_CA_FILE": "",
@@ -83,13 +84,17 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_SCOPES": "openid email profile",
     # The ID token claim listing the person's groups, matched against OIDC_ROLE_MAP.
     "OIDC_GROUPS_CLAIM": "groups",
-    # Group -> wiki role (admin, manager, trainer, member). Empty: everyone is a member.
+    # Group -> wiki role (admin, manager, trainer, member). Empty: everyone may sign in,
+    # starting as a member, and admins give roles in the wiki.
     "OIDC_ROLE_MAP": {},
     # The claim that must be true for the email to count as verified (Entra ID: xms_edov).
     "OIDC_EMAIL_VERIFIED_CLAIM": "email_verified",
     # The login button says "Sign in with" this.
     "OIDC_NAME": "your company account",
     "OIDC_TIMEOUT": 5,
+    # A session begun through the provider lasts this long; then the person signs in through
+    # it again, and someone the company has removed is refused there.
+    "OIDC_SESSION_HOURS": 12,
     # False: nobody signs in with a password (wiki or directory) but the break-glass admin.
     "PASSWORD_LOGIN": True,
     "BREAK_GLASS_EMAIL": "",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     abort,
@@ -30,10 +32,18 @@ login_manager.login_message = "Please log in to see this page."
 login_manager.login_message_category = "info"
 
 
+# When this session was begun through the OpenID provider (Unix seconds).
+PROVIDER_SIGN_IN = "provider_signed_in_at"
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, generation = session_id.partition(".")
     if not user_id.isdigit() or not generation.isdigit():
+        return None
+    # The wiki never hears that a company removed someone: their provider sessions end.
+    begun = session.get(PROVIDER_SIGN_IN)
+    if begun is not None and time.time() - begun > current_app.config["OIDC_SESSION_HOURS"] * 3600:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_generation != int(generation):
@@ -70,6 +80,7 @@ def login():
         else:
             if user is not None:
                 login_user(user)
+                session.pop(PROVIDER_SIGN_IN, None)  # a password session has no such limit
                 # Kept in the session cookie itself, which is Secure over https.
                 session.permanent = bool(request.form.get("remember"))
                 return redirect(next_path or url_for("processes.home"))
@@ -111,6 +122,7 @@ def company_sign_in_callback():
     except DomainError as refused:
         return _company_sign_in_refused(refused)
     login_user(user)
+    session[PROVIDER_SIGN_IN] = int(time.time())
     return redirect(session.pop("company_sign_in_next", "") or url_for("processes.home"))
 
 
@@ -125,6 +137,7 @@ def _company_sign_in_refused(refused: DomainError):
 @bp.post("/logout")
 def logout():
     logout_user()
+    session.pop(PROVIDER_SIGN_IN, None)
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
