@@ -96,6 +96,53 @@ def test_a_page_lists_its_files_and_a_token_downloads_them(app, api, client, peo
     assert after.status_code == 200 and len(after.json["attachments"]) == 3
 
 
+def test_a_token_uploads_a_file_and_each_refusal_says_why_and_stores_nothing(
+    app, api, client, people
+):
+    from io import BytesIO
+
+    from wiki.attachments.models import Attachment
+
+    page = make_page("p2p", "Vendor setup", body="See the form.")
+    url = f"/pages/{page.id}/attachments"
+
+    def upload(name: str, data: bytes, **kwargs):
+        return api("POST", url, data={"file": (BytesIO(data), name)}, **kwargs)
+
+    first = upload("form.png", image_bytes())
+    assert first.status_code == 201, first.json
+    assert (first.json["name"], first.json["version"], first.json["media_type"]) == (
+        "form.png", 1, "image/png"
+    )  # fmt: skip
+    assert first.json["markdown"] == "![form](attachment:form.png)"
+    assert first.json["uploaded_by"] == {"id": people["manager"].id, "name": "Marty Manager"}
+    again = upload("form.png", image_bytes(color=(200, 0, 0)))
+    assert again.status_code == 201 and again.json["version"] == 2
+    listed = api("GET", f"/pages/{page.id}").json["attachments"]
+    assert [(f["name"], f["version"]) for f in listed] == [("form.png", 2)]
+    download = client.get(again.json["url"], headers=bearer(make_token(people["newcomer"])))
+    assert download.status_code == 200 and download.mimetype == "image/png"
+
+    app.config["MAX_UPLOAD_MB"] = 0.001
+    too_large = upload("big.txt", b"x" * 2000)
+    assert too_large.status_code == 413 and too_large.json["fields"]["file"]
+    app.config["MAX_UPLOAD_MB"] = 5
+    refused = upload("tool.exe", b"MZ\x90\x00" + bytes(200))
+    assert refused.status_code == 422 and refused.json["fields"]["file"]
+    no_file = api("POST", url, data={"note": "no file"}, content_type="multipart/form-data")
+    assert no_file.status_code == 422 and "file" in no_file.json["fields"]
+    as_json = api("POST", url, json={"file": "form.png"})
+    assert as_json.status_code == 415 and "multipart/form-data" in as_json.json["message"]
+    reader = {"Authorization": f"Bearer {make_token(people['member'])}"}
+    read_only = upload("other.png", image_bytes(), headers=reader)
+    assert read_only.status_code == 403
+    missing = api("POST", "/pages/999999/attachments", data={"file": (BytesIO(b"x"), "a.txt")})
+    assert missing.status_code == 404
+    from wiki.extensions import db
+
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 2
+
+
 def test_a_stale_base_revision_answers_409_with_the_current_text_and_nothing_is_lost(app, api):
     page = make_page("p2p", "Vendor setup", body="Step one.")
     edited = {"title": "Vendor setup", "body": "Step one.\nStep two.", "base_revision": 1}
@@ -219,4 +266,5 @@ def test_the_document_and_its_reference_page(app, api, client, auth, people):
     reference = client.get("/api/v1/docs")
     assert reference.status_code == 200 and "text/html" in reference.content_type
     assert "PUT /api/v1/pages/{page_id}" in reference.text and "ConflictBody" in reference.text
+    assert 'multipart/form-data: <a href="#schema-UploadIn">UploadIn</a>' in reference.text
     assert "https://" not in reference.text.split("<main", 1)[-1]

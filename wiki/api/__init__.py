@@ -1,6 +1,7 @@
 """The JSON API at /api/v1: the blueprint, with the endpoints of each domain beside it."""
 
 from wiki.api import (  # noqa: F401  (their routes join the blueprint)
+    attachments,
     coaching,
     gaps,
     notifications,

@@ -98,13 +98,18 @@ def authenticate() -> None:
 
 
 def _check_body() -> None:
-    """A body must be JSON, and is required where the operation takes one; spectree would
-    read a missing or malformed one as empty."""
+    """A body must be JSON (multipart/form-data where the operation takes a file), and is
+    required where the operation takes one; spectree would read a missing or malformed one
+    as empty."""
     if request.method in SAFE_METHODS:
         return
+    view = current_app.view_functions.get(request.endpoint or "")
+    metadata = spec.get_function_metadata(view) if view else None
+    if metadata is not None and metadata.form is not None:
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType("Send the file as multipart/form-data, in the part `file`.")
+        return
     if not request.content_length and not request.data:
-        view = current_app.view_functions.get(request.endpoint or "")
-        metadata = spec.get_function_metadata(view) if view else None
         if metadata is not None and metadata.json is not None:
             raise DomainError("Send a JSON object as the body.", "body")
         return
@@ -206,9 +211,13 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
     listed = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            content = operation.get("requestBody", {}).get("content", {})
+            body_type = next(iter(content), None)  # one: JSON, or multipart for a file
             answers = {
-                status: (answer["description"], _schema_name(answer.get("content")))
+                status: (
+                    answer["description"],
+                    _schema_name((answer.get("content") or {}).get("application/json")),
+                )
                 for status, answer in sorted(operation["responses"].items())
             }
             listed.append({
@@ -217,12 +226,14 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                 "summary": operation.get("summary", ""),
                 "description": operation.get("description", ""),
                 "parameters": operation.get("parameters", []),
-                "body": _schema_name({"application/json": body}) if body else None,
+                "body": _schema_name(content[body_type]) if body_type else None,
+                "body_type": "JSON" if body_type == "application/json" else body_type,
                 "answers": answers,
             })  # fmt: skip
     return listed
 
 
-def _schema_name(content: dict[str, Any] | None) -> str | None:
-    reference = ((content or {}).get("application/json") or {}).get("schema", {}).get("$ref")
+def _schema_name(media: dict[str, Any] | None) -> str | None:
+    """The name of the schema a body of one media type refers to."""
+    reference = (media or {}).get("schema", {}).get("$ref")
     return reference.rsplit("/", 1)[1] if reference else None

@@ -46,7 +46,7 @@ IMMUTABLE = "private, max-age=31536000, immutable"
 FILE_POLICY = "sandbox; default-src 'none'"
 FILE_ENDPOINTS = {"attachments.file", "attachments.by_name"}
 # The requests that may carry a file: the attachments page and the page editor.
-UPLOAD_ENDPOINTS = {"attachments.index", "processes.edit"}
+UPLOAD_ENDPOINTS = {"attachments.index", "processes.edit", "api.upload_attachment"}
 
 
 def init_app(app: Flask) -> None:
