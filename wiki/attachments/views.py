@@ -45,7 +45,7 @@ IMMUTABLE = "private, max-age=31536000, immutable"
 # A file is never a page of this site: no script, no styles, no plugins, no same origin.
 FILE_POLICY = "sandbox; default-src 'none'"
 FILE_ENDPOINTS = {"attachments.file", "attachments.by_name"}
-# The requests that may carry a file: the attachments page and the page editor.
+# The requests that may carry a file: the attachments page, the page editor and the API.
 UPLOAD_ENDPOINTS = {"attachments.index", "processes.edit", "api.upload_attachment"}
 
 
