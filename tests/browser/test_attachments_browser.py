@@ -63,7 +63,8 @@ def test_a_pasted_screenshot_shows_on_the_saved_page(page: Page, live_server_url
     image = page.locator(".prose img")
     expect(image).to_have_count(1)
     expect(image).to_have_attribute("src", re.compile(r"^/files/[0-9a-f]{64}/"))
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 120
+    # decode() waits for the image to load (it may still be on its way) and fails if it cannot.
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 120
     assert dialogs == []
 
 
