@@ -300,3 +300,8 @@ def live_server_url(app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    # Requests still being answered (an image the page asked for last) hold pooled database
+    # connections: let them finish before the app's teardown disposes of the pool, or the
+    # connections they hand back are left for the garbage collector ("deleted while open").
+    for request_thread in list(vars(server).get("_threads", [])):
+        request_thread.join(timeout=5)

@@ -16,6 +16,13 @@ def app_config() -> dict:
     return {}
 
 
+@pytest.fixture
+def context(live_server_url: str, context):
+    """pytest-playwright's context, closed before the live server stops (set up after it), so
+    that no keep-alive connection of the browser holds one of the server's threads."""
+    return context
+
+
 @pytest.fixture(scope="session")
 def base_url(pytestconfig: pytest.Config) -> str | None:
     """Replaces pytest-playwright's fallback fixture, which pytest 9 warns about (an instance

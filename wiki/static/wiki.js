@@ -74,6 +74,8 @@ if (quickInput) {
     clearTimeout(timer);
     timer = setTimeout(lookUp, 120);
   });
+  // Words typed while the page was still loading, before this script ran, fired no "input".
+  if (document.activeElement === quickInput && quickInput.value.trim()) lookUp();
   quickInput.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" && !box.hidden) {
       event.preventDefault();
