@@ -107,6 +107,7 @@ class Server:
             "-b", f"{HOST}:{self.port}",
             "--chdir", str(chdir),
             "--log-level", "warning",
+            "--no-control-socket",  # one path per user: the servers beside it would clash
             app_spec,
         ]  # fmt: skip
         self.process = subprocess.Popen(

@@ -105,8 +105,11 @@ class Host:
             "WIKI_SEARCH_BACKEND": "postgresql",
         }
         address = f"127.0.0.1:{self.port}"
+        # No control socket: it is one path per user (~/.gunicorn), which the other host's
+        # gunicorn would find taken and log as an error.
         command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", address,
-                   "--log-level", "warning", "wiki:create_app()"]  # fmt: skip
+                   "--log-level", "warning", "--no-control-socket",
+                   "wiki:create_app()"]  # fmt: skip
         instance.mkdir(parents=True)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
