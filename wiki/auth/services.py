@@ -97,32 +97,30 @@ def _directory_sign_in(login: str, password: str) -> User | None:
         audit.record("login_failed", detail="directory unavailable", email=typed)
         db.session.commit()
         raise
+    refusal: DomainError | None = None  # a refusal with its own message, else the usual one
     if not password:
         failure = "directory: empty password"
     elif not right:
         failure = "directory: unknown person or wrong password"
     elif not found.roles:
-        failure = "directory: in no mapped group"
-    elif _email_of_another_account(found.email, _linked_to_entry(found.dn), "directory_dn"):
-        failure = "directory: email of another account"
+        failure, refusal = "directory: in no mapped group", NoAccess()
     else:
-        person = _provisioned(found)
-        if person.active:
-            audit.record("login", person, detail="directory")
-            db.session.commit()
-            return person
-        failure = "directory: account deactivated in the wiki"
+        linked = db.session.scalar(select(User).where(User.directory_dn == found.dn))
+        if _email_of_another_account(found.email, linked, "directory_dn"):
+            failure = "directory: email of another account"
+            refusal = _EmailOfAnotherAccount(found.email)
+        else:
+            person = _provisioned(found, linked)
+            if person.active:
+                audit.record("login", person, detail="directory")
+                db.session.commit()
+                return person
+            failure = "directory: account deactivated in the wiki"
     audit.record("login_failed", detail=failure, email=typed)
     db.session.commit()
-    if failure.endswith("in no mapped group"):
-        raise NoAccess()
-    if failure.endswith("email of another account"):
-        raise _EmailOfAnotherAccount(found.email)
+    if refusal is not None:
+        raise refusal
     return None
-
-
-def _linked_to_entry(dn: str) -> User | None:
-    return db.session.scalar(select(User).where(User.directory_dn == dn))
 
 
 def _email_of_another_account(email: str, linked: User | None, link: str) -> bool:
@@ -141,10 +139,10 @@ class _EmailOfAnotherAccount(NotAllowed):
         super().__init__(f"{email} already belongs to another wiki account: ask an admin.")
 
 
-def _provisioned(found: DirectoryPerson) -> User:
-    """The wiki account of a directory person, created on the first sign-in and brought up to
-    date (name, email, roles) on every later one."""
-    linked = _linked_to_entry(found.dn)
+def _provisioned(found: DirectoryPerson, linked: User | None) -> User:
+    """The wiki account of a directory person (`linked` to their entry already, or else not
+    yet), created on the first sign-in and brought up to date (name, email, roles) on every
+    later one."""
     person = _company_account(linked, found)
     person.directory_dn = found.dn
     apply_company_entry(person, found)
