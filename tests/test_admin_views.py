@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wiki.auth import services
+from wiki.auth import services, sign_in
 
 
 def test_admin_creates_a_person_with_roles(client, auth, people):
@@ -82,7 +82,7 @@ def test_users_cli_creates_a_person_from_stdin(app, people):
         input="a long passphrase\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    user = services.authenticate("cli@example.com", "a long passphrase")
+    user = sign_in.authenticate("cli@example.com", "a long passphrase")
     assert user is not None and user.roles == {"trainer", "member"}
     again = app.test_cli_runner().invoke(
         args=["users", "create", "cli@example.com", "--name", "X", "--password-stdin"],

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from wiki.auth import services
+from wiki.auth import services, sign_in
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db, login_manager
@@ -34,6 +34,8 @@ login_manager.login_message_category = "info"
 
 # When this session was begun through the OpenID provider (Unix seconds).
 PROVIDER_SIGN_IN = "provider_signed_in_at"
+# The account (its session id) that asked to be linked to its company account at the provider.
+COMPANY_LINK_FOR = "company_link_for"
 
 
 @login_manager.user_loader
@@ -74,7 +76,7 @@ def login():
     status = 200
     if request.method == "POST":
         try:
-            user = services.authenticate(email, request.form.get("password", ""))
+            user = sign_in.authenticate(email, request.form.get("password", ""))
         except DomainError as refused:
             user, error, status = None, refused.message, refused.status_code
         else:
@@ -106,9 +108,13 @@ def start_company_sign_in():
     if not current_app.config["OIDC_ISSUER"]:
         abort(404)
     session["company_sign_in_next"] = safe_next_path(request.args.get("next")) or ""
+    # "Link your company account" from the account page: the callback links the account signed
+    # in now (and only if it is still the one signed in then) instead of signing anyone in.
+    linking = request.args.get("link") == "1" and current_user.is_authenticated
+    session[COMPANY_LINK_FOR] = current_user.get_id() if linking else None
     callback = url_for("auth.company_sign_in_callback", _external=True)
     try:
-        return services.start_provider_sign_in(callback)
+        return sign_in.start_provider_sign_in(callback)
     except DomainError as refused:
         return _company_sign_in_refused(refused)
 
@@ -117,10 +123,17 @@ def start_company_sign_in():
 def company_sign_in_callback():
     if not current_app.config["OIDC_ISSUER"]:
         abort(404)
+    link_for = session.pop(COMPANY_LINK_FOR, None)
+    signed_in = current_user._get_current_object()
+    linking = signed_in if link_for and link_for == signed_in.get_id() else None
     try:
-        user = services.finish_provider_sign_in()
+        user = sign_in.finish_provider_sign_in(linking=linking)
     except DomainError as refused:
         return _company_sign_in_refused(refused)
+    if linking is not None:
+        session.pop("company_sign_in_next", None)
+        flash("Your company account is linked: sign in with it from now on.", "success")
+        return redirect(url_for("auth.change_password"))
     login_user(user)
     session[PROVIDER_SIGN_IN] = int(time.time())
     return redirect(session.pop("company_sign_in_next", "") or url_for("processes.home"))
@@ -183,7 +196,56 @@ def change_password():
             login_user(user)  # other sessions end; this one carries on
             flash("Your password is changed. Other devices are logged out.", "success")
             return redirect(url_for("processes.home"))
-    return form_response("auth/password.html", errors, errors=errors)
+    return form_response("auth/password.html", errors, errors=errors, **_company_link_offers())
+
+
+def _company_link_offers() -> dict:
+    """What the account page offers to link: the directory, the provider, neither."""
+    config, user = current_app.config, current_user
+    own = user.email == services.break_glass_email()  # the break-glass account is never linked
+    return {
+        "link_directory": bool(config["LDAP_URL"]) and user.directory_dn is None and not own,
+        "link_provider": config["OIDC_NAME"]
+        if config["OIDC_ISSUER"] and user.oidc_subject is None and not own
+        else None,
+    }
+
+
+@bp.post("/account/company-link")
+@limiter.limit(
+    configured("RATELIMIT_LOGIN"),
+    key_func=lambda: f"company-link:{current_user.id}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,  # a wrong company password
+    scope="company-link",
+)
+def link_directory_account():
+    """Link the account signed in now to its entry in the company directory."""
+    if not current_app.config["LDAP_URL"]:
+        abort(404)
+    errors: dict[str, str] = {}
+    try:
+        sign_in.link_directory_account(
+            current_user._get_current_object(),
+            request.form.get("company_login", ""),
+            request.form.get("company_password", ""),
+        )
+    except ValidationError as error:
+        errors = error.errors
+    except DomainError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("auth.change_password"))
+    else:
+        flash("Your company account is linked: sign in with it from now on.", "success")
+        return redirect(url_for("auth.change_password"))
+    return form_response(
+        "auth/password.html",
+        errors,
+        errors={},
+        link_errors=errors,
+        values=request.form,
+        **_company_link_offers(),
+    )
 
 
 @bp.post("/account/sessions")
