@@ -73,6 +73,17 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
+class EndedSession(db.Model):
+    """A session its person logged out of. The session lives in a signed cookie, which a copy
+    would keep alive: its id is kept here until the cookie would have expired anyway, and a
+    cookie carrying it signs nobody in."""
+
+    __tablename__ = "ended_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 

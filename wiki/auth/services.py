@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.audit import services as audit
-from wiki.auth.models import ROLES, User, UserRole
+from wiki.auth.models import ROLES, EndedSession, User, UserRole
 from wiki.auth.tokens import revoke_tokens_of, secret_hash
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db
@@ -179,6 +179,26 @@ def set_active(actor: User, user: User, active: bool) -> None:
         user.session_generation += 1
         revoke_tokens_of(user)
     db.session.commit()
+
+
+def new_session_id() -> str:
+    """The id of a session being begun, kept in its cookie (see end_session)."""
+    return secrets.token_urlsafe(32)
+
+
+def end_session(session_id: str | None) -> None:
+    """Log out of this one session: a copy of its cookie no longer signs anyone in. Sessions
+    begun before ids were given end only with "log out everywhere"."""
+    now = utcnow()
+    db.session.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+    if session_id:
+        lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+        db.session.merge(EndedSession(session_id=session_id, expires_at=now + lifetime))
+    db.session.commit()
+
+
+def session_ended(session_id: str) -> bool:
+    return db.session.get(EndedSession, session_id) is not None
 
 
 def end_sessions(user: User) -> None:

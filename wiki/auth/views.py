@@ -34,6 +34,8 @@ login_manager.login_message_category = "info"
 
 # When this session was begun through the OpenID provider (Unix seconds).
 PROVIDER_SIGN_IN = "provider_signed_in_at"
+# This session's id, which logging out records as ended (services.end_session).
+SESSION_ID = "session_id"
 # The account (its session id) that asked to be linked to its company account at the provider.
 COMPANY_LINK_FOR = "company_link_for"
 
@@ -47,10 +49,25 @@ def load_user(session_id: str) -> User | None:
     begun = session.get(PROVIDER_SIGN_IN)
     if begun is not None and time.time() - begun > current_app.config["OIDC_SESSION_HOURS"] * 3600:
         return None
+    ended = session.get(SESSION_ID)
+    if ended is not None and services.session_ended(ended):
+        return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_generation != int(generation):
         return None
     return user
+
+
+def _begin_session(user: User, through_provider: bool = False) -> None:
+    """Sign `user` in to this browser with a session of its own: a new id (so that logging
+    out can end it), and a new CSRF token (one seen before signing in is no longer good)."""
+    login_user(user)
+    session[SESSION_ID] = services.new_session_id()
+    session.pop("csrf_token", None)
+    if through_provider:
+        session[PROVIDER_SIGN_IN] = int(time.time())
+    else:
+        session.pop(PROVIDER_SIGN_IN, None)  # a password session has no such limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,8 +98,7 @@ def login():
             user, error, status = None, refused.message, refused.status_code
         else:
             if user is not None:
-                login_user(user)
-                session.pop(PROVIDER_SIGN_IN, None)  # a password session has no such limit
+                _begin_session(user)
                 # Kept in the session cookie itself, which is Secure over https.
                 session.permanent = bool(request.form.get("remember"))
                 return redirect(next_path or url_for("processes.home"))
@@ -134,8 +150,7 @@ def company_sign_in_callback():
         session.pop("company_sign_in_next", None)
         flash("Your company account is linked: sign in with it from now on.", "success")
         return redirect(url_for("auth.change_password"))
-    login_user(user)
-    session[PROVIDER_SIGN_IN] = int(time.time())
+    _begin_session(user, through_provider=True)
     return redirect(session.pop("company_sign_in_next", "") or url_for("processes.home"))
 
 
@@ -149,8 +164,9 @@ def _company_sign_in_refused(refused: DomainError):
 
 @bp.post("/logout")
 def logout():
+    services.end_session(session.get(SESSION_ID))
     logout_user()
-    session.pop(PROVIDER_SIGN_IN, None)
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -168,7 +184,7 @@ def accept_invitation(token: str):
         except ValidationError as error:
             errors = error.errors
         else:
-            login_user(user)
+            _begin_session(user)
             flash(f"Welcome, {user.name}. Your password is set.", "success")
             return redirect(url_for("processes.home"))
     return form_response("auth/invitation.html", errors, user=user, errors=errors)
