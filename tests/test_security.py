@@ -113,3 +113,19 @@ def test_logging_out_ends_the_session_for_a_copy_of_its_cookie_too(app, client, 
     other = app.test_client()
     _login_cookie(other, "http://localhost")
     assert other.get("/account/password").status_code == 200
+
+
+def test_exports_and_feeds_are_kept_by_no_cache(client, people):
+    """They carry people's names and what they did (the audit trail, who hit which gap)."""
+    token = _csrf_token(client, "/login")
+    data = {"email": "ada@example.com", "password": factories.PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=data).status_code == 302
+    for path in (
+        "/gaps/report.csv",
+        "/admin/audit/audit.csv",
+        "/changes.atom",
+        "/questions/feed.atom",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "private, no-store", path

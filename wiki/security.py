@@ -26,6 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Downloads and feeds, which no cache may keep (see _set_security_headers).
+PRIVATE_EXPORTS = frozenset({"text/csv", "application/atom+xml"})
 # Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
 PUBLIC_ENDPOINTS = {
     "static",
@@ -114,6 +116,10 @@ def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype in PRIVATE_EXPORTS and "Cache-Control" not in response.headers:
+        # Exports and feeds carry people's names and what they did: no cache on the way, nor
+        # the browser's, keeps a copy. (A file's own address says how it may be kept.)
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -178,6 +178,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if not active:
         user.session_generation += 1
         revoke_tokens_of(user)
+        # A pending invitation would let the link's holder set a password and come back in.
+        user.invitation_hash = None
+        user.invitation_expires_at = None
     db.session.commit()
 
 
@@ -247,7 +250,7 @@ def invite(user: User, actor: User | None = None) -> str:
 
 def find_invited_user(token: str) -> User:
     user = db.session.scalar(select(User).where(User.invitation_hash == secret_hash(token)))
-    if user is None or user.invitation_expires_at is None:
+    if user is None or user.invitation_expires_at is None or not user.active:
         raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
     if user.invitation_expires_at < utcnow():
         raise NotFound("This invitation has expired. Ask an admin for a new one.")
