@@ -31,7 +31,8 @@ def _caller() -> str:
     """Whose API calls these are: the token sent (by its hash), else the session's person."""
     header = request.headers.get("Authorization", "")
     if header:
-        return "token:" + tokens.secret_hash(header)[:32]
+        # The token, not the header's spelling: "bearer  x" is the same caller as "Bearer x".
+        return "token:" + tokens.secret_hash(tokens.presented_secret(header) or header)[:32]
     return f"person:{current_user.get_id()}" if current_user.is_authenticated else "nobody"
 
 
