@@ -319,3 +319,10 @@ def test_a_provider_session_ends_after_its_hours_and_the_provider_is_asked_again
     assert client.post("/login", data=login).status_code == 302
     with client.session_transaction() as session:
         assert PROVIDER_SIGN_IN not in session
+
+
+def test_an_answer_with_its_state_but_no_code_is_refused(client, openid_provider):
+    state = parse_qs(urlsplit(start(client)).query)["state"][0]
+    assert_refused(client.get(f"/auth/oidc/callback?state={state}"), 400, "no code")
+    assert last_failure() == "OpenID: no code"
+    assert client.get("/").status_code == 302

@@ -62,6 +62,31 @@ def init_app(app: Flask) -> None:
     app.after_request(_set_security_headers)
 
 
+def init_outermost(app: Flask) -> None:
+    """What must stand in front of everything else in the WSGI stack, the page cache included
+    (which reads the session cookie before Flask runs)."""
+    app.wsgi_app = _Utf8CookieHeader(app.wsgi_app)  # type: ignore[method-assign]
+
+
+class _Utf8CookieHeader:
+    """Cookies are read as UTF-8 (werkzeug's parse_cookie), which fails on any other bytes a
+    client sends: each such byte becomes U+FFFD instead, and the cookie is simply not ours."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        header = environ.get("HTTP_COOKIE")
+        if header:
+            raw = header.encode("latin-1", "replace")  # WSGI's header strings are latin-1
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                repaired = raw.decode("utf-8", "replace").encode("utf-8")
+                environ["HTTP_COOKIE"] = repaired.decode("latin-1")
+        return self.wsgi_app(environ, start_response)
+
+
 def _refuse_nul() -> None:
     # No address of ours holds NUL; PostgreSQL refuses it, so refuse it before any query does.
     # (NUL in form fields and query arguments never gets here: see NulFreeRequest.)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
+from authlib.oauth2.base import OAuth2Error
+from authlib.oauth2.rfc6749.errors import MissingCodeException
 from flask import current_app
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
@@ -100,6 +102,15 @@ class Provider:
                 f"the provider refused: {error.error}",
                 f"Your company's sign-in service refused this sign-in ({error.error}). "
                 f"{START_AGAIN}",
+            ) from error
+        except MissingCodeException as error:
+            raise SignInRefused(
+                "no code", f"The sign-in answer had no code to exchange. {START_AGAIN}"
+            ) from error
+        except OAuth2Error as error:  # any other answer the OAuth rules do not allow
+            raise SignInRefused(
+                f"the answer: {error.error}",
+                f"The sign-in answer could not be used ({error.error}). {START_AGAIN}",
             ) from error
         except ExpiredTokenError as error:
             raise SignInRefused(
