@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import feedparser
 import pytest
 from sqlalchemy import select
 
@@ -318,3 +319,26 @@ def test_the_break_glass_account_is_not_offered_a_link_and_cannot_force_one(app,
     assert "never linked" in client.get("/account/password").get_data(as_text=True)
     db.session.expire_all()
     assert ada.directory_dn is None
+
+
+def test_a_name_with_control_characters_is_cleaned_and_the_feed_stays_well_formed(
+    client, directory
+):
+    directory.set_name("jill", "Jill\x1b[31m\x07 Directory\x0b")
+    try:
+        assert sign_in(client, "jill", JILL_PASSWORD).status_code == 302
+    finally:
+        directory.set_name("jill", "Jill Directory")
+    jill = accounts.find_user_by_email("jill.dir@example.com")
+    assert jill.name == "Jill[31m Directory"
+    page = factories.make_page("p2p", "Three-way match", "Text")
+    assert (
+        client.post(
+            f"/p/{page.path}/+edit",
+            data={"title": page.title, "body": "Edited", "base_revision": "1"},
+        ).status_code
+        == 302
+    )
+    feed = feedparser.parse(client.get("/changes.atom").data)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.entries[0].author == "Jill[31m Directory"

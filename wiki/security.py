@@ -13,6 +13,8 @@ from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from wiki.textutil import xml_text
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -141,6 +143,8 @@ def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "application/atom+xml" and not response.direct_passthrough:
+        response.set_data(xml_text(response.get_data(as_text=True)))
     if response.mimetype in PRIVATE_EXPORTS and "Cache-Control" not in response.headers:
         # Exports and feeds carry people's names and what they did: no cache on the way, nor
         # the browser's, keeps a copy. (A file's own address says how it may be kept.)

@@ -18,6 +18,7 @@ from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
 from wiki.auth.company import roles_from_groups
 from wiki.errors import CompanySignInUnavailable, SignInRefused
+from wiki.textutil import clean_line
 
 PROVIDER_DOWN = "the company's sign-in service does not answer"
 START_AGAIN = "Start again from the sign-in page."
@@ -132,7 +133,7 @@ class Provider:
         claims = token.get("userinfo")
         if claims is None:  # a token answer without an ID token has nothing to check
             raise SignInRefused("no ID token", f"The sign-in answer had no ID token. {START_AGAIN}")
-        email = str(claims.get("email") or "").strip().lower()
+        email = clean_line(str(claims.get("email") or "")).lower()
         groups = claims.get(self.groups_claim) or []
         if isinstance(groups, str):
             groups = [groups]
@@ -141,7 +142,7 @@ class Provider:
             subject=str(claims["sub"]),
             email=email,
             email_verified=claims.get(self.verified_claim) is True,
-            name=str(claims.get("name") or "").strip() or email,
+            name=clean_line(str(claims.get("name") or "")) or email,
             roles=roles_from_groups([str(group) for group in groups], self.role_map),
             roles_managed=bool(self.role_map),
         )
