@@ -8,6 +8,7 @@ import io
 import re
 import struct
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
@@ -17,6 +18,10 @@ from wiki.attachments.filetypes import FileRefused, Kind
 # 40 megapixels: a 4K screenshot is 8, a phone photo 12 to 48 (over this, refused), and a
 # decompressed image of this size takes 160 MB of memory at most.
 MAX_PIXELS = 40_000_000
+# Frames of an animation: a 20-second screen recording at 25 per second is 500. Counted from
+# the file's structure before Pillow reads it: Pillow finds the count by decoding every frame,
+# which took minutes for a small GIF of 160,000 one-pixel frames.
+MAX_FRAMES = 1_000
 _PILLOW_FORMATS = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WEBP"}
 # Where a format's fixed signature ends. The GIF/JavaScript polyglot writes "/*" or "=" there,
 # so that "GIF89a/*...*/=alert(1)" is a script too; Gareth Heyes did the same to JPEG
@@ -37,21 +42,34 @@ def clean_image(kind: Kind, data: bytes) -> CleanImage:
     """The image re-encoded by Pillow without metadata; FileRefused when it is too large,
     damaged or hides something."""
     _refuse_hidden_content(kind.key, data)
-    image = _open(kind, data)
+    frames = _declared_frames(kind.key, data)
+    if frames > MAX_FRAMES:
+        raise FileRefused(
+            f"The animation has {frames:,} frames; at most {MAX_FRAMES:,} are accepted (more "
+            "can be built to keep a server busy for minutes)."
+        )
+    image = _open(kind, data, frames)
     comments = [image.info.get("comment", b""), *getattr(image, "text", {}).values()]
     comments += [segment for marker, segment in getattr(image, "applist", []) if marker == "COM"]
     if any(_SCRIPT_IN_TEXT.search(_as_bytes(comment)) for comment in comments):
         raise FileRefused("The image's comment holds script or HTML, so it is not stored.")
-    return _reencoded(kind.key, image, data)
+    try:
+        return _reencoded(kind.key, image, data)
+    except (OverflowError, ValueError, OSError, struct.error) as error:
+        # Values Pillow reads but cannot write back (two identical frames whose delays add up
+        # past a GIF's limit, say).
+        raise FileRefused(
+            f"The {kind.label} holds values that cannot be written again ({error}), so it is "
+            "not stored."
+        ) from error
 
 
-def _open(kind: Kind, data: bytes) -> Image.Image:
+def _open(kind: Kind, data: bytes, frames: int) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[kind.key]])
             width, height = image.size
-            frames = getattr(image, "n_frames", 1)
             if width * height * frames > MAX_PIXELS:
                 raise FileRefused(_too_many_pixels(width, height, frames))
             for frame in range(frames):
@@ -105,15 +123,22 @@ def _reencoded(key: str, image: Image.Image, data: bytes) -> CleanImage:
 
 
 def _is_lossless_webp(data: bytes) -> bool:
-    """Whether the first frame is VP8L (lossless), walking the RIFF chunks (an animation's
-    frame, ANMF, holds its bitstream chunk after 16 bytes of its own)."""
+    """Whether the first frame is VP8L (lossless)."""
+    for fourcc, _ in _riff_chunks(data, into_frames=True):
+        if fourcc in (b"VP8L", b"VP8 "):
+            return fourcc == b"VP8L"
+    return False
+
+
+def _riff_chunks(data: bytes, into_frames: bool = False) -> Iterator[tuple[bytes, int]]:
+    """(type, size) of each chunk of a WebP; with into_frames, the chunks inside each
+    animation frame (ANMF holds its own after 16 bytes of frame header) instead of the frame."""
     position = 12
     while position + 8 <= len(data):
         fourcc, size = struct.unpack("<4sI", data[position : position + 8])
-        if fourcc in (b"VP8L", b"VP8 "):
-            return fourcc == b"VP8L"
-        position += 8 + (16 if fourcc == b"ANMF" else size + (size & 1))
-    return False
+        yield fourcc, size
+        inside = into_frames and fourcc == b"ANMF"
+        position += 8 + (16 if inside else size + (size & 1))
 
 
 def _refuse_hidden_content(key: str, data: bytes) -> None:
@@ -149,31 +174,61 @@ def _image_end(key: str, data: bytes) -> int | None:
 
 
 def _png_end(data: bytes) -> int | None:
-    position = 8
-    while position + 8 <= len(data):
-        length, chunk = struct.unpack(">I4s", data[position : position + 8])
-        position += 12 + length
+    for length, chunk, start in _png_chunks(data):
         if chunk == b"IEND":
-            return position
+            return start + length + 4  # after its CRC
     return None
 
 
+def _png_chunks(data: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """(length, type, where its data starts) of each chunk of a PNG."""
+    position = 8
+    while position + 8 <= len(data):
+        length, chunk = struct.unpack(">I4s", data[position : position + 8])
+        yield length, chunk, position + 8
+        position += 12 + length
+
+
 def _gif_end(data: bytes) -> int | None:
+    return _gif_walk(data)[0]
+
+
+def _gif_walk(data: bytes) -> tuple[int | None, int]:
+    """Where a GIF ends (None when that cannot be told), and how many images it holds."""
     flags = data[10]
     position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    images = 0
     while position < len(data):
         block = data[position]
         if block == 0x3B:  # trailer
-            return position + 1
+            return position + 1, images
         if block == 0x21:  # extension: label, then sub-blocks
             position = _after_sub_blocks(data, position + 2)
         elif block == 0x2C:  # image: descriptor, local colour table, LZW size, sub-blocks
+            images += 1
             local = data[position + 9]
             position += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0)
             position = _after_sub_blocks(data, position + 1)
         else:
-            return None
-    return None
+            return None, images
+    return None, images
+
+
+def _declared_frames(key: str, data: bytes) -> int:
+    """How many frames the file's structure holds (an animated GIF's images, a WebP's ANMF
+    chunks, an APNG's acTL count); 1 for a still image or where it cannot be told."""
+    try:
+        if key == "gif":
+            return max(1, _gif_walk(data)[1])
+        if key == "webp":
+            return max(1, sum(1 for fourcc, _ in _riff_chunks(data) if fourcc == b"ANMF"))
+        if key == "png":
+            for length, chunk, start in _png_chunks(data):
+                if chunk == b"acTL" and length >= 4:
+                    return max(1, struct.unpack(">I", data[start : start + 4])[0])
+    except (IndexError, struct.error):
+        pass  # damaged: Pillow says so when it opens it
+    return 1
 
 
 def _after_sub_blocks(data: bytes, position: int) -> int:
