@@ -144,3 +144,16 @@ def test_only_the_classes_the_renderer_gives_survive():
     assert '<code class="language-python">' in html
     assert 'class="wikilink wikilink-missing"' in html
     assert 'class="footnote-ref"' in html and '<div class="footnote">' in html
+
+
+def test_an_image_from_another_server_shows_its_alt_text_and_is_never_fetched():
+    """A tracking pixel would tell its server who read which page, and when."""
+    for text in (
+        "![chart](https://tracker.example/p.png)",
+        '<img src="https://tracker.example/p.png" alt="chart">',
+        "![chart](//tracker.example/p.png)",
+        "![chart](/\\tracker.example/p.png)",
+    ):
+        html = render_markdown(text)
+        assert "tracker.example" not in html and 'alt="chart"' in html, html
+    assert 'src="/files/abc/zap-hold.png"' in render_markdown("![q](/files/abc/zap-hold.png)")

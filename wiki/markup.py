@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import bleach
 import markdown
@@ -150,6 +151,11 @@ def _words(text: str) -> Counter[str]:
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
+    if name == "src":
+        # An image from another server would tell it who reads the page, and when (a tracking
+        # pixel): such an image shows its alt text instead. The CSP (img-src 'self') agrees.
+        parts = urlsplit(value.strip())
+        return not (parts.scheme or parts.netloc or value.strip().startswith(("/\\", "\\")))
     if name != "class":
         return True
     if tag == "code":
