@@ -95,6 +95,32 @@ def test_file_responses_carry_their_own_headers_and_cache_by_content(client, aut
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_one_stored_text_under_two_names_is_served_as_each_name_says_with_one_charset(
+    client, auth, page
+):
+    auth.login("priya@example.com")
+    table = "currency,rate\nEUR,1.08\n".encode()
+    notes = factories.attach(page, "rates.txt", table)
+    rates = factories.attach(page, "rates.csv", table)
+    latin = factories.attach(page, "Zahlung.txt", "Gebühr\n".encode("windows-1252"))
+    assert notes.blob_sha256 == rates.blob_sha256  # stored once
+    served = {
+        attachment.name: client.get(f"/files/{attachment.blob_sha256}/{attachment.name}")
+        for attachment in (notes, rates, latin)
+    }
+    assert served["rates.txt"].headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert served["rates.csv"].headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert served["Zahlung.txt"].headers["Content-Type"] == "text/plain; charset=windows-1252"
+    listed = {item["name"]: item["media_type"] for item in _api_attachments(client, page)}
+    assert listed["rates.txt"].startswith("text/plain") and listed["rates.csv"].startswith(
+        "text/csv"
+    )
+
+
+def _api_attachments(client, page) -> list[dict]:
+    return client.get(f"/api/v1/pages/{page.id}").get_json()["attachments"]
+
+
 def test_only_people_logged_in_fetch_files_even_at_old_or_guessed_addresses(client, auth, page):
     image = factories.attach(page, "zap-hold.png")
     auth.login("ada@example.com")

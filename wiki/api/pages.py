@@ -126,7 +126,7 @@ def page_summary(page: Page) -> PageSummary:
 def attachment_out(attachment: Attachment) -> AttachmentOut:
     return AttachmentOut(
         name=attachment.name, version=attachment.version,
-        media_type=attachment.blob.media_type, size=attachment.blob.size,
+        media_type=attachment.media_type, size=attachment.blob.size,
         uploaded_by=person_ref(attachment.uploaded_by), uploaded_at=attachment.uploaded_at,
         url=file_url(attachment),
     )  # fmt: skip

@@ -160,6 +160,17 @@ def _decoded(data: bytes) -> str | None:
     return None
 
 
+def media_type_for(name: str, stored: str) -> str:
+    """The media type of a file's bytes under this name: the one stored with the bytes, but
+    for text, whose bytes a CSV table shares (one stored file under both names), the one its
+    name says, with the charset kept."""
+    base, separator, parameters = stored.partition(";")
+    if base.strip() not in ("text/plain", "text/csv"):
+        return stored
+    base = "text/csv" if extension_of(name) == "csv" else "text/plain"
+    return base + separator + parameters
+
+
 def text_charset(data: bytes) -> str:
     try:
         data.decode("utf-8-sig")

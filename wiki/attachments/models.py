@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wiki.attachments.filetypes import media_type_for
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page
@@ -57,6 +58,10 @@ class Attachment(db.Model):
     blob: Mapped[Blob] = relationship(lazy="joined")
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
+
+    @property
+    def media_type(self) -> str:
+        return media_type_for(self.name, self.blob.media_type)
 
     @property
     def is_image(self) -> bool:

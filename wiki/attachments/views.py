@@ -26,7 +26,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from wiki.attachments import services
-from wiki.attachments.filetypes import label_for
+from wiki.attachments.filetypes import label_for, media_type_for
 from wiki.attachments.intake import human_size, megabytes
 from wiki.attachments.models import Attachment, Blob
 from wiki.attachments.names import markdown_reference
@@ -177,9 +177,10 @@ def file(sha256: str, name: str):
 
 
 def _send(blob: Blob, name: str) -> Response:
+    media_type = media_type_for(name, blob.media_type)
     response = send_file(
         io.BytesIO(services.blob_content(blob.sha256)),
-        mimetype=blob.media_type,
+        mimetype=media_type,
         # Only the image types are shown in the browser; everything else is downloaded.
         as_attachment=not blob.media_type.startswith("image/"),
         download_name=name,
@@ -188,6 +189,8 @@ def _send(blob: Blob, name: str) -> Response:
         max_age=31536000,
     )
     response.headers["Cache-Control"] = IMMUTABLE
+    # As stored, charset and all (send_file would add a second, UTF-8 one to any text/ type).
+    response.headers["Content-Type"] = media_type
     return response
 
 
