@@ -99,7 +99,7 @@ def test_one_stored_text_under_two_names_is_served_as_each_name_says_with_one_ch
     client, auth, page
 ):
     auth.login("priya@example.com")
-    table = "currency,rate\nEUR,1.08\n".encode()
+    table = b"currency,rate\nEUR,1.08\n"
     notes = factories.attach(page, "rates.txt", table)
     rates = factories.attach(page, "rates.csv", table)
     latin = factories.attach(page, "Zahlung.txt", "Gebühr\n".encode("windows-1252"))

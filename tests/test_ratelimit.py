@@ -150,3 +150,29 @@ def test_wiki_tick_removes_the_windows_that_have_ended(app, client, people):
     remaining = db.session.scalars(select(RateCount.key)).all()
     assert remaining and not any(key.startswith("gone-") for key in remaining)
     assert client.get("/api/v1/processes", headers=bearer(token)).status_code == 429
+
+
+def test_a_right_password_from_a_device_that_signed_in_before_is_never_held_back(
+    app, client, people
+):
+    """Otherwise anyone could lock Priya out, or a whole office behind one address."""
+    assert _login(client, "priya@example.com", PASSWORD).status_code == 302  # her laptop
+    client.post("/logout")
+    attacker = app.test_client()
+    for _ in range(3):
+        assert _login(attacker, "priya@example.com", "guess").status_code == 401
+    assert _login(attacker, "priya@example.com", PASSWORD).status_code == 429  # a new device
+    assert _login(client, "priya@example.com", "a typo").status_code == 429  # still counted
+    assert _login(client, "priya@example.com", PASSWORD).status_code == 302  # her laptop
+    client.post("/logout")
+    # The address is locked too (5 failures over any accounts): her laptop still gets in.
+    for other in ("marty@example.com", "carrie@example.com"):
+        assert _login(attacker, other, "guess").status_code == 401
+    assert _login(attacker, "jill@example.com", PASSWORD).status_code == 429
+    assert _login(client, "priya@example.com", PASSWORD).status_code == 302
+    # The cookie names her account only, and only as the wiki signed it.
+    client.post("/logout")
+    assert _login(client, "jill@example.com", PASSWORD).status_code == 429
+    forged = app.test_client()
+    forged.set_cookie("wiki_device", "forged.value")
+    assert _login(forged, "priya@example.com", PASSWORD).status_code == 429

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from wiki.auth import services, sign_in
+from wiki.auth import devices, services, sign_in
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db, login_manager
@@ -76,12 +76,14 @@ def _begin_session(user: User, through_provider: bool = False) -> None:
     key_func=login_account,
     methods=["POST"],
     deduct_when=failed_login,
+    exempt_when=devices.right_password_from_known_device,
     scope="login-account",
 )
 @limiter.limit(
     configured("RATELIMIT_LOGIN_ADDRESS"),
     methods=["POST"],
     deduct_when=failed_login,
+    exempt_when=devices.right_password_from_known_device,
     scope="login-address",
 )
 def login():
@@ -101,7 +103,9 @@ def login():
                 _begin_session(user)
                 # Kept in the session cookie itself, which is Secure over https.
                 session.permanent = bool(request.form.get("remember"))
-                return redirect(next_path or url_for("processes.home"))
+                response = redirect(next_path or url_for("processes.home"))
+                devices.remember_device(response, user)
+                return response
             error, status = "That email and password do not match an active account.", 401
     return render_template(
         "auth/login.html",
