@@ -9,6 +9,7 @@ import pytest
 from tests.factories import make_page, make_process, make_question, make_user
 from tests.test_markup_xss import problems_in
 from wiki.extensions import db
+from wiki.notifications.services import notifications_of
 from wiki.people.models import Expertise
 from wiki.processes import pages
 from wiki.questions import services
@@ -103,6 +104,45 @@ def test_answer_mark_answered_and_append_to_the_page(client, auth, people, exper
     assert response.status_code == 302
     html = client.get(f"/questions/{question.id}").get_data(as_text=True)
     assert "answered</span>" in html and "Three-way match" in html
+
+
+def test_a_private_exchange_goes_into_the_wiki_only_once_its_asker_allows_it(
+    client, auth, people, expert
+):
+    page = make_page("p2p/invoices", "Three-way match", "Match it.")
+    question = make_question(
+        people["newcomer"], page.process, [expert], title="My own blocked invoice", private=True
+    )
+    services.add_post(expert, question, "Release it in ZAP_HOLD.")
+    auth.login("noor@example.com")
+    html = client.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert "Ask Jill Newcomer to allow it" in html and "Append as a section" not in html
+    assert (
+        client.post(f"/questions/{question.id}/append", data={"page": page.id}).status_code == 403
+    )
+    assert client.get(f"/questions/{question.id}/new-page").status_code == 403
+    assert client.post(f"/questions/{question.id}/publication-request").status_code == 302
+    assert "has been asked whether it may go into the wiki" in client.get(
+        f"/questions/{question.id}"
+    ).get_data(as_text=True)
+    assert client.post(f"/questions/{question.id}/publication").status_code == 403  # not hers
+    auth.logout()
+
+    auth.login("jill@example.com")
+    kinds = [note.kind for note in notifications_of(people["newcomer"])]
+    assert kinds[0] == "question_publication_asked"  # newest first
+    assert "Allow it into the wiki" in client.get(f"/questions/{question.id}").get_data(
+        as_text=True
+    )
+    assert client.post(f"/questions/{question.id}/publication").status_code == 302
+    auth.logout()
+
+    auth.login("noor@example.com")
+    assert "question_publication_allowed" in [note.kind for note in notifications_of(expert)]
+    assert (
+        client.post(f"/questions/{question.id}/append", data={"page": page.id}).status_code == 302
+    )
+    assert "Release it in ZAP_HOLD." in pages.latest_revision(page).body
 
 
 def test_an_empty_answer_is_refused_with_a_message(client, auth, people, expert):

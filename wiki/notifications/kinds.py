@@ -10,6 +10,8 @@ KINDS: dict[str, str] = {
     "question_reminder": "Reminder: a question waits for your answer",
     "question_escalated": "A question went unanswered too long",
     "question_documented": "A question was turned into a page",
+    "question_publication_asked": "You are asked to let a private question go into the wiki",
+    "question_publication_allowed": "A private question may go into the wiki",
     "review_due": "A page you own is due for review",
     "expertise_changed": "Someone changed your expertise",
     "buddy_assigned": "A buddy is assigned to you, or you to a newcomer",

@@ -53,6 +53,16 @@ def can_document(user: User, question: Question) -> bool:
     )
 
 
+def awaits_asker(user: User, question: Question) -> bool:
+    """Whether turning the exchange into a page waits for its asker's word: a private
+    question, documented by someone else, that the asker has not allowed into the wiki."""
+    return (
+        question.private
+        and question.publication_allowed_at is None
+        and user.id != question.asker_id
+    )
+
+
 def readers(question: Question) -> list[str]:
     """The search index's reader labels for a question (see wiki.search.services.readers_for)."""
     if not question.private:

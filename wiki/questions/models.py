@@ -42,6 +42,10 @@ class Question(db.Model):
     # How many reminders the experts have had (one per period of N days without an answer).
     reminders_sent: Mapped[int] = mapped_column(default=0)
     escalated_at: Mapped[datetime | None]
+    # A private question's exchange goes into the wiki only once its asker allowed it (asked
+    # by one of its experts), since every member reads pages.
+    publication_asked_at: Mapped[datetime | None]
+    publication_allowed_at: Mapped[datetime | None]
 
     asker: Mapped[User] = relationship(foreign_keys=[asker_id])
     process: Mapped[Process] = relationship()

@@ -4,6 +4,8 @@ the expert, conflict-checked, and the section links back to the question."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from markdown.extensions.toc import slugify
 from sqlalchemy import select
 
@@ -16,6 +18,7 @@ from wiki.processes.models import Page
 from wiki.questions import access
 from wiki.questions.models import Question, QuestionDocumented
 from wiki.questions.services import question_url
+from wiki.timeutil import utcnow
 
 # A save that meets a concurrent save starts again from the newest text this many times.
 APPEND_ATTEMPTS = 3
@@ -120,6 +123,48 @@ def _check_may_document(actor: User, question: Question) -> None:
             "Only the experts asked, the people who answered and admins can turn a question "
             "into a page."
         )
+    if access.awaits_asker(actor, question):
+        raise NotAllowed(
+            f"This question is private: ask {question.asker.name} first whether its exchange "
+            "may go into the wiki, where every member reads it."
+        )
+
+
+def ask_to_publish(actor: User, question: Question, now: datetime | None = None) -> None:
+    """Ask a private question's asker to let its exchange go into the wiki."""
+    _check_may_document_some_day(actor, question)
+    question.publication_asked_at = now or utcnow()
+    notify(
+        [question.asker],
+        "question_publication_asked",
+        f"{actor.name} asks to put your private question in the wiki",
+        f"“{question.title}” would go into a page every member reads, with your name. "
+        "Open the question to allow it, or leave it private.",
+        question_url(question),
+    )
+    db.session.commit()
+
+
+def allow_publication(actor: User, question: Question, now: datetime | None = None) -> None:
+    """The asker lets the exchange of their private question go into the wiki."""
+    if actor.id != question.asker_id:
+        raise NotAllowed("Only the person who asked can let their question go into the wiki.")
+    question.publication_allowed_at = now or utcnow()
+    notify(
+        question.experts,
+        "question_publication_allowed",
+        f"{actor.name} lets “{question.title}” go into the wiki",
+        "You can now add its exchange to a page, or start a page from it.",
+        question_url(question),
+    )
+    db.session.commit()
+
+
+def _check_may_document_some_day(actor: User, question: Question) -> None:
+    if not access.can_document(actor, question):
+        raise NotAllowed("Only the experts asked and admins can ask for this.")
+    if not access.awaits_asker(actor, question):
+        raise ValidationError({"question": "This question needs nobody's permission."})
 
 
 def _record(actor: User, question: Question, page: Page) -> None:

@@ -145,10 +145,34 @@ def append(question_id: int):
     )
 
 
+@bp.post(f"/{ID}/publication-request")
+def ask_to_publish(question_id: int):
+    question = services.get_question(current_user, question_id)
+    try:
+        to_page.ask_to_publish(current_user, question)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(f"{question.asker.name} is asked; you will be told when they allow it.", "success")
+    return redirect(url_for("questions.view", question_id=question.id))
+
+
+@bp.post(f"/{ID}/publication")
+def allow_publication(question_id: int):
+    question = services.get_question(current_user, question_id)
+    to_page.allow_publication(current_user, question)
+    flash("Thank you: its experts may now put this exchange in the wiki.", "success")
+    return redirect(url_for("questions.view", question_id=question.id))
+
+
 @bp.route(f"/{ID}/new-page", methods=["GET", "POST"])
 def new_page(question_id: int):
     question = services.get_question(current_user, question_id)
-    if not access.can_document(current_user, question):
+    if not access.can_document(current_user, question) or access.awaits_asker(
+        current_user, question
+    ):
         abort(403)
     errors: dict[str, str] = {}
     preview = None
@@ -196,6 +220,7 @@ def _thread(question, values=None, errors=None, status=200):
         can_post=access.can_post(current_user, question),
         can_mark=access.can_mark_answered(current_user, question),
         can_document=access.can_document(current_user, question),
+        awaits_asker=access.awaits_asker(current_user, question),
         pages_to_append=to_page.pages_to_append_to(question),
         documented=to_page.documented_in(question),
     ), status
