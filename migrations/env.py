@@ -90,15 +90,46 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _before_sqlite_migrations(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             include_object=for_dialect(connection.dialect.name),
+            # SQLite runs DDL in transactions too: a failed step leaves nothing half-done
+            # (a batch operation's _alembic_tmp_ copy of a table, say).
+            transactional_ddl=True if sqlite else None,
             **conf_args,
         )
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _after_sqlite_migrations(connection)
+
+
+def _before_sqlite_migrations(connection):
+    """A batch operation rebuilds a table (copy, drop, rename), and dropping a table others
+    refer to fails while foreign keys are enforced: they are off while migrating (SQLite can
+    only switch them outside a transaction), and checked at the end. A copy left by an
+    interrupted run before transactions were used here is removed."""
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    leftovers = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+        " AND name LIKE '!_alembic!_tmp!_%' ESCAPE '!'"
+    ).scalars()
+    for name in list(leftovers):
+        connection.exec_driver_sql(f'DROP TABLE "{name}"')
+    connection.commit()
+
+
+def _after_sqlite_migrations(connection):
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+    connection.commit()
+    if problems:
+        raise RuntimeError(f"the migrated database breaks foreign keys: {problems[:5]}")
 
 
 if context.is_offline_mode():
