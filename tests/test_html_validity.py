@@ -199,6 +199,16 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     files.append(tmp_path / "company-link-allowed.html")
     files[-1].write_bytes(client.get(f"/admin/users/{people['newcomer'].id}").data)
     app.config.update(LDAP_URL="", OIDC_ISSUER="")
+    # The database unavailable: a page that stands alone, with a posted form's fields kept.
+    files.append(tmp_path / "unavailable.html")
+    files[-1].write_text(
+        app.jinja_env.get_template("unavailable.html").render(
+            message="The wiki cannot reach its database just now.",
+            kept=[("csrf_token", "t"), ("title", "Match"), ("body", "Line one\nLine two")],
+            action="/p/p2p/three-way-match/+edit",
+            files_lost=True,
+        )
+    )
     for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
@@ -226,6 +236,7 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
                 "token made",
                 "company link refused",
                 "company link allowed",
+                "database unavailable",
                 *urls,
                 "newcomer home",
             ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -22,6 +23,7 @@ TITLES = {
     422: "Cannot be saved",
     429: "Please wait",
     500: "Something went wrong",
+    503: "Temporarily unavailable",
 }
 
 # The `error` of a JSON error: a word a program can branch on.
@@ -37,7 +39,10 @@ ERROR_CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
+# Seconds a client is asked to wait when the database cannot be used.
+RETRY_AFTER_UNAVAILABLE = 30
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ObjectDeletedError, _deleted_meanwhile)
+    app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(500, _server_error)
 
 
@@ -116,6 +122,45 @@ def _deleted_meanwhile(_error: ObjectDeletedError):
     # Another request deleted what this one had read; its own changes are rolled back.
     db.session.rollback()
     return error_response(404, "This was deleted while your request was on its way.")
+
+
+def _database_unavailable(error: OperationalError):
+    """The database does not answer, is locked past the wait, or its disk is full: 503 with
+    Retry-After, and a form's fields given back (to send again, or copy), never a bare 500."""
+    current_app.logger.warning("database unavailable: %s", error.orig)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()  # its connection is gone; the pool makes a new one later
+    message = _unavailable_message(str(error.orig))
+    headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}
+    if wants_json():
+        body = jsonify(error=ERROR_CODES[503], message=message, fields={})
+        return body, 503, headers
+    kept = []
+    if request.method == "POST":
+        kept = [
+            (name, value)
+            for name, value in request.form.items(multi=True)
+            if "password" not in name  # never echoed into a page
+        ]
+    # Straight from the template: render_template's context processors would read the
+    # database (flask-login loads the current user for every template).
+    page = current_app.jinja_env.get_template("unavailable.html").render(
+        message=message,
+        kept=kept,
+        action=request.full_path.rstrip("?"),
+        files_lost=any(upload.filename for upload in request.files.values()),
+    )
+    return page, 503, headers
+
+
+def _unavailable_message(cause: str) -> str:
+    if "disk" in cause or "full" in cause:
+        return "The server's disk is full, so the wiki cannot write anything just now."
+    if "locked" in cause:
+        return "The wiki is busy writing something else and could not wait any longer."
+    return "The wiki cannot reach its database just now."
 
 
 def _server_error(_error: Exception):

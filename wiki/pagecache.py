@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, request, session
 from flask_login import current_user
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import is_resource_modified, parse_cookie, unquote_etag
 
 from wiki.extensions import db
@@ -97,7 +98,11 @@ class PageCacheMiddleware:
         if not cookie:
             return self.wsgi_app(environ, start_response)
         key = (cookie, f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
-        version = self._version()
+        try:
+            version = self._version()
+        except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error):
+            # The database does not answer: the app says so (503), not this layer (a bare 500).
+            return self.wsgi_app(environ, start_response)
         entry = self.cache.get(key, version)
         if entry is not None and _unchanged_for(environ, entry):
             kept = [(name, value) for name, value in entry.headers if name.lower() in _ON_304]

@@ -121,6 +121,9 @@ def init_app(app: Flask) -> None:
     config = app.config
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"] or DATABASE_STORAGE
     config["RATELIMIT_HEADERS_ENABLED"] = True
+    # A storage that cannot count (the database down) lets requests through, which then meet
+    # the same outage and are answered 503, instead of failing in the limiter.
+    config["RATELIMIT_SWALLOW_ERRORS"] = True
     # Registered before the limiter's own: Flask runs these last-registered first, so this one
     # sees the headers the limiter has added.
     app.after_request(_retry_after_only_when_refused)

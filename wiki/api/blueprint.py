@@ -36,9 +36,18 @@ def _caller() -> str:
     return f"person:{current_user.get_id()}" if current_user.is_authenticated else "nobody"
 
 
+def _served(response) -> bool:
+    return response.status_code < 500
+
+
 # Shared: one count over every API operation, not one per route.
-limiter.shared_limit(configured("RATELIMIT_API"), key_func=_caller, scope="api-caller")(bp)
-limiter.shared_limit(configured("RATELIMIT_API_ADDRESS"), scope="api-address")(bp)
+# A call the wiki failed to serve (the database down: 503) is not counted against the caller.
+limiter.shared_limit(
+    configured("RATELIMIT_API"), key_func=_caller, scope="api-caller", deduct_when=_served
+)(bp)
+limiter.shared_limit(configured("RATELIMIT_API_ADDRESS"), scope="api-address", deduct_when=_served)(
+    bp
+)
 
 
 class RequestInvalid(DomainError):
