@@ -28,8 +28,9 @@ run: setup
 # Debian's programs the tests drive, installed in one apt-get run when any is missing:
 # Chromium for the browser tests (Playwright's own browser download is never used), and slapd
 # with openssl for the company sign-in tests (a directory of their own on a loopback port;
-# no_configuration keeps the package from setting up a directory of its own).
-SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/slapd:slapd /usr/bin/ldapsearch:ldap-utils /usr/bin/openssl:openssl
+# no_configuration keeps the package from setting up a directory of its own), and PostgreSQL's
+# client programs for the backup tests (pg_dump, pg_restore).
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/slapd:slapd /usr/bin/ldapsearch:ldap-utils /usr/bin/openssl:openssl /usr/bin/pg_dump:postgresql-client
 
 system-packages:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \

@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask, g, request_started
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import MetaData, create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from tests import factories
@@ -58,6 +58,26 @@ def _drop_everything(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
+
+
+@pytest.fixture
+def another_database(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own, on the suite's server (or a SQLite file)."""
+    if database_url.startswith("sqlite"):
+        yield "sqlite:///" + str(tmp_path / "another.db")
+        return
+    server = make_url(database_url)
+    name = f"{server.database}_another"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ def cli() -> None:
 
 def register_commands(app: Flask) -> None:
     from wiki.auth.cli import tokens, users
+    from wiki.backup import backup, restore
     from wiki.content.cli import content
     from wiki.gaps.cli import gaps
     from wiki.search.cli import search
@@ -35,6 +36,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search)
     app.cli.add_command(tick)
     app.cli.add_command(webhooks)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 if __name__ == "__main__":  # pragma: no cover
