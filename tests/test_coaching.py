@@ -37,7 +37,8 @@ def form(partner, **extra) -> dict:
     return data | extra
 
 
-def record(actor, partner, **extra) -> CoachingSession:
+def record(actor, partner, accepted: bool = True, **extra) -> CoachingSession:
+    """A session recorded by `actor`; the partner accepts it unless told not to."""
     draft = services.SessionDraft(
         partner_id=partner.id,
         my_role=extra.pop("my_role", "coach"),
@@ -46,7 +47,10 @@ def record(actor, partner, **extra) -> CoachingSession:
         actions=[services.ActionDraft(f"Try the {SECRET} fix", "partner", "2026-11-27")],
         **extra,
     )
-    return services.record_session(actor, draft)
+    session = services.record_session(actor, draft)
+    if accepted and not session.is_accepted:
+        services.answer_session(partner, session, accept=True)
+    return session
 
 
 def test_a_session_is_recorded_and_the_partner_hears_only_that_it_was(client, auth, people):
@@ -63,6 +67,53 @@ def test_a_session_is_recorded_and_the_partner_hears_only_that_it_was(client, au
     assert note.user_id == people["newcomer"].id
     assert SECRET not in note.title + note.body
     assert note.url == f"/coaching/{session.id}"
+
+
+def test_nothing_counts_against_a_partner_until_they_accept_the_first_session(client, auth, people):
+    """Anyone could otherwise record a session with anyone, who would then be asked to review
+    actions they never agreed to."""
+    from tests.factories import assign_buddy
+
+    assign_buddy(people["newcomer"], people["member"])
+    session = record(people["member"], people["newcomer"], accepted=False)
+    assert not session.is_accepted
+    [note] = db.session.scalars(select(Notification)).all()
+    assert note.title == "Priya Member asks to record a coaching session with you"
+    auth.login("priya@example.com")
+    assert "waiting for Jill Newcomer to accept" in text_of(client.get("/coaching/").text)
+    assert f'href="/coaching/{session.id}"' not in client.get("/buddies/").text
+    auth.logout()
+
+    auth.login("jill@example.com")
+    page = client.get(f"/coaching/{session.id}").get_data(as_text=True)
+    assert "Did you have this session with Priya Member?" in page
+    review = client.get(f"/coaching/new?with={people['member'].id}").get_data(as_text=True)
+    assert f"Try the {SECRET} fix" not in review  # no plan of theirs to review yet
+    answer = f"/coaching/{session.id}/answer"
+    assert client.post(answer, data={"answer": "decline"}).status_code == 302
+    assert db.session.scalars(select(CoachingSession)).all() == []
+    assert db.session.scalars(select(CoachingAction)).all() == []
+    auth.logout()
+
+    again = record(people["member"], people["newcomer"], accepted=False)
+    auth.login("jill@example.com")
+    assert client.post(f"/coaching/{again.id}/answer", data={"answer": "accept"}).status_code == 302
+    db.session.expire_all()
+    assert again.is_accepted
+    review = client.get(f"/coaching/new?with={people['member'].id}").get_data(as_text=True)
+    assert f"Try the {SECRET} fix" in review
+    auth.logout()
+    auth.login("priya@example.com")  # the recorder cannot accept for the partner
+    done = [services.ReviewDraft(action.id, "done") for action in again.actions]
+    third = record(
+        people["member"], people["newcomer"], accepted=False, held_on="2026-11-27", reviews=done
+    )
+    assert third.is_accepted  # the pair has worked together: recorded at once
+    told = [
+        note.title for note in db.session.scalars(select(Notification).order_by(Notification.id))
+    ]
+    assert "Jill Newcomer declined the coaching session of 2026-11-20" in told
+    assert "Jill Newcomer accepted your coaching session" in told
 
 
 def test_only_the_two_participants_can_read_it_on_every_view(client, auth, people, tmp_path, app):

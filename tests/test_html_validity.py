@@ -216,6 +216,10 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     auth.login("jill@example.com")
     files.append(tmp_path / "newcomer-home.html")
     files[-1].write_bytes(client.get("/").data)
+    files.append(tmp_path / "coaching-to-answer.html")
+    answer = client.get(f"/coaching/{session.id}")
+    assert b"Did you have this session" in answer.data
+    files[-1].write_bytes(answer.data)
     checked = subprocess.run(
         ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, files)],
         capture_output=True,
@@ -239,6 +243,7 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
                 "database unavailable",
                 *urls,
                 "newcomer home",
+                "coaching session to answer",
             ],
             strict=True,
         )

@@ -38,6 +38,9 @@ class CoachingSession(db.Model):
     situation: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None while the other person has not accepted a first session of the pair: nothing is
+    # recorded against someone who never agreed to be coached (or to coach) by the recorder.
+    accepted_at: Mapped[datetime | None]
 
     coach: Mapped[User] = relationship(foreign_keys=[coach_id])
     client: Mapped[User] = relationship(foreign_keys=[client_id])
@@ -57,6 +60,14 @@ class CoachingSession(db.Model):
 
     def partner_of(self, person: User) -> User:
         return self.client if person.id == self.coach_id else self.coach
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    def awaits(self, person: User) -> bool:
+        """Whether this session waits for `person` to accept or decline it."""
+        return not self.is_accepted and person.id != self.recorded_by_id
 
 
 class CoachingOption(db.Model):

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from wiki.auth.models import User
 from wiki.coaching.models import CoachingAction, CoachingOption, CoachingSession
-from wiki.errors import NotFound, ValidationError
+from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.forms import date_field
 from wiki.notifications.services import notify
@@ -99,9 +99,10 @@ def sessions_of(person: User) -> list[CoachingSession]:
 
 
 def last_session_between(a: User, b: User) -> CoachingSession | None:
+    """The pair's last accepted session."""
     return db.session.scalar(
         select(CoachingSession)
-        .where(_pair_clause(a.id, b.id))
+        .where(_pair_clause(a.id, b.id), CoachingSession.accepted_at.is_not(None))
         .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc())
         .limit(1)
     )
@@ -113,7 +114,11 @@ def actions_to_review(a: User, b: User) -> list[CoachingAction]:
         db.session.scalars(
             select(CoachingAction)
             .join(CoachingSession, CoachingSession.id == CoachingAction.session_id)
-            .where(_pair_clause(a.id, b.id), CoachingAction.status == "open")
+            .where(
+                _pair_clause(a.id, b.id),
+                CoachingSession.accepted_at.is_not(None),
+                CoachingAction.status == "open",
+            )
             .order_by(CoachingSession.held_on, CoachingAction.position)
         )
     )
@@ -155,6 +160,9 @@ def record_session(actor: User, draft: SessionDraft, today: date | None = None) 
         raise ValidationError(errors)
     coach, client = (actor, partner) if draft.my_role == "coach" else (partner, actor)
     first, second = _pair(actor.id, partner.id)
+    # A pair that has worked together (a session accepted before) records at once; a first
+    # session waits for the partner's word.
+    agreed = last_session_between(actor, partner) is not None
     session = CoachingSession(
         coach=coach,
         client=client,
@@ -166,21 +174,53 @@ def record_session(actor: User, draft: SessionDraft, today: date | None = None) 
         recorded_by=actor,
         options=options,
         actions=actions,
+        accepted_at=utcnow() if agreed else None,
     )
     db.session.add(session)
     db.session.flush()
     for action, (status, note) in reviews.items():
         action.status, action.review_note, action.reviewed_in_id = status, note, session.id
     # Mail and the bell say only that there is a record, never what it says.
-    notify(
-        [partner],
-        "coaching_recorded",
-        f"{actor.name} recorded your coaching session",
-        f"Your session of {held_on.isoformat()} is recorded. Only the two of you can read it.",
-        f"/coaching/{session.id}",
-    )
+    if agreed:
+        title = f"{actor.name} recorded your coaching session"
+        body = (
+            f"Your session of {held_on.isoformat()} is recorded. Only the two of you can read it."
+        )
+    else:
+        title = f"{actor.name} asks to record a coaching session with you"
+        body = (
+            f"Accept the session of {held_on.isoformat()} to keep it in your coaching records, "
+            "or decline it: nothing is kept of a declined one."
+        )
+    notify([partner], "coaching_recorded", title, body, f"/coaching/{session.id}")
     db.session.commit()
     return session
+
+
+def answer_session(person: User, session: CoachingSession, accept: bool) -> None:
+    """The partner accepts a first session recorded with them, or declines it (it is deleted,
+    with its options and actions)."""
+    if not session.awaits(person):
+        raise NotAllowed("This session does not wait for your answer.")
+    recorder = session.recorded_by
+    held_on = session.held_on.isoformat()
+    if accept:
+        session.accepted_at = utcnow()
+        title, body = f"{person.name} accepted your coaching session", "It is in both your records."
+    else:
+        db.session.delete(session)
+        title, body = (
+            f"{person.name} declined the coaching session of {held_on}",
+            "Nothing is kept of it.",
+        )
+    notify(
+        [recorder],
+        "coaching_recorded",
+        title,
+        body,
+        f"/coaching/{session.id}" if accept else "/coaching/",
+    )
+    db.session.commit()
 
 
 def _options(drafts: list[OptionDraft], errors: dict[str, str]) -> list[CoachingOption]:

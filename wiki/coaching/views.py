@@ -36,6 +36,18 @@ def view(session_id: int):
     )
 
 
+@bp.post("/<int(max=2147483647):session_id>/answer")
+def answer(session_id: int):
+    session = services.get_session(current_user, session_id)
+    accept = request.form.get("answer") == "accept"
+    services.answer_session(current_user, session, accept)
+    if accept:
+        flash("Accepted: the session is in both your records.", "success")
+        return redirect(url_for("coaching.view", session_id=session_id))
+    flash("Declined: nothing is kept of that session.", "info")
+    return redirect(url_for("coaching.index"))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     partner = _partner(request.values.get("with"))

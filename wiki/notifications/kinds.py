@@ -17,6 +17,7 @@ KINDS: dict[str, str] = {
     "buddy_assigned": "A buddy is assigned to you, or you to a newcomer",
     "introduction": "You are introduced to someone",
     "coaching_recorded": "Someone recorded a coaching session with you",
+    "coaching_answered": "Your coaching session was accepted or declined",
     "peer_group": "Your peer coaching group: you joined, or a meeting was recorded",
     "feedforward": "FeedForward: asked for ideas, an idea for you, thanks for yours",
     "gap_assigned": "A gap is planned for you to document",
