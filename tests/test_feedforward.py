@@ -68,6 +68,23 @@ def test_ask_suggest_note_and_thank(client, auth, people):
     ]
 
 
+def test_a_peer_asked_may_decline_and_the_request_leaves_them(client, auth, people):
+    jill, priya, carrie = people["newcomer"], people["member"], people["trainer"]
+    request = services.ask(jill, "month-end checklists", [priya.id, carrie.id])
+    auth.login("priya@example.com")
+    assert "Decline this request" in client.get(f"/feedforward/{request.id}").text
+    assert client.post(f"/feedforward/{request.id}/decline").status_code == 302
+    assert client.get(f"/feedforward/{request.id}").status_code == 404
+    assert "month-end checklists" not in client.get("/feedforward/").text
+    assert (
+        client.post(f"/feedforward/{request.id}/suggestions", data={"text": "x"}).status_code == 404
+    )
+    auth.logout()
+    db.session.expire_all()
+    assert [row.user for row in request.asked] == [carrie]
+    assert titles_for(jill) == ["Priya Member cannot help with this one"]
+
+
 def test_only_the_requester_and_the_peers_asked_see_a_request(client, auth, people):
     ff = services.ask(people["newcomer"], "month-end", [people["member"].id])
     suggestion = services.suggest(people["member"], ff, "Keep a checklist.")

@@ -107,6 +107,23 @@ def suggest(giver: User, request: FeedForwardRequest, text: str) -> FeedForwardS
     return suggestion
 
 
+def decline(peer: User, request: FeedForwardRequest) -> None:
+    """A peer asked says no: they leave the request (and its list, and their notifications of
+    it), and the requester is told; ideas they sent before stay with the requester."""
+    ask_row = next((row for row in request.asked if row.user_id == peer.id), None)
+    if ask_row is None:
+        raise NotAllowed("You were not asked for this.")
+    request.asked.remove(ask_row)
+    notify(
+        [request.requester],
+        "feedforward",
+        f"{peer.name} cannot help with this one",
+        f"They declined your request about getting better at {request.goal}.",
+        f"/feedforward/{request.id}",
+    )
+    db.session.commit()
+
+
 def own_suggestion(requester: User, suggestion_id: int) -> FeedForwardSuggestion:
     suggestion = db.session.get(FeedForwardSuggestion, suggestion_id)
     if suggestion is None or suggestion.request.requester_id != requester.id:

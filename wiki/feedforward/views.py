@@ -62,6 +62,13 @@ def suggest(request_id: int):
     return redirect(url_for("feedforward.view", request_id=found.id))
 
 
+@bp.post(f"/<{ID}:request_id>/decline")
+def decline(request_id: int):
+    services.decline(current_user, services.get_request(current_user, request_id))
+    flash("Declined: the request is no longer on your list.", "info")
+    return redirect(url_for("feedforward.index"))
+
+
 @bp.post(f"/suggestions/<{ID}:suggestion_id>/note")
 def note(suggestion_id: int):
     suggestion = services.own_suggestion(current_user, suggestion_id)
