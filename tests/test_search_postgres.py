@@ -142,3 +142,23 @@ def test_empty_tables_beside_a_full_database_are_filled_on_the_first_request(app
         )
     with restarted.app_context():
         db.engine.dispose()
+
+
+@postgresql_only
+def test_an_edit_through_the_editor_or_the_api_leaves_no_stale_search_document(
+    app, client, auth, people
+):
+    """A save bumps the page's revision with a guarded UPDATE; the document written in the
+    same transaction must carry the new revision's stamp, or `wiki search check` calls every
+    edited page stale."""
+    page = factories.make_page("p2p", "Three-way match", "Match it.")
+    auth.login("priya@example.com")
+    edit = {"title": page.title, "body": "Tolerance two percent.", "base_revision": "1"}
+    assert client.post(f"/p/{page.path}/+edit", data=edit).status_code == 302
+    assert not indexer(app).check().stale
+    secret = factories.make_token(people["member"], write=True)
+    body = {"title": page.title, "body": "Tolerance three percent.", "base_revision": 2}
+    answer = client.put(f"/api/v1/pages/{page.id}", json=body, headers=factories.bearer(secret))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert not indexer(app).check().stale
+    assert run(app, "check").exit_code == 0

@@ -182,6 +182,10 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
         .join(Process, Process.id == Page.process_id)
         .join(Revision, (Revision.page_id == Page.id) & (Revision.number == Page.latest_revision))
         .where(Page.id.in_(ids))
+        # The page as the database has it: a save bumps latest_revision with a guarded UPDATE
+        # that leaves the session's copy behind until the commit, when the PostgreSQL backend
+        # reads it here (flushed first, so nothing in memory is newer than the database).
+        .execution_options(populate_existing=True)
     ).all()
     tags = _tags_of(session, ids)
     files = names_by_page(session, ids)
