@@ -6,6 +6,7 @@ Nothing here knows about the database or Flask; callers hand in `Document`s and 
 
 from __future__ import annotations
 
+import errno
 import functools
 import heapq
 import logging
@@ -102,6 +103,15 @@ class IndexBusy(Exception):
     """Another writer held the index for longer than the timeout."""
 
 
+class IndexUnwritable(Exception):
+    """The index's folder cannot be written (full disk, read-only, no permission): what it
+    holds still reads fine, so it answers searches while changes wait to be written."""
+
+
+# The errors of a folder that cannot take writes, as opposed to files that cannot be read.
+_WRITE_FAILURES = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
 class IndexMissing(Exception):
     """There is no usable index generation on disk."""
 
@@ -125,6 +135,10 @@ def _damage_surfaces(method):
             return method(self, *args, **kwargs)
         except (IndexMissing, IndexBusy):
             raise
+        except OSError as error:
+            if error.errno in _WRITE_FAILURES:
+                raise IndexUnwritable(f"{self.directory}: {error.strerror}") from error
+            raise IndexDamaged(self.current_generation_or_none(), repr(error)) from error
         except Exception as error:
             raise IndexDamaged(self.current_generation_or_none(), repr(error)) from error
 
@@ -326,20 +340,23 @@ class SearchIndex:
         name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         generation = self.directory / name
         generation.mkdir()
-        fresh = FileStorage(str(generation)).create_index(SCHEMA)
-        writer = fresh.writer(limitmb=256)
         count = 0
         try:
-            for document in documents:
-                writer.add_document(**document.fields())
-                count += 1
-                if on_item is not None:
-                    on_item()
+            writer = FileStorage(str(generation)).create_index(SCHEMA).writer(limitmb=256)
+            try:
+                for document in documents:
+                    writer.add_document(**document.fields())
+                    count += 1
+                    if on_item is not None:
+                        on_item()
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
         except BaseException:
-            writer.cancel()
+            # Whatever failed (a full disk while committing, say), no half-built folder stays.
             shutil.rmtree(generation, ignore_errors=True)
             raise
-        writer.commit()
         self._make_current(name)
         return count
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from wiki.extensions import db
 from wiki.search import documents
-from wiki.search.index import Document, IndexMissing, SearchIndex
+from wiki.search.index import Document, IndexMissing, IndexUnwritable, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +258,10 @@ class Indexer:
             self.write(keys)
         except IndexMissing as problem:
             self.unusable(problem)  # the rebuild reads the database as this commit left it
+        except IndexUnwritable as problem:
+            # Searches go on answering from what the index holds; the change waits.
+            log.error("search index cannot be written, will retry: %s", problem)
+            self._defer(keys)
         except Exception as error:  # saving must never fail because of search
             log.warning("search index update failed, will retry: %r", error)
             self._defer(keys)
