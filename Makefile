@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-report bench-attachments
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-report bench-attachments bench-markup
 
 setup: $(STAMP)
 
@@ -91,3 +91,7 @@ bench-report: setup
 # Uploading a 5 MB image, and serving an image by its content address against the bare route.
 bench-attachments: setup
 	$(BIN)/python bench/attachment_bench.py
+
+# Rendering and indexing markdown shaped to make a parser backtrack, at 10, 20 and 40 KB.
+bench-markup: setup
+	$(BIN)/python bench/markup_bench.py

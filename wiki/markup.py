@@ -16,7 +16,14 @@ import bleach
 import markdown
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
-from markdown.inlinepatterns import InlineProcessor
+from markdown.inlinepatterns import (
+    IMAGE_LINK_RE,
+    LINK_RE,
+    ImageInlineProcessor,
+    InlineProcessor,
+    LinkInlineProcessor,
+)
+from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
@@ -96,6 +103,68 @@ class _WikiLinkExtension(markdown.Extension):
         md.inlinePatterns.register(_WikiLinkPattern(self.resolve), "wikilink", 175)
 
 
+# How far past its "](" a link's target may reach. Markdown looks for the closing ")" up to the
+# end of the text for every "[...](" that has none, so a post of them took time quadratic in
+# its length (20 KB of "[a](": seconds, on every view).
+MAX_LINK_TARGET = 2000
+# A "<" with no ">" before the next "<" can start no tag; the HTML parser still looks for one's
+# end to the end of the text each time. Past this many in a text, they are written as &lt;.
+MAX_STRAY_ANGLES = 64
+
+
+def _bounded_link_target(get_link):
+    """Markdown's getLink, looking at most MAX_LINK_TARGET characters ahead, and not at all
+    when no ")" is there (found at C speed, where Markdown walks character by character)."""
+
+    def bounded(self, data: str, index: int):
+        window = data[: index + MAX_LINK_TARGET]
+        if ")" not in window[index:] and not window[index:].lstrip().startswith("<"):
+            return "", None, index, False
+        return get_link(self, window, index)
+
+    return bounded
+
+
+class _BoundedLink(LinkInlineProcessor):
+    getLink = _bounded_link_target(LinkInlineProcessor.getLink)  # noqa: N815 (Markdown's API)
+
+
+class _BoundedImage(ImageInlineProcessor):
+    getLink = _bounded_link_target(ImageInlineProcessor.getLink)  # noqa: N815 (Markdown's API)
+
+
+class _StrayAngles(Preprocessor):
+    """Writes each "<" that cannot start a tag as &lt; when a text holds many of them."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        angles = [(found.start(), found.group()) for found in re.finditer(r"[<>]", text)]
+        if len(angles) <= MAX_STRAY_ANGLES:
+            return lines
+        stray = [
+            position
+            for (position, angle), following in zip(angles, angles[1:] + [(None, "<")], strict=True)
+            if angle == "<" and following[1] == "<"
+        ]
+        if len(stray) <= MAX_STRAY_ANGLES:
+            return lines
+        parts, start = [], 0
+        for position in stray:
+            parts += [text[start:position], "&lt;"]
+            start = position + 1
+        parts.append(text[start:])
+        return "".join(parts).split("\n")
+
+
+class _BoundedWork(markdown.Extension):
+    """Keeps Markdown's work linear in the length of a text, whatever its shape."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.inlinePatterns.register(_BoundedLink(LINK_RE, md), "link", 160)
+        md.inlinePatterns.register(_BoundedImage(IMAGE_LINK_RE, md), "image_link", 150)
+        md.preprocessors.register(_StrayAngles(md), "stray_angles", 25)
+
+
 def find_wiki_links(text: str) -> list[str]:
     """The targets of the wiki links in a markdown text, in order, without duplicates."""
     return list(dict.fromkeys(m.group(1).strip() for m in re.finditer(WIKILINK_PATTERN, text)))
@@ -111,6 +180,7 @@ def render_markdown(
     extensions: list[markdown.Extension | str] = [
         "extra",
         "sane_lists",
+        _BoundedWork(),
         TocExtension(permalink=False),
         TableExtension(use_align_attribute=True),
         *extra_extensions,
@@ -183,7 +253,9 @@ class PlainText:
 def plain_text(text: str) -> PlainText:
     """The words of a markdown text without its markup, and its headings on their own."""
     labelled = re.sub(WIKILINK_PATTERN, _wiki_link_label, text)
-    html = markdown.markdown(labelled, extensions=["extra", "sane_lists"], output_format="html")
+    html = markdown.markdown(
+        labelled, extensions=["extra", "sane_lists", _BoundedWork()], output_format="html"
+    )
     collector = _TextCollector()
     try:
         collector.feed(html)
