@@ -244,7 +244,8 @@ def test_a_coaching_session_mail_says_only_that_it_was_recorded(people, mailbox)
     session = coaching.record_session(people["member"], draft)
     [message] = mailbox.messages
     assert message["X-Envelope-To"] == "jill@example.com"
-    assert message["Subject"] == "Priya Member recorded your coaching session"
+    # A first session of the pair: Jill is asked to accept it.
+    assert message["Subject"] == "Priya Member asks to record a coaching session with you"
     text = message.get_content()
     assert secret not in text and secret not in message["Subject"]
     assert f"https://wiki.example.com/coaching/{session.id}" in text

@@ -136,6 +136,7 @@ def wiki_data(people) -> dict[str, int]:
             actions=[coaching.ActionDraft("Book time with Priya", "partner", "2026-11-27")],
         ),
     )
+    coaching.answer_session(people["newcomer"], coaching_session, accept=True)  # Jill agrees
     # A peer group with the admin in it, and one meeting.
     group = factories.make_peer_group(people)
     meeting = factories.record_group_meeting(group, people["admin"])

@@ -35,8 +35,9 @@ def test_a_buddys_week(page: Page, browser: Browser, live_server_url: str, login
         draft = plans.ItemDraft(kind, due=due, **extra)
         plans.add_template_item(people["trainer"], template, draft)
 
-    # Last week Priya coached Jill; the plan was for Jill to ask Noor about tolerances.
-    coaching.record_session(
+    # Last week Priya coached Jill, who accepted the record; the plan was for Jill to ask Noor
+    # about tolerances.
+    last_week = coaching.record_session(
         people["member"],
         coaching.SessionDraft(
             partner_id=jill.id,
@@ -50,6 +51,7 @@ def test_a_buddys_week(page: Page, browser: Browser, live_server_url: str, login
             ],
         ),
     )
+    coaching.answer_session(jill, last_week, accept=True)
 
     # The manager assigns Priya as Jill's buddy, with the AP plan.
     login(page, "marty@example.com")
