@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -263,3 +264,23 @@ def test_a_peer_group_meeting_mail_carries_none_of_its_content(people, mailbox):
     for message in mailbox.messages:
         assert "Quokkavelvet" not in message["Subject"] + message.get_content()
         assert message["Subject"] == "A meeting of “Finance peers” was recorded"
+
+
+def test_a_locked_account_gets_a_mailed_link_that_lets_a_new_device_through(
+    app, client, people, mailbox
+):
+    priya = {"email": "priya@example.com", "password": "correct horse battery"}
+    for _ in range(10):  # someone else's guesses: WIKI_RATELIMIT_LOGIN is 10 per 15 minutes
+        client.post("/login", data={**priya, "password": "a guess"})
+    locked = client.post("/login", data=priya)
+    assert locked.status_code == 429
+    assert "Mail me a link" in locked.text and 'value="priya@example.com"' in locked.text
+    asked = client.post("/login/unlock", data={"email": "priya@example.com"})
+    assert asked.status_code == 302
+    client.post("/login/unlock", data={"email": "nobody@example.com"})  # told the same, sent none
+    [message] = mailbox.messages
+    assert message["X-Envelope-To"] == "priya@example.com"
+    link = re.search(r"https://wiki\.example\.com(/login/unlock/\S+)", message.get_content())
+    assert client.get(link.group(1)).status_code == 302  # this device is known now
+    assert client.post("/login", data=priya).status_code == 302
+    assert client.get("/login/unlock/forged-token").status_code == 404

@@ -116,6 +116,8 @@ DEFAULTS: dict[str, Any] = {
     # Failed logins only: per account, and per address (an office behind one NAT).
     "RATELIMIT_LOGIN": "10 per 15 minutes",
     "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes",
+    # Requests for a mailed link past a locked sign-in, per address.
+    "RATELIMIT_UNLOCK": "5 per hour",
 }
 
 

@@ -94,7 +94,18 @@ def _http_error(error: HTTPException):
     }
     if status == 429:
         messages[429] = f"Too many tries. Please wait {wait_text()} before trying again."
-    response = make_response(error_response(status, messages.get(status, error.description or "")))
+    message = messages.get(status, error.description or "")
+    if status == 429 and request.endpoint == "auth.login" and not wants_json():
+        # A locked sign-in offers its way through: a link by mail that makes this device known.
+        page = render_template(
+            "auth/locked.html",
+            message=message,
+            email=request.form.get("email", ""),
+            mail_enabled=current_app.config["MAIL_ENABLED"],
+        )
+        response = make_response(page, 429)
+    else:
+        response = make_response(error_response(status, message))
     # What the error says besides its page: Allow on a 405, Retry-After on a 429.
     for name, value in error.get_headers():
         if name.lower() != "content-type":

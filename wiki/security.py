@@ -35,6 +35,8 @@ PRIVATE_EXPORTS = frozenset({"text/csv", "application/atom+xml"})
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.login",
+    "auth.ask_for_unlock_link",
+    "auth.unlock_device",
     "auth.start_company_sign_in",
     "auth.company_sign_in_callback",
     "auth.accept_invitation",

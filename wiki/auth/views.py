@@ -117,6 +117,36 @@ def login():
     ), status
 
 
+@bp.post("/login/unlock")
+@limiter.limit(configured("RATELIMIT_UNLOCK"), scope="login-unlock")
+def ask_for_unlock_link():
+    """From the "Please wait" page of a locked account: mail its owner a way through."""
+    email = request.form.get("email", "")
+    devices.send_unlock_link(email)
+    flash(
+        "If that address has an account here, a link is on its way to it: open it on this "
+        "device, then sign in.",
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/login/unlock/<token>")
+def unlock_device(token: str):
+    user = devices.user_for_unlock(token)
+    if user is None:
+        return render_template(
+            "error.html",
+            status=404,
+            title="This link has expired",
+            message="Ask for a new link from the sign-in page.",
+        ), 404
+    response = redirect(url_for("auth.login"))
+    devices.remember_device(response, user)
+    flash(f"This device may now sign in as {user.email}, however others have tried.", "success")
+    return response
+
+
 @bp.get("/auth/oidc/start")
 def start_company_sign_in():
     """Off to the company's OpenID provider; it sends the browser back to the callback.

@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "gap_assigned": "A gap is planned for you to document",
     "gap_logged": "A gap is logged in a process you follow",
     "watched_change": "A page you watch changed: edited, added, moved, reviewed",
+    "sign_in_help": "A link to sign in on your device after failed sign-ins to your account",
     "webhook_paused": "A webhook you added was paused after failing again and again",
 }
 
