@@ -41,6 +41,11 @@ def answer(
     """Pages holding every meaningful word first; when fewer than FEW do (or none, for a
     short query), then the pages holding most of them, ranked BM25-style."""
     results = index.search(reading.text, filters, page, size)
+    if results.total < FEW and reading.expanded:
+        expanded = index.search(reading.expanded, filters, page, size)
+        if expanded.total > results.total:
+            results = expanded
+            reading.text = reading.expanded  # what the partial matches come after
     # Near spellings of every word of a long question rarely all match: the pages holding
     # most of its words, some loosened, answer it better and sooner.
     if results.total < FEW and len(reading.concepts) <= MAX_FUZZY_CONCEPTS:

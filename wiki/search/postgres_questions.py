@@ -67,7 +67,8 @@ def best_match(
     )
     documents = max(connection.scalar(text(DOCUMENTS)) or 0, 1)
     terms = [term for term in weights if frequencies.get(term)]
-    if not terms:
+    # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
+    if not any(weights[term] == 1.0 for term in terms):
         return postgres_query._empty()
     parameters: dict = {}
     score = []

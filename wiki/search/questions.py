@@ -55,6 +55,9 @@ class Concept:
 @dataclass
 class Reading:
     text: str  # the query every word of which must match
+    # The same with each glossary term as any of its words: tried when the words as typed
+    # find few pages (so a keyword query that finds pages ranks them as it always has).
+    expanded: str = ""
     concepts: list[Concept] = field(default_factory=list)
     # Asked in a sentence (words were left out as carrying no meaning) or with many words:
     # pages holding only some of them are worth showing after the few that hold them all.
@@ -81,6 +84,7 @@ def read(text: str, glossary: Glossary | None = None) -> Reading:
             units.append((chunk, words))
     concepts: list[Concept] = []
     parts: list[str] = []
+    expanded: list[str] = []
     terms: list[Words] = []
     dropped = False
     position = 0
@@ -90,7 +94,9 @@ def read(text: str, glossary: Glossary | None = None) -> Reading:
             typed = " ".join(chunk for chunk, _ in units[position : position + span])
             alternatives = _unique((key, *glossary[key]))
             concepts.append(Concept(typed, alternatives))
-            parts.append("(" + " OR ".join(_as_query(words) for words in alternatives) + ")")
+            others = [_as_query(words) for words in alternatives[1:]]
+            parts.append(typed)
+            expanded.append("(" + " OR ".join([f"({typed})", *others]) + ")")
             terms.append(key)
             position += span
             continue
@@ -101,6 +107,7 @@ def read(text: str, glossary: Glossary | None = None) -> Reading:
             dropped = True
             continue
         parts.append(chunk)
+        expanded.append(chunk)
         # A lone letter or digit ("note 3") narrows a search, but is no concept of its own.
         if len(words) > 1 or len(meaningful[0]) > 1:
             concepts.append(Concept(chunk, (words,) if len(words) > 1 else (meaningful,)))
@@ -109,7 +116,8 @@ def read(text: str, glossary: Glossary | None = None) -> Reading:
     concepts = _unique_concepts(concepts)[:MAX_CONCEPTS]
     strict = " ".join(parts[:MAX_CONCEPTS])
     return Reading(
-        text=strict if (dropped or terms) else text,
+        text=strict if dropped or len(parts) > MAX_CONCEPTS else text,
+        expanded=" ".join(expanded[:MAX_CONCEPTS]) if terms else "",
         concepts=concepts,
         question=dropped or len(concepts) >= 3,
         terms=terms,

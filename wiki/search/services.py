@@ -11,7 +11,8 @@ from sqlalchemy import func, insert, select
 from wiki.auth.models import User
 from wiki.errors import NotAllowed
 from wiki.extensions import db
-from wiki.glossary.services import glossary_terms
+from wiki.glossary.models import GlossaryTerm
+from wiki.glossary.services import definitions_for, glossary_terms
 from wiki.processes.models import Process
 from wiki.processes.tree import get_process
 from wiki.search import answering, documents, questions
@@ -49,8 +50,8 @@ class SearchOutcome:
     unavailable: bool = False
     # No page held every word: these hold most of them.
     partial: bool = False
-    # Glossary terms of the query, with their definitions.
-    terms: list = field(default_factory=list)
+    # The glossary's entries for the terms the query consists of.
+    terms: list[GlossaryTerm] = field(default_factory=list)
 
 
 def readers_for(user: User) -> list[str]:
@@ -89,6 +90,10 @@ def search(
         tag=tag or None,
     )
     reading = questions.read(outcome.text, glossary_terms())
+    # A query that is a glossary term ("GR/IR", "what is R2R") gets its definition beside
+    # the results; a question that merely uses one does not.
+    if reading.terms and len(reading.terms) == len(reading.concepts):
+        outcome.terms = definitions_for(reading.terms)
     try:
         results = answering.answer(search_indexer.index, outcome, reading, filters, page, page_size)
     except IndexMissing as problem:  # damaged on disk: rebuilt in the background

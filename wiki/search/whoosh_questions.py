@@ -23,12 +23,15 @@ def best_match(
     searcher = search_index._searcher()
     alternatives: list[query.Query] = []
     loosened = 0
+    known = False
     for concept in concepts:
         for words in concept.alternatives:
             text = words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
             alternatives.append(search_index.parse(text))
         single = [words[0] for words in concept.alternatives if len(words) == 1]
-        if loosened < MAX_LOOSENED and single and not any(_known(searcher, w) for w in single):
+        if not single or any(_known(searcher, word) for word in single):
+            known = True
+        elif loosened < MAX_LOOSENED:
             word = single[0]
             if len(word) > 3:
                 loosened += 1
@@ -39,7 +42,8 @@ def best_match(
                     )
                 )
     parsed = query.Or(alternatives).normalize()
-    if parsed is query.NullQuery:
+    # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
+    if parsed is query.NullQuery or not known:
         return Results(
             hits=[], total=0, page=1, page_count=1, facets={"type": {}, "tag": {}, "scope": {}}
         )
