@@ -48,6 +48,16 @@ def test_a_question_finds_the_page_that_answers_it_and_is_no_miss(demo):
     assert misses() == 0
 
 
+def test_a_question_quotes_the_passage_that_answers_it(client, auth, demo):
+    auth.login("jill@example.com")
+    page = client.get("/search", query_string={"q": "supplier wants to change bank account"}).text
+    assert "the single most common way companies lose money to fraud" in page
+    assert "owned by Priya Raman, last reviewed 2026-02-02" in page
+    outcome = services.search(demo["newcomer"], "what do I do with bank statement lines")
+    assert outcome.passage is not None and "#" in outcome.passage.url  # its section's anchor
+    assert services.search(demo["newcomer"], "ZFI_3WM").passage is None  # keywords: no quote
+
+
 def test_pages_holding_every_word_come_first_then_those_holding_most(demo):
     outcome = services.search(demo["newcomer"], "invoice blocked price too high")
     # The one page with every word, then the page that answers it.

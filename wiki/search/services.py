@@ -19,6 +19,7 @@ from wiki.search import answering, documents, questions
 from wiki.search.index import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, SearchMiss
+from wiki.search.passages import Passage, passage_for
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
 
@@ -50,6 +51,7 @@ class SearchOutcome:
     unavailable: bool = False
     # No page held every word: these hold most of them.
     partial: bool = False
+    passage: Passage | None = None
     # The glossary's entries for the terms the query consists of.
     terms: list[GlossaryTerm] = field(default_factory=list)
 
@@ -105,6 +107,11 @@ def search(
         outcome.unavailable = True
         return outcome
     outcome.results = results
+    # A question on its first page: the passage of the best page that answers it, quoted.
+    if reading.question and results.page == 1:
+        best_page = next((hit for hit in results.hits[:3] if hit.type == "page"), None)
+        if best_page is not None:
+            outcome.passage = passage_for(best_page, reading.concepts)
     outcome.breadcrumbs = breadcrumbs(results.hits)
     outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
     if results.total == 0 and page == 1 and record:
