@@ -61,10 +61,27 @@ def best_match(
     connection: Connection, concepts: list[Concept], filters: Filters, page: int, size: int
 ) -> Results:
     """Every document that holds any of the concepts, ranked by how many, how rare and where."""
-    weights = _terms(connection, concepts)
-    frequencies = dict(
-        connection.execute(text(FREQUENCIES), {"terms": list(weights), "counted": COUNTED}).all()
-    )
+    weights: dict[str, float] = {}
+    frequencies: dict[str, int] = {}
+    words_of: dict[str, tuple[str, ...]] = {}
+    for concept in concepts:
+        for words in concept.alternatives:
+            words_of.setdefault(_tsquery(words), words)
+            weights.setdefault(_tsquery(words), 1.0)
+    frequencies.update(_frequencies(connection, words_of))
+    loosened = 0
+    for concept in concepts:
+        single = [words for words in concept.alternatives if len(words) == 1]
+        unknown = single and not any(frequencies.get(_tsquery(w)) for w in single)
+        if unknown and loosened < MAX_LOOSENED and len(single[0][0]) > 3:
+            loosened += 1
+            near = {
+                _tsquery((word,)): (word,)
+                for word in postgres_query._near_words(connection, single[0][0])[:3]
+            }
+            frequencies.update(_frequencies(connection, near))
+            for term in near:
+                weights.setdefault(term, LOOSENED_WEIGHT)
     documents = max(connection.scalar(text(DOCUMENTS)) or 0, 1)
     terms = [term for term in weights if frequencies.get(term)]
     # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
@@ -115,28 +132,31 @@ def best_match(
     )
 
 
-def _terms(connection: Connection, concepts: list[Concept]) -> dict[str, float]:
-    """Each way of saying each concept as tsquery text (quoted \\w+ words only), with its
-    weight: near spellings of a word no document holds count for less."""
-    weights: dict[str, float] = {}
-    loosened = 0
-    for concept in concepts:
-        for words in concept.alternatives:
-            node = (
-                Node("term", list(words), [])
-                if len(words) == 1
-                else Node("phrase", list(words), [])
-            )
-            weights.setdefault(tsquery(node), 1.0)
-        single = [words[0] for words in concept.alternatives if len(words) == 1]
-        unknown = (
-            loosened < MAX_LOOSENED
-            and single
-            and len(single[0]) > 3
-            and not postgres_query._first_visible(connection, single, ["*"])
+def _tsquery(words: tuple[str, ...]) -> str:
+    """A word or phrase as tsquery text of quoted \\w+ words only."""
+    return tsquery(Node("term" if len(words) == 1 else "phrase", list(words), []))
+
+
+def _frequencies(connection: Connection, terms: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """How many documents hold each term: from the vocabulary's counts (one index probe for
+    all; a phrase counts as its rarest word), counted in the documents (up to COUNTED) only
+    for terms with a word the vocabulary lacks (another form of it: "paid" for "pay")."""
+    words = sorted({word for term_words in terms.values() for word in term_words})
+    known = dict(
+        connection.execute(
+            text("SELECT word, documents FROM search_words WHERE word = ANY(CAST(:w AS text[]))"),
+            {"w": words},
+        ).all()
+    )
+    found = {}
+    unknown = []
+    for term, term_words in terms.items():
+        if all(word in known for word in term_words):
+            found[term] = min(known[word] for word in term_words)
+        else:
+            unknown.append(term)
+    if unknown:
+        found.update(
+            connection.execute(text(FREQUENCIES), {"terms": unknown, "counted": COUNTED}).all()
         )
-        if unknown:
-            loosened += 1
-            for near in postgres_query._near_words(connection, single[0])[:3]:
-                weights.setdefault(tsquery(Node("term", [near], [])), LOOSENED_WEIGHT)
-    return weights
+    return found
