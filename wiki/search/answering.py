@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from wiki.glossary.services import glossary_terms
 from wiki.search import questions
 from wiki.search.index import Filters, Results
 
@@ -66,7 +65,7 @@ def answer(
         if outcome.did_you_mean and outcome.partial:
             # Offered only when it finds pages with all its words: a question's other words
             # ("wants") are not typos of words the wiki happens to hold ("waits").
-            corrected = questions.read(outcome.did_you_mean, glossary_terms())
+            corrected = questions.read(outcome.did_you_mean, reading.glossary)
             if index.search(corrected.text, filters, 1, 1).total == 0:
                 outcome.did_you_mean = None
     if page == 1:

@@ -64,6 +64,8 @@ class Reading:
     question: bool = False
     # Glossary terms found in the query, as their words (to show their definitions).
     terms: list[Words] = field(default_factory=list)
+    # The glossary it was read with, to read a correction of it the same way.
+    glossary: Glossary = field(default_factory=dict)
 
 
 def words_of(text: str) -> Words:
@@ -121,6 +123,7 @@ def read(text: str, glossary: Glossary | None = None) -> Reading:
         concepts=concepts,
         question=dropped or len(concepts) >= 3,
         terms=terms,
+        glossary=glossary,
     )
 
 
