@@ -138,25 +138,11 @@ def _tsquery(words: tuple[str, ...]) -> str:
 
 
 def _frequencies(connection: Connection, terms: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """How many documents hold each term: from the vocabulary's counts (one index probe for
-    all; a phrase counts as its rarest word), counted in the documents (up to COUNTED) only
-    for terms with a word the vocabulary lacks (another form of it: "paid" for "pay")."""
-    words = sorted({word for term_words in terms.values() for word in term_words})
-    known = dict(
-        connection.execute(
-            text("SELECT word, documents FROM search_words WHERE word = ANY(CAST(:w AS text[]))"),
-            {"w": words},
-        ).all()
+    """How many documents hold each term, counted up to COUNTED through the GIN index. (Not
+    from the vocabulary's counts: those are exact only after a rebuild, and every word written
+    since counts 1, which would make every word look rare.)"""
+    if not terms:
+        return {}
+    return dict(
+        connection.execute(text(FREQUENCIES), {"terms": list(terms), "counted": COUNTED}).all()
     )
-    found = {}
-    unknown = []
-    for term, term_words in terms.items():
-        if all(word in known for word in term_words):
-            found[term] = min(known[word] for word in term_words)
-        else:
-            unknown.append(term)
-    if unknown:
-        found.update(
-            connection.execute(text(FREQUENCIES), {"terms": unknown, "counted": COUNTED}).all()
-        )
-    return found
