@@ -15,6 +15,8 @@ from wiki.extensions import db
 from wiki.feedforward import services as feedforward
 from wiki.gaps import courses as gap_courses
 from wiki.gaps import services as gap_log
+from wiki.glossary import services as glossary
+from wiki.glossary.forms import TermDraft
 from wiki.people.models import Expertise
 from wiki.processes import pages, tree
 from wiki.questions import services as questions
@@ -54,6 +56,10 @@ URLS = [
     "/search?q=invoices&missed=1",
     "/search?q=photocopier+jam",
     "/search/misses",
+    "/search?q=what+is+a+PO",
+    "/search?q=how+do+I+compare+the+steps+for+an+invoice+with+tables",
+    "/glossary/",
+    "/glossary/new",
     "/questions/",
     "/questions/ask?process=p2p/invoices",
     "/notifications/",
@@ -78,6 +84,8 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     # Misses for the trainers' list, one of them within a process; the admin's profile.
     search.record_miss(people["newcomer"], "vendor master data", None, NO_RESULTS, 0)
     search.record_miss(people["member"], "credit notes", tree.get_process("p2p"), NO_RESULTS, 0)
+    # A glossary term: its page, and its definition beside the results for it.
+    glossary.save_term(people["admin"], TermDraft("PO", ["purchase order"], "The order."))
     # Expertise, and a question the admin was asked and answered: the thread, the bell.
     db.session.add(Expertise(person=people["admin"], process=page.process, level="expert"))
     question = factories.make_question(people["newcomer"], page.process, [people["admin"]])

@@ -98,6 +98,9 @@ ROUTES = [
     ("POST", "/watching", {"path": "p2p"}, EVERYONE),
     ("GET", "/admin/audit/audit.csv", None, {"admin"}),
     ("POST", "/admin/users/new", {"name": "X", "email": "x@example.com"}, {"admin"}),
+    ("GET", "/glossary/", None, EVERYONE),
+    ("GET", "/glossary/new", None, {"admin", "trainer"}),
+    ("POST", "/glossary/new", {"term": "PO", "definition": "Order."}, {"admin", "trainer"}),
 ]
 
 

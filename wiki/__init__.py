@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.forums.views import bp as forums_bp
     from wiki.gaps.course_views import bp as courses_bp
     from wiki.gaps.views import bp as gaps_bp
+    from wiki.glossary.views import bp as glossary_bp
     from wiki.notifications.views import bp as notifications_bp
     from wiki.peergroups.views import bp as groups_bp
     from wiki.people.views import bp as people_bp
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(processes_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(glossary_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(buddies_bp)

@@ -54,6 +54,9 @@ class SearchOut(BaseModel):
     next_cursor: str | None = Field(None, description="Pass as cursor for the next hits.")
     fuzzy: bool = Field(description="True when words within an edit or two were matched too.")
     did_you_mean: str | None
+    partial: bool = Field(
+        False, description="True when no page holds every word: the hits hold most of them."
+    )
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
     narrower: list[Narrower] = Field(description="Processes one level below the filter.")
@@ -101,6 +104,7 @@ def search(query: SearchQuery):
         next_cursor=cursor_for(kind, start + query.limit) if more else None,
         fuzzy=outcome.fuzzy,
         did_you_mean=outcome.did_you_mean,
+        partial=outcome.partial,
         hits=[
             SearchHit(
                 type=hit.type,

@@ -17,6 +17,7 @@ from wiki.content.attachment_files import (
     read_attachments,
 )
 from wiki.content.errors import ContentError, read_yaml_file
+from wiki.content.glossary_file import GLOSSARY_FILE, GlossaryEntry, read_glossary
 from wiki.content.plans_file import PLANS_FILE, PlanTemplateEntry, read_plans
 from wiki.people.models import AVAILABILITIES, LEVELS
 from wiki.processes.paths import is_valid_slug, join_path, slugify
@@ -87,6 +88,7 @@ class ContentTree:
     pages: list[PageEntry] = field(default_factory=list)
     templates: list[TemplateEntry] = field(default_factory=list)
     plan_templates: list[PlanTemplateEntry] = field(default_factory=list)
+    glossary: list[GlossaryEntry] = field(default_factory=list)
 
     def __len__(self) -> int:
         return (
@@ -95,6 +97,7 @@ class ContentTree:
             + len(self.pages)
             + len(self.templates)
             + len(self.plan_templates)
+            + len(self.glossary)
         )
 
 
@@ -123,7 +126,9 @@ def read_content(root: Path) -> ContentTree:
     if not root.is_dir():
         raise ContentError(f"{root}: not a folder.")
     content = ContentTree(
-        people=_read_people(root / PEOPLE_FILE), plan_templates=read_plans(root / PLANS_FILE)
+        people=_read_people(root / PEOPLE_FILE),
+        plan_templates=read_plans(root / PLANS_FILE),
+        glossary=read_glossary(root / GLOSSARY_FILE),
     )
     processes_root = root / "processes"
     if processes_root.is_dir():

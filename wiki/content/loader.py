@@ -16,8 +16,10 @@ from wiki.auth.models import User, UserRole
 from wiki.auth.services import hash_password
 from wiki.content import files, onboarding
 from wiki.content.attachment_files import AttachmentEntry, write_attachments
+from wiki.content.glossary_file import GLOSSARY_FILE, GlossaryEntry, write_glossary
 from wiki.content.plans_file import PLANS_FILE, write_plans
 from wiki.extensions import db
+from wiki.glossary import services as glossary
 from wiki.people.declarations import declared_in, expertise_of
 from wiki.people.models import Expertise
 from wiki.processes import links
@@ -75,6 +77,10 @@ def load_content(
             outcome = onboarding.load_buddy(person, people)
             if outcome:
                 _note(report, *outcome)
+        for term in content.glossary:
+            created, changed = glossary.load_term(term.term, term.synonyms, term.definition)
+            _note(report, f"glossary term {term.term}", created, changed)
+            on_item()
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -250,6 +256,13 @@ def export_content(root: Path, on_item: Callable[[], None] = lambda: None) -> in
     if plan_templates:
         write_plans(root / PLANS_FILE, plan_templates)
         count += len(plan_templates)
+    terms = glossary.list_terms()
+    if terms:
+        write_glossary(
+            root / GLOSSARY_FILE,
+            [GlossaryEntry(t.term, t.definition, t.synonym_list) for t in terms],
+        )
+        count += len(terms)
     processes_root = root / "processes"
     for process in db.session.scalars(select(Process).order_by(Process.path)):
         folder = processes_root / process.path

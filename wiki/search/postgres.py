@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, Index, delete, func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from wiki.search import postgres_query
+from wiki.search import postgres_query, postgres_questions
 from wiki.search.index import EVERYONE, Document, Filters, Hit, IndexMissing, Results
 from wiki.search.models import SearchDocument, SearchWord
+from wiki.search.questions import Concept
 from wiki.textutil import clean_text
 
 DOCUMENTS = SearchDocument.__table__
@@ -222,6 +223,12 @@ class PostgresIndex:
     ) -> Results | None:
         with self._reading() as connection:
             return postgres_query.search(connection, text, filters, page, page_size, fuzzy=True)
+
+    def best_match(
+        self, concepts: list[Concept], filters: Filters, page: int = 1, page_size: int = 20
+    ) -> Results:
+        with self._reading() as connection:
+            return postgres_questions.best_match(connection, concepts, filters, page, page_size)
 
     def did_you_mean(self, text: str, filters: Filters) -> str | None:
         with self._reading() as connection:

@@ -11,12 +11,15 @@ from sqlalchemy import func, insert, select
 from wiki.auth.models import User
 from wiki.errors import NotAllowed
 from wiki.extensions import db
+from wiki.glossary.models import GlossaryTerm
+from wiki.glossary.services import definitions_for, glossary_terms
 from wiki.processes.models import Process
 from wiki.processes.tree import get_process
-from wiki.search import documents
+from wiki.search import answering, documents, questions
 from wiki.search.index import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, SearchMiss
+from wiki.search.passages import Passage, passage_for
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
 
@@ -24,12 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY = 500
 PAGE_SIZE = 20
-# With fewer exact hits than this, words within an edit or two are tried as well.
-FEW = 3
 MISS_PERIODS = (7, 30, 90, 365)
-# Without these, a query that finds something found every word in a document the person may
-# read: it has nothing to correct, and "did you mean" is not asked (a query's worth of time).
-OPTIONAL_WORDS = {"OR", "ANDMAYBE"}
 
 
 @dataclass
@@ -51,6 +49,11 @@ class SearchOutcome:
     # The processes one level below the filter (or the top ones) and their hit counts.
     narrower: list[tuple[Crumb, int]] = field(default_factory=list)
     unavailable: bool = False
+    # No page held every word: these hold most of them.
+    partial: bool = False
+    passage: Passage | None = None
+    # The glossary's entries for the terms the query consists of.
+    terms: list[GlossaryTerm] = field(default_factory=list)
 
 
 def readers_for(user: User) -> list[str]:
@@ -88,14 +91,13 @@ def search(
         type=outcome.type,
         tag=tag or None,
     )
+    reading = questions.read(outcome.text, glossary_terms())
+    # A query that is a glossary term ("GR/IR", "what is R2R") gets its definition beside
+    # the results; a question that merely uses one does not.
+    if reading.terms and len(reading.terms) == len(reading.concepts):
+        outcome.terms = definitions_for(reading.terms)
     try:
-        results = search_indexer.index.search(outcome.text, filters, page, page_size)
-        if results.total < FEW:
-            fuzzy = search_indexer.index.search_fuzzy(outcome.text, filters, page, page_size)
-            if fuzzy is not None and fuzzy.total > results.total:
-                results, outcome.fuzzy = fuzzy, True
-        if results.total == 0 or outcome.fuzzy or OPTIONAL_WORDS & set(outcome.text.split()):
-            outcome.did_you_mean = search_indexer.index.did_you_mean(outcome.text, filters)
+        results = answering.answer(search_indexer.index, outcome, reading, filters, page, page_size)
     except IndexMissing as problem:  # damaged on disk: rebuilt in the background
         search_indexer.unusable(problem)
         outcome.unavailable = True
@@ -105,6 +107,11 @@ def search(
         outcome.unavailable = True
         return outcome
     outcome.results = results
+    # A question on its first page: the passage of the best page that answers it, quoted.
+    if reading.question and results.page == 1:
+        best_page = next((hit for hit in results.hits[:3] if hit.type == "page"), None)
+        if best_page is not None:
+            outcome.passage = passage_for(best_page, reading.concepts)
     outcome.breadcrumbs = breadcrumbs(results.hits)
     outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
     if results.total == 0 and page == 1 and record:
@@ -173,21 +180,37 @@ def _narrower(counts: dict[str, int], process: Process | None) -> list[tuple[Cru
 def record_miss(
     user: User, text: str, process: Process | None, kind: str, result_count: int
 ) -> None:
+    """Keep a miss, once per person, query, kind and day: a reload or a second look the same
+    day is the same gap, not another one for the trainers' report."""
     text = clean_line(text)[:MAX_QUERY]
+    normalized = " ".join(text.lower().split())
     process_id = process.id if process else None
+    now = utcnow()
     db.session.commit()  # end this session's read, so that it holds no lock and sees the miss
     # Written outside the session: a miss changes no page, so it must not bump the content
     # version and empty every worker's page cache.
     with db.engine.begin() as connection:
+        counted = connection.scalar(
+            select(SearchMiss.id)
+            .where(
+                SearchMiss.user_id == user.id,
+                SearchMiss.normalized == normalized,
+                SearchMiss.kind == kind,
+                SearchMiss.created_at >= now.replace(hour=0, minute=0, second=0, microsecond=0),
+            )
+            .limit(1)
+        )
+        if counted is not None:
+            return
         connection.execute(
             insert(SearchMiss).values(
                 query=text,
-                normalized=" ".join(text.lower().split()),
+                normalized=normalized,
                 user_id=user.id,
                 process_id=process_id,
                 kind=kind,
                 result_count=result_count,
-                created_at=utcnow(),
+                created_at=now,
             )
         )
 

@@ -1,0 +1,1 @@
+"""The company glossary: its terms, their synonyms and acronyms, and what each means."""

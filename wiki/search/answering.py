@@ -1,0 +1,126 @@
+"""Answering a search: pages holding every meaningful word first, then (for a question, or
+when none holds them all) those holding most of them; an ERP code's own page first; and a
+"did you mean" only where it would find something."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from wiki.search import questions
+from wiki.search.index import Filters, Results
+
+# With fewer hits than this, words within an edit or two are tried, and a question's
+# partial matches are added.
+FEW = 3
+# Without these, a query that finds something found every word in a document the person may
+# read: it has nothing to correct, and "did you mean" is not asked (a query's worth of time).
+OPTIONAL_WORDS = {"OR", "ANDMAYBE"}
+# A question of more words than this is not loosened word by word (see answer).
+MAX_FUZZY_CONCEPTS = 3
+# Pages holding only some of the words are shown this many pages deep.
+MAX_PARTIAL_PAGES = 5
+# An ERP transaction as the team writes it: ZFI_3WM, ZAP_HOLD. Its page is the one tagged
+# with it (zfi-3wm).
+ERP_CODE = re.compile(r"^[a-z][a-z0-9]{1,5}_[a-z0-9_]+$")
+MAX_CODES = 2
+
+if TYPE_CHECKING:
+    from wiki.search.services import SearchOutcome
+
+
+def answer(
+    index,
+    outcome: SearchOutcome,
+    reading: questions.Reading,
+    filters: Filters,
+    page: int,
+    size: int,
+) -> Results:
+    """Pages holding every meaningful word first; when fewer than FEW do (or none, for a
+    short query), then the pages holding most of them, ranked BM25-style."""
+    results = index.search(reading.text, filters, page, size)
+    if results.total < FEW and reading.expanded:
+        expanded = index.search(reading.expanded, filters, page, size)
+        if expanded.total > results.total:
+            results = expanded
+            reading.text = reading.expanded  # what the partial matches come after
+    # Near spellings of every word of a long question rarely all match: the pages holding
+    # most of its words, some loosened, answer it better and sooner.
+    if results.total < FEW and len(reading.concepts) <= MAX_FUZZY_CONCEPTS:
+        fuzzy = index.search_fuzzy(reading.text, filters, page, size)
+        if fuzzy is not None and fuzzy.total > results.total:
+            results, outcome.fuzzy = fuzzy, True
+    # With one concept, "most of the words" would be the words themselves.
+    wanted = len(reading.concepts) > 1 and (
+        results.total == 0 or reading.question and results.total < FEW
+    )
+    if wanted:
+        partial = _with_partial(index, results, reading, filters, page, size)
+        if partial is not results:
+            outcome.partial = results.total == 0
+            results = partial
+    if results.total == 0 or outcome.fuzzy or OPTIONAL_WORDS & set(outcome.text.split()):
+        outcome.did_you_mean = index.did_you_mean(outcome.text, filters)
+        if outcome.did_you_mean and outcome.partial:
+            # Offered only when it finds pages with all its words: a question's other words
+            # ("wants") are not typos of words the wiki happens to hold ("waits").
+            corrected = questions.read(outcome.did_you_mean, reading.glossary)
+            if index.search(corrected.text, filters, 1, 1).total == 0:
+                outcome.did_you_mean = None
+    if page == 1:
+        results = _codes_first(index, results, reading, filters)
+    return results
+
+
+def _codes_first(index, results: Results, reading: questions.Reading, filters: Filters) -> Results:
+    """The page tagged with an ERP code asked for (zfi-3wm for ZFI_3WM) before the pages that
+    merely mention it: a code has one page that documents it."""
+    codes = [
+        concept.alternatives[0][0]
+        for concept in reading.concepts
+        if len(concept.alternatives[0]) == 1 and ERP_CODE.match(concept.alternatives[0][0])
+    ][:MAX_CODES]
+    canonical = []
+    for code in codes:
+        tagged = Filters(
+            readers=filters.readers,
+            scope=filters.scope,
+            type=filters.type,
+            tag=code.replace("_", "-"),
+        )
+        canonical += index.search(code, tagged, 1, 1).hits
+    if not canonical:
+        return results
+    keys = {hit.key for hit in canonical}
+    hits = [*canonical, *(hit for hit in results.hits if hit.key not in keys)]
+    results.hits = hits[: max(len(results.hits), len(keys))]
+    results.total = max(results.total, len(results.hits))
+    return results
+
+
+def _with_partial(
+    index, strict: Results, reading: questions.Reading, filters: Filters, page: int, size: int
+) -> Results:
+    """The few pages holding every word, then those holding some, without repeats; the
+    results unchanged when the partial matches add nothing."""
+    page = min(page, MAX_PARTIAL_PAGES)
+    # Fewer than FEW strict hits: all on its first page, which both backends return for a
+    # page past the last.
+    best = index.best_match(reading.concepts, filters, 1, page * size + FEW)
+    keys = {hit.key for hit in strict.hits}
+    merged = [*strict.hits, *(hit for hit in best.hits if hit.key not in keys)]
+    total = best.total + len(keys - {hit.key for hit in best.hits})
+    if total <= strict.total:
+        return strict
+    page_count = min(MAX_PARTIAL_PAGES, max(1, -(-total // size)))
+    page = min(page, page_count)
+    return Results(
+        hits=merged[(page - 1) * size : page * size],
+        total=total,
+        page=page,
+        page_count=page_count,
+        facets=best.facets,
+        facets_sampled=best.facets_sampled,
+        approximate=best.approximate,
+    )

@@ -1,0 +1,59 @@
+"""Questions on the whoosh backend: pages ranked by the concepts of a question they hold
+(BM25F: rarer words count more, title and headings above the body), for when no page holds
+every word. The rest of whoosh lives in wiki.search.index, whose queries this reuses."""
+
+from __future__ import annotations
+
+from whoosh import query
+
+from wiki.search.index import STEMMED, Filters, Results, SearchIndex
+from wiki.search.questions import Concept
+
+# Words of a question that no page holds are looked for among near spellings, this many at
+# most: a fuzzy term costs more than a plain one.
+MAX_LOOSENED = 2
+# A near spelling counts for less than a word as typed: it may be another word altogether.
+LOOSENED_BOOST = 0.5
+
+
+def best_match(
+    search_index: SearchIndex, concepts: list[Concept], filters: Filters, page: int, size: int
+) -> Results:
+    """Every document that holds any of the concepts, ranked by how many, how rare and where."""
+    searcher = search_index._searcher()
+    alternatives: list[query.Query] = []
+    loosened = 0
+    known = False
+    for concept in concepts:
+        for words in concept.alternatives:
+            text = words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+            alternatives.append(search_index.parse(text))
+        single = [words[0] for words in concept.alternatives if len(words) == 1]
+        if not single or any(_known(searcher, word) for word in single):
+            known = True
+        elif loosened < MAX_LOOSENED:
+            word = single[0]
+            if len(word) > 3:
+                loosened += 1
+                distance = 1 if len(word) <= 5 else 2
+                alternatives.append(
+                    query.FuzzyTerm(
+                        "words", word, maxdist=distance, prefixlength=1, boost=LOOSENED_BOOST
+                    )
+                )
+    parsed = query.Or(alternatives).normalize()
+    # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
+    if parsed is query.NullQuery or not known:
+        return Results(
+            hits=[], total=0, page=1, page_count=1, facets={"type": {}, "tag": {}, "scope": {}}
+        )
+    return search_index._run(searcher, parsed, filters, page, size)
+
+
+def _known(searcher, word: str) -> bool:
+    """Whether any document holds the word, as typed or in another form of it."""
+    return bool(
+        searcher.doc_frequency("words", word)
+        or any(searcher.doc_frequency("body", token.text) for token in STEMMED(word))
+        or any(searcher.doc_frequency("title", token.text) for token in STEMMED(word))
+    )
