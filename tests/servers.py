@@ -1,10 +1,12 @@
 """What the tests' own servers (slapd, the OpenID provider) share: a free loopback port to start
-on, and a stop that waits for the process."""
+on, and a stop that waits for the process; and a loopback server that answers slowly (a webhook
+receiver or a mail server that drips its answer, or never answers)."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 
 
 def free_loopback_port() -> int:
@@ -24,3 +26,83 @@ def stop_process(process: subprocess.Popen) -> None:
     for pipe in (process.stdout, process.stderr):
         if pipe is not None:
             pipe.close()
+
+
+class DripServer:
+    """A TCP server on loopback that answers slowly: for each connection it reads the HTTP
+    request (with `read_request`), sends `opening`, then one byte of `drip` every `interval`
+    seconds, `drips` times at most (a server that never finishes, kept bounded so that a test
+    of an old build fails instead of hanging); with no opening and no drips it never answers."""
+
+    def __init__(
+        self,
+        opening: bytes = b"",
+        drips: int = 0,
+        read_request: bool = False,
+        drip: bytes = b"x",
+        interval: float = 1.0,
+    ) -> None:
+        self.opening, self.drips, self.drip = opening, drips, drip
+        self.read_request, self.interval = read_request, interval
+        self.connections = 0
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            answer = threading.Thread(target=self._answer, args=(connection,), daemon=True)
+            self._threads.append(answer)
+            answer.start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                if self.read_request:
+                    _read_http_request(connection)
+                connection.sendall(self.opening)
+                for _ in range(self.drips):
+                    if self._stop.wait(self.interval):
+                        return
+                    connection.sendall(self.drip)
+                self._stop.wait()  # then hold the connection open without a word
+            except OSError:
+                return  # the client gave up and closed
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def _read_http_request(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+         if line.lower().startswith(b"content-length:")),
+        0,
+    )  # fmt: skip
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
