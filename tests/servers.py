@@ -1,12 +1,16 @@
 """What the tests' own servers (slapd, the OpenID provider) share: a free loopback port to start
 on, and a stop that waits for the process; and a loopback server that answers slowly (a webhook
-receiver or a mail server that drips its answer, or never answers)."""
+receiver or a mail server that drips its answer, or never answers), and a webhook receiver
+that keeps what it is sent."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_loopback_port() -> int:
@@ -106,3 +110,42 @@ def _read_http_request(connection: socket.socket) -> bytes:
             break
         body += chunk
     return head + b"\r\n\r\n" + body
+
+
+class Receiver:
+    """An HTTP server that keeps every request and answers with the next status queued."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.statuses: list[int] = []
+        self.delay = 0.0  # seconds each answer takes
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's API)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                time.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", "/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self) -> list[str]:
+        return [json.loads(r["body"])["event"] for r in self.requests]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
