@@ -109,7 +109,8 @@ class Worker:
                         driver.execute(f"LISTEN {CHANNEL}")
                         self.wake()  # what was committed while nobody listened
                         while not self.stop.is_set():
-                            for _note in driver.notifies(timeout=self.poll, stop_after=1):
+                            # A second at most, so that a stop is heard promptly.
+                            for _note in driver.notifies(timeout=1.0, stop_after=1):
                                 self.wake()
                 except Exception:
                     current_app.logger.exception("Listening for commits failed; polling on")
