@@ -23,7 +23,9 @@ run: setup
 	$(BIN)/wiki content load content --if-empty --demo-password
 	$(BIN)/wiki search check --fix
 	@$(BIN)/wiki content logins content
-	$(BIN)/wiki run --host 127.0.0.1 --port 5000
+	@# The worker sends mail and webhooks beside the server, and is stopped when the server stops.
+	$(BIN)/wiki worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/wiki run --host 127.0.0.1 --port 5000
 
 # Debian's programs the tests drive, installed in one apt-get run when any is missing:
 # Chromium for the browser tests (Playwright's own browser download is never used), and slapd
