@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.servers import DripServer
@@ -159,14 +160,31 @@ def senders_at_once(app, send_one: Callable, count: int = 4) -> list[bool]:
 
 def test_senders_at_once_never_post_one_delivery_twice(app, people, receiver):
     receiver.delay = 0.02  # each post takes a moment, so that the senders overlap
-    add_endpoint(people, receiver.url)
-    for number in range(12):
+    for number in range(4):
+        add_endpoint(people, f"{receiver.url}/{number}")
+    for number in range(4):
         factories.make_page("p2p", f"Page {number}", "Text.", people["member"])
     made = db.session.scalars(select(WebhookDelivery.id)).all()
-    assert len(made) == 12
-    assert senders_at_once(app, delivery.send_one) == [True] * 12
+    assert len(made) == 16
+    assert senders_at_once(app, delivery.send_one) == [True] * 16
     posted = [int(r["headers"]["X-Onramp-Delivery"]) for r in receiver.requests]
     assert sorted(posted) == sorted(made)
+
+
+def test_a_slow_receiver_holds_one_sender_and_the_others_serve_the_rest(
+    app, people, slow, receiver
+):
+    dripping = slow(read_request=True, opening=HTTP_HEADERS, drips=6)
+    add_endpoint(people, dripping.url)
+    add_endpoint(people, receiver.url)
+    for number in range(2):
+        factories.make_page("p2p", f"Page {number}", "Text.", people["member"])
+    outcomes, took = timed(lambda: senders_at_once(app, delivery.send_one, count=2))
+    # The healthy receiver got its two while the slow one held one sender: one attempt at
+    # a time per endpoint, and the next of its deliveries waited for that attempt.
+    assert len(receiver.requests) == 2 and dripping.connections == 2
+    assert sorted(outcomes) == [False, False, True, True]
+    assert took < DEADLINE * dripping.connections + 1
 
 
 def test_senders_at_once_never_send_one_mail_twice(app, people, mailbox):
@@ -185,16 +203,25 @@ def test_senders_at_once_never_send_one_mail_twice(app, people, mailbox):
 
 
 def test_failures_at_once_are_all_counted_and_a_short_burst_pauses_nothing(app, people, receiver):
-    receiver.statuses = [500] * 40
     endpoint = add_endpoint(people, receiver.url)
-    for number in range(16):
-        factories.make_page("p2p", f"Page {number}", "Text.", people["member"])
-    assert senders_at_once(app, delivery.send_one) == [False] * 16
+
+    def fail() -> None:
+        with app.app_context(), Session(db.engine) as session:
+            delivery.count_failure(session, endpoint.id, "answered 500", utcnow())
+            session.commit()
+
+    failing = [threading.Thread(target=fail) for _ in range(16)]
+    for thread in failing:
+        thread.start()
+    for thread in failing:
+        thread.join(timeout=30)
     db.session.refresh(endpoint)
     # Every failure counted; sixteen within seconds are one outage, not a dead endpoint.
     assert endpoint.failures_in_a_row == 16 and not endpoint.paused
 
     # Still failing half an hour later: now it is paused, and its admin told, once.
+    receiver.statuses = [500]
+    factories.make_page("p2p", "Three-way match", "Text.", people["member"])
     assert delivery.send_due(utcnow() + timedelta(minutes=31)) == (0, 1)
     db.session.refresh(endpoint)
     assert endpoint.paused and endpoint.failures_in_a_row == 17

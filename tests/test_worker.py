@@ -44,21 +44,23 @@ def start_worker(app) -> subprocess.Popen:
     return process
 
 
+def delivered() -> int:
+    db.session.rollback()  # a fresh look
+    return len(db.session.scalars(select(WebhookDelivery).filter_by(state="delivered")).all())
+
+
 def test_the_worker_sends_what_a_commit_made_within_moments(app, people, receiver):
     draft = webhooks.EndpointDraft(receiver.url, ["page.created"], SECRET)
     webhooks.add_endpoint(people["admin"], draft)
     worker = start_worker(app)
     try:
-        for title in ("Three-way match", "Price variances"):
+        for sent, title in enumerate(("Three-way match", "Price variances"), start=1):
             factories.make_page("p2p", title, "Match.", people["member"])
             committed = time.monotonic()
-            while len(receiver.requests) < 1 + (title == "Price variances"):
+            while delivered() < sent:
                 assert time.monotonic() - committed < 2, "the worker did not send it"
                 time.sleep(0.02)
         assert receiver.events() == ["page.created", "page.created"]
-        db.session.expire_all()
-        states = db.session.scalars(select(WebhookDelivery.state)).all()
-        assert states == ["delivered", "delivered"]
 
         worker.terminate()
         assert worker.wait(timeout=5) == 0

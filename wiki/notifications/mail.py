@@ -101,7 +101,7 @@ def send_one(now: datetime | None = None, tried: set[int] | None = None) -> bool
     failed, None when nothing is due. Mail in `tried` is left alone, and the one sent added."""
     with Session(db.engine) as session:
         clock = database_now(session)
-        due = _due(max(clock, now) if now else clock)
+        due = _due(max(clock, now) if now else clock)  # `wiki tick --now` may only look ahead
         if tried:
             due = due & Notification.id.not_in(tried)
         claim = claim_one(

@@ -130,18 +130,22 @@ def post(outgoing: Outgoing) -> int:
             connection.close()
 
 
-def _moment(session: Session, now: datetime | None) -> datetime:
+def _as_of(clock: datetime, now: datetime | None) -> datetime:
     """What is due is due by the database's clock; `wiki tick --now` may only look ahead."""
-    clock = database_now(session)
     return max(clock, now) if now else clock
 
 
 def _due(moment: datetime):
+    """Waiting, its wait over, on an endpoint neither paused nor busy: one delivery at a time
+    per endpoint, so that a receiver that takes its time holds one sender, never all of them
+    (and each endpoint gets its events in order)."""
     active = select(WebhookEndpoint.id).where(WebhookEndpoint.paused.is_(False))
+    busy = select(WebhookDelivery.endpoint_id).where(WebhookDelivery.state == SENDING)
     return (
         (WebhookDelivery.state == PENDING)
         & (WebhookDelivery.next_attempt_at <= moment)
         & WebhookDelivery.endpoint_id.in_(active)
+        & WebhookDelivery.endpoint_id.not_in(busy)
     )
 
 
@@ -166,7 +170,7 @@ def send_one(now: datetime | None = None, tried: set[int] | None = None) -> bool
     None when nothing is due. Deliveries in `tried` are left alone, and the one sent is added:
     one run of `wiki tick --now` (ahead of the clock) tries each once."""
     with Session(db.engine) as session:
-        due = _due(_moment(session, now))
+        due = _due(_as_of(database_now(session), now))
         if tried:
             due = due & WebhookDelivery.id.not_in(tried)
         claim = claim_one(
@@ -221,7 +225,7 @@ def _record(
         session.rollback()
         return not error
     if error:
-        _count_failure(session, outgoing, error, clock, max(clock, now) if now else clock)
+        count_failure(session, outgoing.endpoint_id, error, _as_of(clock, now))
     else:
         session.execute(
             update(WebhookEndpoint)
@@ -233,15 +237,14 @@ def _record(
     return not error
 
 
-def _count_failure(
-    session: Session, outgoing: Outgoing, error: str, clock: datetime, moment: datetime
-) -> None:
+def count_failure(session: Session, endpoint_id: int, error: str, moment: datetime) -> None:
     """One more failure in a row, counted by the database itself so that senders at once lose
-    no count; past MAX_ATTEMPTS failures spread over PAUSE_AFTER, the endpoint is paused and
-    its admin told, once."""
+    no count (uncommitted); past MAX_ATTEMPTS failures spread over PAUSE_AFTER by `moment`,
+    the endpoint is paused and its admin told, once."""
+    clock = database_now(session)
     failures, since = session.execute(
         update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == outgoing.endpoint_id)
+        .where(WebhookEndpoint.id == endpoint_id)
         .values(
             failures_in_a_row=WebhookEndpoint.failures_in_a_row + 1,
             failing_since=func.coalesce(WebhookEndpoint.failing_since, clock),
@@ -253,13 +256,13 @@ def _count_failure(
         return
     paused = session.execute(
         update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == outgoing.endpoint_id, WebhookEndpoint.paused.is_(False))
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.paused.is_(False))
         .values(paused=True)
         .execution_options(synchronize_session=False)
     )
     if paused.rowcount != 1:
         return
-    endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id)
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
     admins = [endpoint.created_by] if endpoint.created_by else []
     admins = (
         admins
