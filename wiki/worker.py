@@ -28,13 +28,16 @@ from wiki.webhooks import delivery
 
 @dataclass(frozen=True)
 class Kind:
+    """One kind of row to send, and the functions of its module that send it."""
+
     name: str
     send_one: Callable[[], bool | None]
+    send_due: Callable[[], tuple[int, int]]
     release_stalled: Callable[[], int]
 
 
-WEBHOOKS = Kind("webhooks", delivery.send_one, delivery.release_stalled)
-MAIL = Kind("mail", mail.send_one, mail.release_stalled)
+WEBHOOKS = Kind("webhooks", delivery.send_one, delivery.send_due, delivery.release_stalled)
+MAIL = Kind("mail", mail.send_one, mail.send_due, mail.release_stalled)
 
 
 def kinds(app: Flask) -> list[Kind]:
@@ -44,10 +47,7 @@ def kinds(app: Flask) -> list[Kind]:
 def deliver_due() -> dict[str, tuple[int, int]]:
     """Send everything due now, each row once: {kind: (sent, failed)}. One pass of the worker,
     for `wiki worker --once` and the tests."""
-    app = current_app._get_current_object()
-    return {
-        kind.name: (mail.send_due() if kind is MAIL else delivery.send_due()) for kind in kinds(app)
-    }
+    return {kind.name: kind.send_due() for kind in kinds(current_app._get_current_object())}
 
 
 class Worker:
