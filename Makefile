@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-report bench-attachments
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-report bench-attachments bench-slow-receiver
 
 setup: $(STAMP)
 
@@ -92,3 +92,8 @@ bench-report: setup
 # Uploading a 5 MB image, and serving an image by its content address against the bare route.
 bench-attachments: setup
 	$(BIN)/python bench/attachment_bench.py
+
+# Issue 31's load: 8 editors x 50 saves beside a webhook receiver and a mail server that drip
+# their answers, against a baseline run without them (about 3 minutes).
+bench-slow-receiver: setup
+	$(BIN)/python bench/slow_receiver_bench.py
