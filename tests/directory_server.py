@@ -74,6 +74,9 @@ class Directory:
     def set_email(self, uid: str, email: str) -> None:
         self._modify(f"uid={uid},ou=people,{SUFFIX}", {"mail": [(MODIFY_REPLACE, [email])]})
 
+    def set_name(self, uid: str, name: str) -> None:
+        self._modify(f"uid={uid},ou=people,{SUFFIX}", {"cn": [(MODIFY_REPLACE, [name])]})
+
     def _change_member(self, group: str, uid: str, operation: str) -> None:
         members = [f"uid={uid},ou=people,{SUFFIX}"]
         self._modify(f"cn={group},ou=groups,{SUFFIX}", {"member": [(operation, members)]})

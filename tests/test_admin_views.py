@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wiki.auth import services
+from wiki.auth import services, sign_in
+from wiki.extensions import db
 
 
 def test_admin_creates_a_person_with_roles(client, auth, people):
@@ -29,6 +30,22 @@ def test_admin_invites_a_person_and_gets_a_link(client, auth, people):
     assert response.status_code == 200 and "/invitation/" in html
     ben = services.find_user_by_email("ben@example.com")
     assert ben.password_hash is None and ben.is_newcomer
+
+
+def test_deactivating_a_person_ends_their_pending_invitation(client, auth, people):
+    auth.login("ada@example.com")
+    html = client.post(
+        "/admin/users/new", data={"name": "Ben New", "email": "ben@example.com"}
+    ).get_data(as_text=True)
+    link = "/invitation/" + html.split("/invitation/", 1)[1].split('"', 1)[0].split("<", 1)[0]
+    assert client.get(link).status_code == 200
+    ben = services.find_user_by_email("ben@example.com")
+    assert client.post(f"/admin/users/{ben.id}/active", data={"active": "0"}).status_code == 302
+    auth.logout()
+    chosen = {"password": "a long passphrase", "password_again": "a long passphrase"}
+    assert client.post(link, data=chosen).status_code == 404
+    db.session.expire_all()
+    assert ben.password_hash is None
 
 
 def test_bad_input_redisplays_with_the_text_and_precise_errors(client, auth, people):
@@ -82,7 +99,7 @@ def test_users_cli_creates_a_person_from_stdin(app, people):
         input="a long passphrase\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    user = services.authenticate("cli@example.com", "a long passphrase")
+    user = sign_in.authenticate("cli@example.com", "a long passphrase")
     assert user is not None and user.roles == {"trainer", "member"}
     again = app.test_cli_runner().invoke(
         args=["users", "create", "cli@example.com", "--name", "X", "--password-stdin"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from wiki.auth import services
+from wiki.auth import services, sign_in
 from wiki.extensions import db
 
 
@@ -131,8 +131,8 @@ def test_change_own_password(client, auth, people):
               "password_again": "a new passphrase"},
     )  # fmt: skip
     assert done.status_code == 302
-    assert services.authenticate("jill@example.com", "a new passphrase") is not None
-    assert services.authenticate("jill@example.com", factories.PASSWORD) is None
+    assert sign_in.authenticate("jill@example.com", "a new passphrase") is not None
+    assert sign_in.authenticate("jill@example.com", factories.PASSWORD) is None
 
 
 def test_password_change_and_log_out_everywhere_end_other_sessions(app, people):
@@ -163,4 +163,4 @@ def test_a_new_password_typed_differently_twice_is_refused(client, auth, people)
     )  # fmt: skip
     assert response.status_code == 422
     assert "The two new passwords differ." in response.get_data(as_text=True)
-    assert services.authenticate("jill@example.com", factories.PASSWORD) is not None
+    assert sign_in.authenticate("jill@example.com", factories.PASSWORD) is not None

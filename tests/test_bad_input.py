@@ -3,6 +3,8 @@ numbers too big for the database, paths too deep, text that is not ASCII."""
 
 from __future__ import annotations
 
+import io
+
 import feedparser
 import pytest
 
@@ -95,3 +97,42 @@ def test_long_non_ascii_text_within_the_limit_is_accepted(client, auth, people, 
     )
     assert response.status_code == 302
     assert pages.latest_revision(page).body == body
+
+
+def test_a_body_nested_past_any_reason_gets_a_json_error(client, people, page):
+    secret = factories.make_token(people["member"], write=True)
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in (deep, '{"title": ' + deep + "}"):
+        answer = client.put(
+            f"/api/v1/pages/{page.id}",
+            data=body,
+            headers={**factories.bearer(secret), "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400 and answer.is_json, answer.status_code
+        assert answer.json["message"] == "The body nests too deeply."
+
+
+def test_an_upload_without_its_file_part_gets_a_json_error(client, people, page):
+    secret = factories.make_token(people["member"], write=True)
+    for parts in ({}, {"file": "words, not a file"}, {"upload": (io.BytesIO(b"x"), "x.png")}):
+        answer = client.post(
+            f"/api/v1/pages/{page.id}/attachments",
+            data=parts,
+            content_type="multipart/form-data",
+            headers=factories.bearer(secret),
+        )
+        assert answer.status_code == 422 and answer.is_json, parts
+        assert answer.json["fields"] == {"file": "Send a file in the part `file`."}
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/static/wiki.css"])
+@pytest.mark.parametrize("cookie", ["session=\xff\xfe", "session=\xc3(; a=\xe9", "\xff=\xff"])
+def test_a_cookie_header_that_is_not_utf8_is_no_error(app, path, cookie):
+    """Straight through the WSGI stack, as a server hands it over (the test client would
+    rewrite the header): the page cache reads the cookie before Flask does."""
+    from werkzeug.test import create_environ, run_wsgi_app
+
+    environ = create_environ(path)
+    environ["HTTP_COOKIE"] = cookie  # WSGI's header strings are the bytes read as latin-1
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    assert status.split()[0] in ("200", "302"), status

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import REPO
-from wiki.auth import services
+from wiki.auth import services, sign_in
 from wiki.auth.models import User
 from wiki.buddies import plans
 from wiki.buddies.models import BuddyAssignment
@@ -61,7 +61,7 @@ def test_demo_content_meets_the_brief(app):
     kinds = {item.kind for item in jill_plan}
     assert kinds == {"read_page", "learn_process", "meet_expert", "custom"}
     password = (Path(app.instance_path) / "demo-password").read_text().strip()
-    assert services.authenticate("jill@example.com", password) is not None
+    assert sign_in.authenticate("jill@example.com", password) is not None
     logins = run(app, "content", "logins", str(CONTENT))
     assert "jill@example.com" in logins.output and password in logins.output
 

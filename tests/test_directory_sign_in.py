@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import feedparser
 import pytest
 from sqlalchemy import select
 
@@ -214,3 +215,130 @@ def test_a_directory_account_is_not_offered_a_wiki_password_to_change(client, di
     assert "You sign in with your company account" in account
     assert 'name="current_password"' not in account
     assert "Log out everywhere" in account
+
+
+@pytest.mark.parametrize("break_glass", [False, True], ids=["admin", "break-glass admin"])
+def test_a_directory_entry_with_the_email_of_a_wiki_account_does_not_take_it_over(
+    app, client, directory, break_glass
+):
+    """The sweep's case: with the default empty role map, an entry whose mail is an admin's
+    wiki email (in any case) signed in as that admin, and her own password stopped working."""
+    app.config["LDAP_ROLE_MAP"] = {}
+    if break_glass:
+        app.config["BREAK_GLASS_EMAIL"] = "ada@example.com"
+    ada = factories.make_user(email="ada@example.com", name="Ada", roles=["admin"])
+    directory.set_email("jill", "ADA@example.com")
+    try:
+        refused = sign_in(client, "jill", JILL_PASSWORD)
+    finally:
+        directory.set_email("jill", "jill.dir@example.com")
+    assert refused.status_code == 403
+    says = "break-glass account" if break_glass else "is not linked to your company account"
+    assert says in refused.get_data(as_text=True)
+    reason = "the break-glass account" if break_glass else "email of an unlinked wiki account"
+    assert last_failure() == f"directory: {reason}"
+    assert client.get("/admin/users").status_code == 302  # nobody is signed in
+    db.session.expire_all()
+    assert (ada.directory_dn, ada.name, ada.roles) == (None, "Ada", {"admin", "member"})
+    assert sign_in(client, "ada@example.com", factories.PASSWORD).status_code == 302
+
+
+def test_an_admin_may_let_the_next_directory_sign_in_take_over_an_account_once(
+    app, client, directory
+):
+    app.config["LDAP_ROLE_MAP"] = {}
+    priya = factories.make_user(email="priya@example.com", name="Priya", roles=["trainer"])
+    factories.make_user(email="ada@example.com", name="Ada", roles=["admin"])
+    assert sign_in(client, "ada@example.com", factories.PASSWORD).status_code == 302
+    form = client.get(f"/admin/users/{priya.id}").get_data(as_text=True)
+    assert "Let the next company sign-in with priya@example.com take over" in form
+    fields = {"name": "Priya", "email": "priya@example.com", "roles": ["trainer"]}
+    allowed = {**fields, "company_link_offered": "1", "company_link_allowed": "1"}
+    assert client.post(f"/admin/users/{priya.id}", data=allowed).status_code == 302
+    client.post("/logout")
+
+    directory.set_email("jill", "priya@example.com")
+    try:
+        assert sign_in(client, "jill", JILL_PASSWORD).status_code == 302
+        client.post("/logout")
+        # The permission is used up: another entry with that email is refused.
+        directory.set_email("carrie", "priya@example.com")
+        refused = sign_in(client, "carrie", CARRIE_PASSWORD)
+    finally:
+        directory.set_email("jill", "jill.dir@example.com")
+        directory.set_email("carrie", "carrie.dir@example.com")
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert priya.directory_dn == f"uid=jill,ou=people,{SUFFIX}"
+    assert priya.roles == {"member", "trainer"} and not priya.company_link_allowed
+    kinds = db.session.scalars(select(AuditEntry.kind).order_by(AuditEntry.id)).all()
+    assert kinds.index("company_link_allowed") < kinds.index("company_linked")
+
+
+def test_a_person_signed_in_with_their_wiki_password_links_their_directory_entry(client, directory):
+    priya = factories.make_user(email="priya@example.com", name="Priya", roles=["trainer"])
+    assert sign_in(client, "priya@example.com", factories.PASSWORD).status_code == 302
+    assert "Link my company account" in client.get("/account/password").get_data(as_text=True)
+
+    wrong = client.post(
+        "/account/company-link", data={"company_login": "jill", "company_password": "not hers"}
+    )
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert "That company user name and password do not match." in page
+    assert 'value="jill"' in page  # what she typed is kept
+    db.session.expire_all()
+    assert priya.directory_dn is None
+
+    linked = client.post(
+        "/account/company-link", data={"company_login": "jill", "company_password": JILL_PASSWORD}
+    )
+    assert linked.status_code == 302
+    db.session.expire_all()
+    assert priya.directory_dn == f"uid=jill,ou=people,{SUFFIX}"
+    assert priya.email == "jill.dir@example.com"  # as the directory has it from now on
+    assert priya.roles == {"member"}  # the role map gives the roles of a directory account
+    client.post("/logout")
+    assert sign_in(client, "jill", JILL_PASSWORD).status_code == 302
+    login = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.kind == "login").order_by(AuditEntry.id.desc())
+    ).first()
+    assert (login.actor_id, login.detail) == (priya.id, "directory")
+
+
+def test_the_break_glass_account_is_not_offered_a_link_and_cannot_force_one(app, client, directory):
+    app.config["BREAK_GLASS_EMAIL"] = "ada@example.com"
+    ada = factories.make_user(email="ada@example.com", name="Ada", roles=["admin"])
+    assert sign_in(client, "ada@example.com", factories.PASSWORD).status_code == 302
+    assert "Link my company account" not in client.get("/account/password").get_data(as_text=True)
+    assert "take over" not in client.get(f"/admin/users/{ada.id}").get_data(as_text=True)
+    forced = client.post(
+        "/account/company-link", data={"company_login": "jill", "company_password": JILL_PASSWORD}
+    )
+    assert forced.status_code == 302
+    assert "never linked" in client.get("/account/password").get_data(as_text=True)
+    db.session.expire_all()
+    assert ada.directory_dn is None
+
+
+def test_a_name_with_control_characters_is_cleaned_and_the_feed_stays_well_formed(
+    client, directory
+):
+    directory.set_name("jill", "Jill\x1b[31m\x07 Directory\x0b")
+    try:
+        assert sign_in(client, "jill", JILL_PASSWORD).status_code == 302
+    finally:
+        directory.set_name("jill", "Jill Directory")
+    jill = accounts.find_user_by_email("jill.dir@example.com")
+    assert jill.name == "Jill[31m Directory"
+    page = factories.make_page("p2p", "Three-way match", "Text")
+    assert (
+        client.post(
+            f"/p/{page.path}/+edit",
+            data={"title": page.title, "body": "Edited", "base_revision": "1"},
+        ).status_code
+        == 302
+    )
+    feed = feedparser.parse(client.get("/changes.atom").data)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.entries[0].author == "Jill[31m Directory"

@@ -4,6 +4,8 @@ change a status; hostile text."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime, timedelta
 
@@ -162,13 +164,16 @@ def test_members_log_and_read_gaps_and_only_trainers_and_admins_move_them(client
     assert "Freight tolerance Rejected" in listing
 
 
-def test_an_escalated_question_becomes_one_gap_and_a_private_one_keeps_its_words(app, people):
+def test_an_escalated_question_becomes_one_gap_and_a_private_one_keeps_its_words(
+    app, client, auth, people
+):
     expert = make_user(email="noor@example.com", name="Noor")
     assign_buddy(people["newcomer"], people["member"])
     open_question = make_question(people["newcomer"], "p2p", [expert], title="Dunning letters?")
     private = make_question(
         people["newcomer"], "p2p", [expert], title="My payslip", body="Secret words", private=True
     )
+    services.subscriptions.subscribe(people["trainer"], "p2p")
     later = datetime.now() + timedelta(days=6)
     remind_and_escalate(later)
     assert dict(run_jobs(later))["gaps"] == "2 gap(s) logged from unanswered questions"
@@ -180,6 +185,21 @@ def test_an_escalated_question_becomes_one_gap_and_a_private_one_keeps_its_words
     assert "My payslip" not in gaps[private.id].title
     records = db.session.scalars(select(QuestionEscalation)).all()
     assert {record.gap_id for record in records} == {gap.id for gap in gaps.values()}
+
+    # ...and its asker: only those who may read the question know who asked it.
+    assert gaps[private.id].reporter is None and len(gaps[private.id].affected) == 1
+    told = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == people["trainer"].id)
+    ).all()
+    assert told == ["gap_logged", "gap_logged"]  # of both: an unnamed reporter leaves nobody out
+    auth.login("carrie@example.com")
+    listed = {gap["id"]: gap for gap in client.get("/api/v1/gaps").json["items"]}
+    assert listed[gaps[private.id].id]["reporter"] is None
+    assert listed[gaps[open_question.id].id]["reporter"]["name"] == "Jill Newcomer"
+    rows = list(csv.DictReader(io.StringIO(client.get("/gaps/report.csv").text)))
+    reporters = {int(row["id"]): row["reporter"] for row in rows}
+    assert reporters[gaps[open_question.id].id] == "Jill Newcomer"
+    assert reporters[gaps[private.id].id] == ""
 
 
 def test_hostile_text_in_gaps_renders_inert(client, auth, people, xss_payloads):

@@ -191,6 +191,14 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     files.append(tmp_path / "token-created.html")
     made = client.post("/account/tokens", data={"name": "Bot", "access": "read", "days": "9"})
     files[-1].write_bytes(made.data)
+    # Linking a company account: offered on the account page (here refused for an empty
+    # login, before the directory would be asked), and allowed by an admin.
+    app.config.update(LDAP_URL="ldap://127.0.0.1:9", OIDC_ISSUER="https://login.example.com")
+    files.append(tmp_path / "company-link-refused.html")
+    files[-1].write_bytes(client.post("/account/company-link", data={"company_login": ""}).data)
+    files.append(tmp_path / "company-link-allowed.html")
+    files[-1].write_bytes(client.get(f"/admin/users/{people['newcomer'].id}").data)
+    app.config.update(LDAP_URL="", OIDC_ISSUER="")
     for number, url in enumerate(urls):
         files.append(tmp_path / f"page-{number}.html")
         files[-1].write_bytes(client.get(url).data)
@@ -216,6 +224,8 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
                 "conflict",
                 "refused upload",
                 "token made",
+                "company link refused",
+                "company link allowed",
                 *urls,
                 "newcomer home",
             ],

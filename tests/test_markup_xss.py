@@ -126,3 +126,21 @@ def test_a_document_without_hostile_markup_keeps_its_allowed_html():
     html = str(render_markdown("Press <kbd>F8</kbd> to post.<br>\n\n<!-- a note to editors -->"))
     assert "<kbd>F8</kbd>" in html and "<br>" in html
     assert "note to editors" not in html
+
+
+def test_only_the_classes_the_renderer_gives_survive():
+    """An author must not dress text as the site's own error banner or buttons."""
+    from wiki.markup import LinkTarget
+
+    banner = '<div class="flash flash-error" role="alert">Your account is locked</div>\n'
+    listed = "Pay here\n{: .button .button-primary }\n"
+    for text in (banner, listed):
+        html = render_markdown(text)
+        assert "locked" in html or "Pay here" in html  # the words stay
+        assert "flash" not in html and "button" not in html and "class" not in html
+
+    text = "```python\nprint(1)\n```\n\nSee [[Vendor master]] and the note[^1].\n\n[^1]: A note.\n"
+    html = render_markdown(text, lambda target: LinkTarget("/p/x", exists=False))
+    assert '<code class="language-python">' in html
+    assert 'class="wikilink wikilink-missing"' in html
+    assert 'class="footnote-ref"' in html and '<div class="footnote">' in html

@@ -100,21 +100,80 @@ def test_without_a_role_map_everyone_starts_as_a_member_and_keeps_the_roles_give
     assert person.roles == {"member", "trainer"}
 
 
-def test_an_existing_account_is_linked_by_its_verified_email_unless_it_is_someone_elses(
-    client, openid_provider
+def test_an_existing_account_is_not_taken_over_by_a_verified_email_alone(client, openid_provider):
+    omar = factories.make_user(email="omar@example.com", name="Omar", roles=["admin"])
+    refused = sign_in(client, openid_provider, OMAR)
+    assert_refused(refused, 403, "is not linked to your company account")
+    assert "Sign in with its wiki password and link your company account" in refused.get_data(
+        as_text=True
+    )
+    assert last_failure() == "OpenID: email of an unlinked wiki account"
+    assert client.get("/").status_code == 302  # not signed in
+    db.session.expire_all()
+    assert (omar.oidc_subject, omar.name) == (None, "Omar")
+    password = {"email": "omar@example.com", "password": factories.PASSWORD}
+    assert client.post("/login", data=password).status_code == 302
+
+
+def test_an_admin_allows_the_link_per_account_or_trusts_a_domain_for_all_but_admins(
+    app, client, openid_provider
 ):
-    omar = factories.make_user(email="omar@example.com", name="Omar")
+    app.config["OIDC_LINK_DOMAINS"] = ["example.com"]
+    ines = factories.make_user(email="ines@example.com", name="Ines")
+    omar = factories.make_user(email="omar@example.com", name="Omar", roles=["admin"])
+    assert sign_in(client, openid_provider, INES).status_code == 302  # the domain is trusted
+    client.post("/logout")
+    # ...but not for an admin account, the one most worth taking.
+    assert_refused(sign_in(client, openid_provider, OMAR), 403, "is not linked")
+
+    factories.make_user(email="ada@example.com", name="Ada", roles=["admin"])
+    login = {"email": "ada@example.com", "password": factories.PASSWORD}
+    assert client.post("/login", data=login).status_code == 302
+    fields = {"name": "Omar", "email": "omar@example.com", "roles": ["admin"]}
+    allowed = {**fields, "company_link_offered": "1", "company_link_allowed": "1"}
+    assert client.post(f"/admin/users/{omar.id}", data=allowed).status_code == 302
+    client.post("/logout")
     assert sign_in(client, openid_provider, OMAR).status_code == 302
-    linked = db.session.scalars(select(User)).one()
-    assert linked.id == omar.id and linked.roles == {"admin", "member"}
-    assert linked.oidc_subject == "omar@example.com"
+    db.session.expire_all()
+    assert ines.oidc_subject == "ines@example.com"
+    assert omar.oidc_subject == "omar@example.com" and not omar.company_link_allowed
+    assert omar.roles == {"admin", "member"}
+    links = db.session.scalars(
+        select(AuditEntry.detail).where(AuditEntry.kind == "company_linked")
+    ).all()
+    assert links == ["OpenID, by email", "OpenID, by email"]
     client.post("/logout")
 
     omar.oidc_subject = "another-person"  # as if the email had moved to someone else
     db.session.commit()
     assert_refused(sign_in(client, openid_provider, OMAR), 403, "belongs to another wiki account")
     assert last_failure() == "OpenID: email of another account"
-    assert db.session.scalars(select(User)).one().oidc_subject == "another-person"
+    db.session.expire_all()
+    assert omar.oidc_subject == "another-person"
+
+
+def test_a_person_signed_in_with_their_wiki_password_links_their_company_account(
+    client, openid_provider
+):
+    omar = factories.make_user(email="omar@example.com", name="Omar", roles=["admin"])
+    login = {"email": "omar@example.com", "password": factories.PASSWORD}
+    assert client.post("/login", data=login).status_code == 302
+    account = client.get("/account/password").get_data(as_text=True)
+    assert "Link my account at Example Corp" in account
+
+    to_provider = client.get("/auth/oidc/start", query_string={"link": "1"})
+    back = client.get(openid_provider.sign_in(to_provider.headers["Location"], *OMAR))
+    assert back.status_code == 302 and back.headers["Location"] == "/account/password"
+    assert "Your company account is linked" in client.get("/account/password").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert omar.oidc_subject == "omar@example.com"
+    client.post("/logout")
+
+    assert sign_in(client, openid_provider, OMAR).status_code == 302
+    assert "Omar Oidc" in client.get("/").get_data(as_text=True)
+    assert len(db.session.scalars(select(User)).all()) == 1
 
 
 @pytest.mark.parametrize(
@@ -260,3 +319,10 @@ def test_a_provider_session_ends_after_its_hours_and_the_provider_is_asked_again
     assert client.post("/login", data=login).status_code == 302
     with client.session_transaction() as session:
         assert PROVIDER_SIGN_IN not in session
+
+
+def test_an_answer_with_its_state_but_no_code_is_refused(client, openid_provider):
+    state = parse_qs(urlsplit(start(client)).query)["state"][0]
+    assert_refused(client.get(f"/auth/oidc/callback?state={state}"), 400, "no code")
+    assert last_failure() == "OpenID: no code"
+    assert client.get("/").status_code == 302

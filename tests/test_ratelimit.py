@@ -80,6 +80,15 @@ def test_the_api_is_limited_per_token_and_per_address(app, client, people):
     assert from_elsewhere.status_code == 200
 
 
+@pytest.mark.parametrize("spelling", ["bearer {}", "BEARER   {}", "  Bearer {}  "])
+def test_a_token_written_another_way_counts_as_the_same_token(app, client, people, spelling):
+    secret = make_token(people["member"])
+    for _ in range(4):
+        assert client.get("/api/v1/processes", headers=bearer(secret)).status_code == 200
+    other_way = {"Authorization": spelling.format(secret)}
+    assert client.get("/api/v1/processes", headers=other_way).status_code == 429
+
+
 @pytest.fixture
 def second_worker(app):
     """worker(**config): another app on the same database, as a second worker or host."""

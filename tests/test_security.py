@@ -79,3 +79,53 @@ def test_session_cookie_is_httponly_lax_and_secure_behind_https(app, people):
 def test_no_inline_script_in_pages(client, people):
     html = client.get("/login").get_data(as_text=True)
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+
+
+def _csrf_token(client, path: str) -> str:
+    return re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)
+    ).group(1)
+
+
+def test_signing_in_renews_the_csrf_token(client, people):
+    """A token seen before signing in (planted by someone who shared the browser, or read off a
+    login page) is no good once someone has signed in."""
+    before = _csrf_token(client, "/login")
+    data = {"email": "jill@example.com", "password": factories.PASSWORD, "csrf_token": before}
+    assert client.post("/login", data=data).status_code == 302
+    refused = client.post("/account/sessions", data={"csrf_token": before})
+    assert refused.status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    fresh = _csrf_token(client, "/account/password")
+    assert client.post("/account/sessions", data={"csrf_token": fresh}).status_code == 302
+
+
+def test_logging_out_ends_the_session_for_a_copy_of_its_cookie_too(app, client, people):
+    cookie = _login_cookie(client, "http://localhost").split(";")[0].split("=", 1)[1]
+    copy = app.test_client()
+    copy.set_cookie("session", cookie)
+    assert copy.get("/account/password").status_code == 200  # the copy works while signed in
+    client.post("/logout", data={"csrf_token": _csrf_token(client, "/account/password")})
+    assert client.get("/account/password").status_code == 302
+    ended = copy.get("/account/password")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+    # Another session of the same person goes on: only the one logged out of ends.
+    other = app.test_client()
+    _login_cookie(other, "http://localhost")
+    assert other.get("/account/password").status_code == 200
+
+
+def test_exports_and_feeds_are_kept_by_no_cache(client, people):
+    """They carry people's names and what they did (the audit trail, who hit which gap)."""
+    token = _csrf_token(client, "/login")
+    data = {"email": "ada@example.com", "password": factories.PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=data).status_code == 302
+    for path in (
+        "/gaps/report.csv",
+        "/admin/audit/audit.csv",
+        "/changes.atom",
+        "/questions/feed.atom",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "private, no-store", path

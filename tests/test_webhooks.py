@@ -153,6 +153,17 @@ def test_a_redirect_is_not_followed(people, receiver):
         "http://10.1.2.3/hook",
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hook",
+        # IPv6 forms that carry a loopback or private IPv4 address, and site-local IPv6.
+        "http://[::127.0.0.1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[::ffff:0:127.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b::a01:203]/hook",
+        "http://[64:ff9b:1::a01:203]/hook",
+        "http://[2002:7f00:1::1]/hook",
+        "http://[2002:c0a8:101::1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+        "http://[fec0::1]/hook",
         "ftp://example.com/hook",
     ],
 )

@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     security.init_app(app)
     ratelimit.init_app(app)
     pagecache.init_app(app)
+    security.init_outermost(app)
     indexing.init_app(app)
 
     from wiki import errorpages, navigation

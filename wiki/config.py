@@ -96,6 +96,9 @@ DEFAULTS: dict[str, Any] = {
     # A session begun through the provider lasts this long; then the person signs in through
     # it again, and someone the company has removed is refused there.
     "OIDC_SESSION_HOURS": 12,
+    # Email domains whose existing wiki accounts (admins' aside) the provider may link by the
+    # verified email on a first sign-in; otherwise an admin allows it account by account.
+    "OIDC_LINK_DOMAINS": [],
     # False: nobody signs in with a password (wiki or directory) but the break-glass admin.
     "PASSWORD_LOGIN": True,
     "BREAK_GLASS_EMAIL": "",
@@ -129,6 +132,12 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(overrides)
 
     _check_issuer(app.config["OIDC_ISSUER"])
+    domains = app.config["OIDC_LINK_DOMAINS"]
+    if isinstance(domains, str):  # a comma-separated list from the environment
+        domains = domains.split(",")
+    app.config["OIDC_LINK_DOMAINS"] = [
+        name.strip().lower().lstrip("@") for name in domains if name.strip()
+    ]
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "wiki.db")

@@ -39,6 +39,15 @@ ALLOWED_ATTRIBUTES = {
     "td": ["align"],
     **{f"h{level}": ["id"] for level in range(1, 7)},
 }
+# The classes the renderer itself gives (wiki links, footnotes, a table of contents, a fenced
+# code block's language); any other, typed in raw HTML or an attribute list ("{: .x}"), goes:
+# an author could otherwise dress text as the site's own banners and buttons.
+RENDERER_CLASSES = {
+    "a": frozenset({"wikilink", "wikilink-missing", "footnote-ref", "footnote-backref"}),
+    "div": frozenset({"footnote", "toc"}),
+    "span": frozenset({"toctitle"}),
+}
+CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 # No javascript:, vbscript: or data: URLs; relative URLs (no scheme) stay allowed.
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
@@ -138,11 +147,21 @@ def _words(text: str) -> Counter[str]:
     return Counter(re.findall(r"\w+", text))
 
 
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if name != "class":
+        return True
+    if tag == "code":
+        return CODE_LANGUAGE_CLASS.fullmatch(value) is not None
+    return set(value.split()) <= RENDERER_CLASSES.get(tag, frozenset())
+
+
 def sanitize_html(html: str) -> str:
     return bleach.clean(
         html,
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,

@@ -13,6 +13,8 @@ from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from wiki.textutil import xml_text
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -26,6 +28,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Downloads and feeds, which no cache may keep (see _set_security_headers).
+PRIVATE_EXPORTS = frozenset({"text/csv", "application/atom+xml"})
 # Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
 PUBLIC_ENDPOINTS = {
     "static",
@@ -58,6 +62,31 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     app.before_request(_require_login)
     app.after_request(_set_security_headers)
+
+
+def init_outermost(app: Flask) -> None:
+    """What must stand in front of everything else in the WSGI stack, the page cache included
+    (which reads the session cookie before Flask runs)."""
+    app.wsgi_app = _Utf8CookieHeader(app.wsgi_app)  # type: ignore[method-assign]
+
+
+class _Utf8CookieHeader:
+    """Cookies are read as UTF-8 (werkzeug's parse_cookie), which fails on any other bytes a
+    client sends: each such byte becomes U+FFFD instead, and the cookie is simply not ours."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        header = environ.get("HTTP_COOKIE")
+        if header:
+            raw = header.encode("latin-1", "replace")  # WSGI's header strings are latin-1
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                repaired = raw.decode("utf-8", "replace").encode("utf-8")
+                environ["HTTP_COOKIE"] = repaired.decode("latin-1")
+        return self.wsgi_app(environ, start_response)
 
 
 def _refuse_nul() -> None:
@@ -114,6 +143,12 @@ def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "application/atom+xml" and not response.direct_passthrough:
+        response.set_data(xml_text(response.get_data(as_text=True)))
+    if response.mimetype in PRIVATE_EXPORTS and "Cache-Control" not in response.headers:
+        # Exports and feeds carry people's names and what they did: no cache on the way, nor
+        # the browser's, keeps a copy. (A file's own address says how it may be kept.)
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

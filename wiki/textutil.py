@@ -18,6 +18,17 @@ def clean_line(text: str) -> str:
     return " ".join(_CONTROL.sub("", text).split())
 
 
+# What XML 1.0 cannot hold at all, not even escaped: C0 controls but tab and line ends,
+# lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text with every character XML cannot hold removed: a feed stays well-formed whatever
+    was stored (text from before cleaning, a name a directory sent)."""
+    return _NOT_XML.sub("", text)
+
+
 # A cell starting with one of these is a formula to a spreadsheet: it is written with a quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

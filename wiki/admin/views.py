@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from wiki.auth import services
@@ -37,6 +37,10 @@ def _person_form() -> tuple[services.PersonForm, dict[str, str]]:
         roles=tuple(request.form.getlist("roles")),
         job_title=request.form.get("job_title", ""),
         start_date=start_date,
+        # Only where the form offered the choice (an account company sign-in could link).
+        company_link_allowed=request.form.get("company_link_allowed") == "1"
+        if request.form.get("company_link_offered")
+        else None,
     )
     return form, errors
 
@@ -89,8 +93,24 @@ def edit_user(user_id: int):
                 return redirect(url_for("admin.users"))
     values = request.form if request.method == "POST" else None
     return form_response(
-        "admin/user_form.html", errors, user=user, roles=ROLES, errors=errors, values=values
+        "admin/user_form.html",
+        errors,
+        user=user,
+        roles=ROLES,
+        errors=errors,
+        values=values,
+        company_link=_company_link_offered(user),
     )
+
+
+def _company_link_offered(user) -> bool:
+    """Whether the admin may let company sign-in take this account over by its email: with a
+    company sign-in configured that it is not linked to yet, and never the break-glass one."""
+    config = current_app.config
+    unlinked = (config["LDAP_URL"] and user.directory_dn is None) or (
+        config["OIDC_ISSUER"] and user.oidc_subject is None
+    )
+    return bool(unlinked) and user.email != services.break_glass_email()
 
 
 @bp.post("/users/<int(max=2147483647):user_id>/active")

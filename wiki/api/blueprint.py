@@ -31,7 +31,8 @@ def _caller() -> str:
     """Whose API calls these are: the token sent (by its hash), else the session's person."""
     header = request.headers.get("Authorization", "")
     if header:
-        return "token:" + tokens.secret_hash(header)[:32]
+        # The token, not the header's spelling: "bearer  x" is the same caller as "Bearer x".
+        return "token:" + tokens.secret_hash(tokens.presented_secret(header) or header)[:32]
     return f"person:{current_user.get_id()}" if current_user.is_authenticated else "nobody"
 
 
@@ -108,6 +109,12 @@ def _check_body() -> None:
     if metadata is not None and metadata.form is not None:
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("Send the file as multipart/form-data, in the part `file`.")
+        # Checked here: spectree's own error would quote the parts it got, files included,
+        # which it cannot put in JSON.
+        required = spec.models[metadata.form].get("required", [])  # the form's JSON schema
+        missing = [name for name in required if name not in request.files]
+        if missing:
+            raise RequestInvalid({name: f"Send a file in the part `{name}`." for name in missing})
         return
     if not request.content_length and not request.data:
         if metadata is not None and metadata.json is not None:
@@ -115,7 +122,10 @@ def _check_body() -> None:
         return
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the parser's depth runs out before any limit of ours would
+        raise DomainError("The body nests too deeply.", "body") from None
     if body is None:
         raise DomainError("The body is not valid JSON.", "body")
     if not isinstance(body, dict):

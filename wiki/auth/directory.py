@@ -16,6 +16,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from wiki.auth.company import roles_from_groups
 from wiki.errors import CompanySignInUnavailable
+from wiki.textutil import clean_line
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,14 @@ class Directory:
         )
         people = []
         for entry in list(connection.entries):
-            email = _first(entry, self.email_attribute).strip().lower()
+            email = clean_line(_first(entry, self.email_attribute)).lower()
             if not email:
                 continue  # without an address there is no wiki account to match
             people.append(
                 DirectoryPerson(
                     dn=entry.entry_dn,
                     email=email,
-                    name=_first(entry, self.name_attribute).strip() or email,
+                    name=clean_line(_first(entry, self.name_attribute)) or email,
                     roles=self._roles(connection, entry.entry_dn),
                     roles_managed=bool(self.role_map),
                 )

@@ -42,6 +42,10 @@ class User(UserMixin, db.Model):
     # changes, unlike an email) once they have signed in there; None otherwise.
     oidc_issuer: Mapped[str | None] = mapped_column(String(500))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # An admin's word that the company's sign-in may take over this account by its email, once
+    # (an email alone is no proof: anyone the directory or provider lists with that address
+    # would become this person). Cleared when the account is linked.
+    company_link_allowed: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role"
@@ -67,6 +71,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class EndedSession(db.Model):
+    """A session its person logged out of. The session lives in a signed cookie, which a copy
+    would keep alive: its id is kept here until the cookie would have expired anyway, and a
+    cookie carrying it signs nobody in."""
+
+    __tablename__ = "ended_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class UserRole(db.Model):

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
+from authlib.oauth2.base import OAuth2Error
+from authlib.oauth2.rfc6749.errors import MissingCodeException
 from flask import current_app
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
 from wiki.auth.company import roles_from_groups
 from wiki.errors import CompanySignInUnavailable, SignInRefused
+from wiki.textutil import clean_line
 
 PROVIDER_DOWN = "the company's sign-in service does not answer"
 START_AGAIN = "Start again from the sign-in page."
@@ -101,6 +104,15 @@ class Provider:
                 f"Your company's sign-in service refused this sign-in ({error.error}). "
                 f"{START_AGAIN}",
             ) from error
+        except MissingCodeException as error:
+            raise SignInRefused(
+                "no code", f"The sign-in answer had no code to exchange. {START_AGAIN}"
+            ) from error
+        except OAuth2Error as error:  # any other answer the OAuth rules do not allow
+            raise SignInRefused(
+                f"the answer: {error.error}",
+                f"The sign-in answer could not be used ({error.error}). {START_AGAIN}",
+            ) from error
         except ExpiredTokenError as error:
             raise SignInRefused(
                 "ID token expired", f"The sign-in answer had expired. {START_AGAIN}"
@@ -121,7 +133,7 @@ class Provider:
         claims = token.get("userinfo")
         if claims is None:  # a token answer without an ID token has nothing to check
             raise SignInRefused("no ID token", f"The sign-in answer had no ID token. {START_AGAIN}")
-        email = str(claims.get("email") or "").strip().lower()
+        email = clean_line(str(claims.get("email") or "")).lower()
         groups = claims.get(self.groups_claim) or []
         if isinstance(groups, str):
             groups = [groups]
@@ -130,7 +142,7 @@ class Provider:
             subject=str(claims["sub"]),
             email=email,
             email_verified=claims.get(self.verified_claim) is True,
-            name=str(claims.get("name") or "").strip() or email,
+            name=clean_line(str(claims.get("name") or "")) or email,
             roles=roles_from_groups([str(group) for group in groups], self.role_map),
             roles_managed=bool(self.role_map),
         )

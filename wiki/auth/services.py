@@ -9,21 +9,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.audit import services as audit
-from wiki.auth.models import ROLES, User, UserRole
+from wiki.auth.models import ROLES, EndedSession, User, UserRole
 from wiki.auth.tokens import revoke_tokens_of, secret_hash
-from wiki.errors import (
-    CompanySignInUnavailable,
-    DomainError,
-    NoAccess,
-    NotAllowed,
-    NotFound,
-    SignInRefused,
-    ValidationError,
-)
+from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
@@ -36,7 +28,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 # Checked against when the email is unknown, so that a wrong email costs as long as a wrong
 # password and the two cannot be told apart by timing.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
 @dataclass(frozen=True)
@@ -46,117 +38,13 @@ class PersonForm:
     roles: tuple[str, ...] = ("member",)
     job_title: str = ""
     start_date: date | None = None
+    # An admin's permission for company sign-in to take over the account by its email, once
+    # (User.company_link_allowed); None leaves it as it is.
+    company_link_allowed: bool | None = None
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; the cause is not told apart to
-    the person, only in the audit trail (which never holds the password).
-
-    With a company directory configured, everyone but the wiki's own accounts (a break-glass
-    admin, say) signs in there; its refusals that the person can act on raise DomainError, as
-    does a password when WIKI_PASSWORD_LOGIN is off and they are not the break-glass admin."""
-    user = find_user_by_email(email)
-    if not password_login_allowed(email):
-        audit.record(
-            "login_failed", user, detail="password login is off", email=clean_line(email).lower()
-        )
-        db.session.commit()
-        raise NotAllowed("Sign-in with a password is turned off: use your company account.")
-    if current_app.config["LDAP_URL"] and (user is None or user.directory_dn is not None):
-        return _directory_sign_in(email, password)
-    if user is None or user.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
-        failure = "no account with a password"
-    elif not check_password_hash(user.password_hash, password):
-        failure = "wrong password"
-    elif not user.active:
-        failure = "account deactivated"
-    else:
-        audit.record("login", user)
-        db.session.commit()
-        return user
-    audit.record("login_failed", user, detail=failure, email=clean_line(email).lower())
-    db.session.commit()
-    return None
-
-
-def _directory_sign_in(login: str, password: str) -> User | None:
-    # Imported here: ldap3 is loaded only by a wiki that uses a directory.
-    from wiki.auth import directory
-
-    company = directory.Directory(current_app.config)
-    typed = clean_line(login).lower()
-    try:
-        found = company.find(login) if password else None
-        right = found is not None and company.password_is_right(found, password)
-    except CompanySignInUnavailable:
-        audit.record("login_failed", detail="directory unavailable", email=typed)
-        db.session.commit()
-        raise
-    refusal: DomainError | None = None  # a refusal with its own message, else the usual one
-    if not password:
-        failure = "directory: empty password"
-    elif not right:
-        failure = "directory: unknown person or wrong password"
-    elif not found.roles:
-        failure, refusal = "directory: in no mapped group", NoAccess()
-    else:
-        linked = db.session.scalar(select(User).where(User.directory_dn == found.dn))
-        if _email_of_another_account(found.email, linked, "directory_dn"):
-            failure = "directory: email of another account"
-            refusal = _EmailOfAnotherAccount(found.email)
-        else:
-            person = _provisioned(found, linked)
-            if person.active:
-                audit.record("login", person, detail="directory")
-                db.session.commit()
-                return person
-            failure = "directory: account deactivated in the wiki"
-    audit.record("login_failed", detail=failure, email=typed)
-    db.session.commit()
-    if refusal is not None:
-        raise refusal
-    return None
-
-
-def _email_of_another_account(email: str, linked: User | None, link: str) -> bool:
-    """Whether the company's email for this person belongs to another wiki account: one linked
-    (`link`: through the same sign-in) to another company account, or any other once this
-    person has an account (their email changed at the company to one the wiki already knows).
-    Emails are unique in the wiki."""
-    holder = find_user_by_email(email)
-    if holder is None or holder is linked:
-        return False
-    return linked is not None or getattr(holder, link) is not None
-
-
-class _EmailOfAnotherAccount(NotAllowed):
-    def __init__(self, email: str) -> None:
-        super().__init__(f"{email} already belongs to another wiki account: ask an admin.")
-
-
-def _provisioned(found: DirectoryPerson, linked: User | None) -> User:
-    """The wiki account of a directory person (`linked` to their entry already, or else not
-    yet), created on the first sign-in and brought up to date (name, email, roles) on every
-    later one."""
-    person = _company_account(linked, found)
-    person.directory_dn = found.dn
-    apply_company_entry(person, found)
-    return person
-
-
-def _company_account(linked: User | None, found: DirectoryPerson | ProviderPerson) -> User:
-    """The account linked to the person the company vouches for; else, on their first sign-in,
-    the account with their email, or a new one without a wiki password."""
-    person = linked or find_user_by_email(found.email)
-    if person is None:
-        person = User(email=found.email, name=found.name[:120], password_hash=None, active=True)
-        db.session.add(person)
-    return person
 
 
 def apply_company_entry(
@@ -187,77 +75,14 @@ def apply_company_entry(
 def password_login_allowed(email: str) -> bool:
     """Whether this login may use a password: always, unless WIKI_PASSWORD_LOGIN is off, when
     only the break-glass admin may (a way in when company sign-in is down)."""
-    break_glass = _break_glass_email()
+    break_glass = break_glass_email()
     return current_app.config["PASSWORD_LOGIN"] or bool(
         break_glass and clean_line(email).lower() == break_glass
     )
 
 
-def _break_glass_email() -> str:
+def break_glass_email() -> str:
     return (current_app.config["BREAK_GLASS_EMAIL"] or "").strip().lower()
-
-
-def start_provider_sign_in(redirect_uri: str):
-    """The redirect that sends the browser to the company's OpenID provider."""
-    from wiki.auth import oidc  # Authlib only for a wiki that uses a provider
-
-    try:
-        return oidc.Provider(current_app.config).start(redirect_uri)
-    except CompanySignInUnavailable:
-        audit.record("login_failed", detail="OpenID: provider unavailable")
-        db.session.commit()
-        raise
-
-
-def finish_provider_sign_in() -> User:
-    """The person the provider sends back, their account created on the first sign-in (linked
-    by the provider's subject, or else by their verified email) and brought up to date on every
-    one. Every refusal raises DomainError with a message for them, and is audited."""
-    from wiki.auth import oidc
-
-    try:
-        found = oidc.Provider(current_app.config).finish()
-    except SignInRefused as refused:
-        _provider_refusal(f"OpenID: {refused.reason}", "")
-        raise
-    except CompanySignInUnavailable:
-        _provider_refusal("OpenID: provider unavailable", "")
-        raise
-    if not found.email or not found.email_verified:
-        _provider_refusal("OpenID: email not verified", found.email)
-        raise NotAllowed(
-            "Your company account has no verified email address, which the wiki needs: ask "
-            "your IT department to verify it."
-        )
-    if not found.roles:
-        _provider_refusal("OpenID: in no mapped group", found.email)
-        raise NoAccess()
-    if found.email == _break_glass_email():
-        # Its roles would follow the provider's groups from then on: it stays the wiki's own.
-        _provider_refusal("OpenID: the break-glass account", found.email)
-        raise NotAllowed(
-            "This is the wiki's break-glass account: it signs in with its wiki password only."
-        )
-    linked = db.session.scalar(
-        select(User).where(User.oidc_issuer == found.issuer, User.oidc_subject == found.subject)
-    )
-    if _email_of_another_account(found.email, linked, "oidc_subject"):
-        _provider_refusal("OpenID: email of another account", found.email)
-        raise _EmailOfAnotherAccount(found.email)
-    person = _company_account(linked, found)
-    if not person.active:
-        _provider_refusal("OpenID: account deactivated in the wiki", found.email)
-        raise NotAllowed("Your wiki account is deactivated: ask an admin if that is a mistake.")
-    person.oidc_issuer, person.oidc_subject = found.issuer, found.subject
-    apply_company_entry(person, found, "OpenID Connect")
-    audit.record("login", person, detail="OpenID Connect")
-    db.session.commit()
-    return person
-
-
-def _provider_refusal(failure: str, email: str) -> None:
-    audit.record("login_failed", detail=failure, email=email)
-    db.session.commit()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -320,6 +145,19 @@ def update_user(actor: User, user: User, form: PersonForm) -> User:
             subject_label=user.email,
             detail=f"{', '.join(sorted(before)) or 'none'} → {', '.join(sorted(roles))}",
         )
+    allowed = form.company_link_allowed
+    if allowed is not None and allowed != user.company_link_allowed:
+        if allowed and user.email == break_glass_email():
+            raise ValidationError(
+                {"company_link_allowed": "The break-glass account is never linked."}
+            )
+        user.company_link_allowed = allowed
+        audit.record(
+            "company_link_allowed" if allowed else "company_link_withdrawn",
+            actor,
+            subject=f"person:{user.id}",
+            subject_label=user.email,
+        )
     db.session.commit()
     return user
 
@@ -340,7 +178,30 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if not active:
         user.session_generation += 1
         revoke_tokens_of(user)
+        # A pending invitation would let the link's holder set a password and come back in.
+        user.invitation_hash = None
+        user.invitation_expires_at = None
     db.session.commit()
+
+
+def new_session_id() -> str:
+    """The id of a session being begun, kept in its cookie (see end_session)."""
+    return secrets.token_urlsafe(32)
+
+
+def end_session(session_id: str | None) -> None:
+    """Log out of this one session: a copy of its cookie no longer signs anyone in. Sessions
+    begun before ids were given end only with "log out everywhere"."""
+    now = utcnow()
+    db.session.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+    if session_id:
+        lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+        db.session.merge(EndedSession(session_id=session_id, expires_at=now + lifetime))
+    db.session.commit()
+
+
+def session_ended(session_id: str) -> bool:
+    return db.session.get(EndedSession, session_id) is not None
 
 
 def end_sessions(user: User) -> None:
@@ -389,7 +250,7 @@ def invite(user: User, actor: User | None = None) -> str:
 
 def find_invited_user(token: str) -> User:
     user = db.session.scalar(select(User).where(User.invitation_hash == secret_hash(token)))
-    if user is None or user.invitation_expires_at is None:
+    if user is None or user.invitation_expires_at is None or not user.active:
         raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
     if user.invitation_expires_at < utcnow():
         raise NotFound("This invitation has expired. Ask an admin for a new one.")

@@ -109,12 +109,19 @@ def revoke_tokens_of(user: User) -> None:
     )
 
 
-def bearer_token(header: str) -> ApiToken:
-    """The usable token an Authorization header presents ("Bearer <token>")."""
+def presented_secret(header: str) -> str | None:
+    """The token an Authorization header presents ("Bearer <token>", the scheme in any case,
+    with any spaces around), or None when it presents none."""
     scheme, _, secret = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    return (secret.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def bearer_token(header: str) -> ApiToken:
+    """The usable token an Authorization header presents."""
+    secret = presented_secret(header)
+    if secret is None:
         raise TokenRefused("Send the token as “Authorization: Bearer <token>”.")
-    return authenticate_token(secret.strip())
+    return authenticate_token(secret)
 
 
 def authenticate_token(secret: str) -> ApiToken:

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from wiki.auth import services
+from wiki.auth import services, sign_in
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotFound, ValidationError
 from wiki.extensions import db, login_manager
@@ -34,6 +34,10 @@ login_manager.login_message_category = "info"
 
 # When this session was begun through the OpenID provider (Unix seconds).
 PROVIDER_SIGN_IN = "provider_signed_in_at"
+# This session's id, which logging out records as ended (services.end_session).
+SESSION_ID = "session_id"
+# The account (its session id) that asked to be linked to its company account at the provider.
+COMPANY_LINK_FOR = "company_link_for"
 
 
 @login_manager.user_loader
@@ -45,10 +49,25 @@ def load_user(session_id: str) -> User | None:
     begun = session.get(PROVIDER_SIGN_IN)
     if begun is not None and time.time() - begun > current_app.config["OIDC_SESSION_HOURS"] * 3600:
         return None
+    ended = session.get(SESSION_ID)
+    if ended is not None and services.session_ended(ended):
+        return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_generation != int(generation):
         return None
     return user
+
+
+def _begin_session(user: User, through_provider: bool = False) -> None:
+    """Sign `user` in to this browser with a session of its own: a new id (so that logging
+    out can end it), and a new CSRF token (one seen before signing in is no longer good)."""
+    login_user(user)
+    session[SESSION_ID] = services.new_session_id()
+    session.pop("csrf_token", None)
+    if through_provider:
+        session[PROVIDER_SIGN_IN] = int(time.time())
+    else:
+        session.pop(PROVIDER_SIGN_IN, None)  # a password session has no such limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,13 +93,12 @@ def login():
     status = 200
     if request.method == "POST":
         try:
-            user = services.authenticate(email, request.form.get("password", ""))
+            user = sign_in.authenticate(email, request.form.get("password", ""))
         except DomainError as refused:
             user, error, status = None, refused.message, refused.status_code
         else:
             if user is not None:
-                login_user(user)
-                session.pop(PROVIDER_SIGN_IN, None)  # a password session has no such limit
+                _begin_session(user)
                 # Kept in the session cookie itself, which is Secure over https.
                 session.permanent = bool(request.form.get("remember"))
                 return redirect(next_path or url_for("processes.home"))
@@ -106,9 +124,13 @@ def start_company_sign_in():
     if not current_app.config["OIDC_ISSUER"]:
         abort(404)
     session["company_sign_in_next"] = safe_next_path(request.args.get("next")) or ""
+    # "Link your company account" from the account page: the callback links the account signed
+    # in now (and only if it is still the one signed in then) instead of signing anyone in.
+    linking = request.args.get("link") == "1" and current_user.is_authenticated
+    session[COMPANY_LINK_FOR] = current_user.get_id() if linking else None
     callback = url_for("auth.company_sign_in_callback", _external=True)
     try:
-        return services.start_provider_sign_in(callback)
+        return sign_in.start_provider_sign_in(callback)
     except DomainError as refused:
         return _company_sign_in_refused(refused)
 
@@ -117,12 +139,18 @@ def start_company_sign_in():
 def company_sign_in_callback():
     if not current_app.config["OIDC_ISSUER"]:
         abort(404)
+    link_for = session.pop(COMPANY_LINK_FOR, None)
+    signed_in = current_user._get_current_object()
+    linking = signed_in if link_for and link_for == signed_in.get_id() else None
     try:
-        user = services.finish_provider_sign_in()
+        user = sign_in.finish_provider_sign_in(linking=linking)
     except DomainError as refused:
         return _company_sign_in_refused(refused)
-    login_user(user)
-    session[PROVIDER_SIGN_IN] = int(time.time())
+    if linking is not None:
+        session.pop("company_sign_in_next", None)
+        flash("Your company account is linked: sign in with it from now on.", "success")
+        return redirect(url_for("auth.change_password"))
+    _begin_session(user, through_provider=True)
     return redirect(session.pop("company_sign_in_next", "") or url_for("processes.home"))
 
 
@@ -136,8 +164,9 @@ def _company_sign_in_refused(refused: DomainError):
 
 @bp.post("/logout")
 def logout():
+    services.end_session(session.get(SESSION_ID))
     logout_user()
-    session.pop(PROVIDER_SIGN_IN, None)
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -155,7 +184,7 @@ def accept_invitation(token: str):
         except ValidationError as error:
             errors = error.errors
         else:
-            login_user(user)
+            _begin_session(user)
             flash(f"Welcome, {user.name}. Your password is set.", "success")
             return redirect(url_for("processes.home"))
     return form_response("auth/invitation.html", errors, user=user, errors=errors)
@@ -183,7 +212,56 @@ def change_password():
             login_user(user)  # other sessions end; this one carries on
             flash("Your password is changed. Other devices are logged out.", "success")
             return redirect(url_for("processes.home"))
-    return form_response("auth/password.html", errors, errors=errors)
+    return form_response("auth/password.html", errors, errors=errors, **_company_link_offers())
+
+
+def _company_link_offers() -> dict:
+    """What the account page offers to link: the directory, the provider, neither."""
+    config, user = current_app.config, current_user
+    own = user.email == services.break_glass_email()  # the break-glass account is never linked
+    return {
+        "link_directory": bool(config["LDAP_URL"]) and user.directory_dn is None and not own,
+        "link_provider": config["OIDC_NAME"]
+        if config["OIDC_ISSUER"] and user.oidc_subject is None and not own
+        else None,
+    }
+
+
+@bp.post("/account/company-link")
+@limiter.limit(
+    configured("RATELIMIT_LOGIN"),
+    key_func=lambda: f"company-link:{current_user.id}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,  # a wrong company password
+    scope="company-link",
+)
+def link_directory_account():
+    """Link the account signed in now to its entry in the company directory."""
+    if not current_app.config["LDAP_URL"]:
+        abort(404)
+    errors: dict[str, str] = {}
+    try:
+        sign_in.link_directory_account(
+            current_user._get_current_object(),
+            request.form.get("company_login", ""),
+            request.form.get("company_password", ""),
+        )
+    except ValidationError as error:
+        errors = error.errors
+    except DomainError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("auth.change_password"))
+    else:
+        flash("Your company account is linked: sign in with it from now on.", "success")
+        return redirect(url_for("auth.change_password"))
+    return form_response(
+        "auth/password.html",
+        errors,
+        errors={},
+        link_errors=errors,
+        values=request.form,
+        **_company_link_offers(),
+    )
 
 
 @bp.post("/account/sessions")

@@ -327,7 +327,8 @@ def gaps_from_escalations(now: datetime) -> int:
                 description="" if question.private else question.body,
                 process_id=record.process_id,
                 source="escalated_question",
-                reporter=question.asker,
+                # ...nor who asked it: the gap counts them among those affected, unnamed.
+                reporter=None if question.private else question.asker,
                 question_id=question.id,
                 created_at=now,
                 updated_at=now,

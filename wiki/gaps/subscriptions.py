@@ -63,12 +63,15 @@ def announce(gap: Gap) -> None:
     """Tell those following the gap's process, or one above it, that it was logged
     (uncommitted: it is committed with the gap)."""
     lineage = [process.id for process in (*gap.process.ancestors(), gap.process)]
-    followers = db.session.scalars(
+    query = (
         select(User)
         .join(GapSubscription, GapSubscription.user_id == User.id)
-        .where(GapSubscription.process_id.in_(lineage), User.active, User.id != gap.reporter_id)
+        .where(GapSubscription.process_id.in_(lineage), User.active)
         .distinct()
-    ).all()
+    )
+    if gap.reporter_id is not None:  # (an unnamed one, say a private question's asker, may be)
+        query = query.where(User.id != gap.reporter_id)
+    followers = db.session.scalars(query).all()
     notify(
         followers,
         "gap_logged",

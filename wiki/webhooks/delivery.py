@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import socket
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +26,7 @@ from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.outbox import backoff, claim_one, database_now, stalled_after
 from wiki.timeutil import utcnow
+from wiki.webhooks.addresses import is_public
 from wiki.webhooks.models import (
     DELIVERED,
     GIVEN_UP,
@@ -66,8 +66,7 @@ def resolved_address(host: str, port: int, allow_private: bool) -> str:
     except OSError as error:
         raise RefusedAddress(f"{host} cannot be resolved ({error}).") from None
     for address in found:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not allow_private and not ip.is_global:
+        if not allow_private and not is_public(address):
             raise RefusedAddress(
                 f"{host} is on a private, loopback or link-local address ({address}); the wiki "
                 "does not post there unless WIKI_WEBHOOK_ALLOW_PRIVATE is set."
