@@ -1,7 +1,7 @@
 """add the claims of webhook deliveries and mail, mail retry times, and failing_since
 
 Revision ID: 9d4b2e7c1a30
-Revises: 5aa046ba77ee
+Revises: 9b7c2a5e41f8
 Create Date: 2026-12-07 05:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9d4b2e7c1a30'
-down_revision = '5aa046ba77ee'
+down_revision = '9b7c2a5e41f8'
 branch_labels = None
 depends_on = None
 
