@@ -112,6 +112,10 @@ def _read_http_request(connection: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+# The signing secret the tests give their webhook endpoints.
+RECEIVER_SECRET = "a-receiver-secret-of-some-length"
+
+
 class Receiver:
     """An HTTP server that keeps every request and answers with the next status queued."""
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.conftest import on_postgresql
+from tests.servers import RECEIVER_SECRET
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.notifications import mail
@@ -24,8 +25,6 @@ from wiki.timeutil import utcnow
 from wiki.webhooks import delivery
 from wiki.webhooks import services as webhooks
 from wiki.webhooks.models import SENDING, WebhookDelivery
-
-SECRET = "a-receiver-secret-of-some-length"
 
 
 @pytest.fixture
@@ -94,7 +93,7 @@ def test_two_ticks_at_once_both_finish_and_do_each_thing_once(app, people, mailb
 
 
 def test_a_tick_ahead_of_the_clock_leaves_a_fresh_claim_alone(app, people, mailbox, receiver):
-    draft = webhooks.EndpointDraft(receiver.url, ["question.asked"], SECRET)
+    draft = webhooks.EndpointDraft(receiver.url, ["question.asked"], RECEIVER_SECRET)
     webhooks.add_endpoint(people["admin"], draft)
     expert = factories.make_user(email="noor@example.com", name="Noor Expert")
     factories.make_question(people["newcomer"], "p2p", [expert], title="Who books freight?")

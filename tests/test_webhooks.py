@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tests.servers import RECEIVER_SECRET as SECRET
 from wiki.errors import ValidationError
 from wiki.extensions import db
 from wiki.notifications.models import Notification
@@ -22,8 +23,6 @@ from wiki.webhooks import services as webhooks
 from wiki.webhooks.delivery import send_due
 from wiki.webhooks.models import WebhookDelivery
 from wiki.worker import deliver_due
-
-SECRET = "a-receiver-secret-of-some-length"
 
 
 @pytest.fixture

@@ -13,12 +13,10 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import on_postgresql, wiki_command_environment
-from tests.servers import stop_process
+from tests.servers import RECEIVER_SECRET, stop_process
 from wiki.extensions import db
 from wiki.webhooks import services as webhooks
 from wiki.webhooks.models import WebhookDelivery
-
-SECRET = "a-receiver-secret-of-some-length"
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ def delivered() -> int:
 
 
 def test_the_worker_sends_what_a_commit_made_within_moments(app, people, receiver):
-    draft = webhooks.EndpointDraft(receiver.url, ["page.created"], SECRET)
+    draft = webhooks.EndpointDraft(receiver.url, ["page.created"], RECEIVER_SECRET)
     webhooks.add_endpoint(people["admin"], draft)
     worker = start_worker(app)
     try:
