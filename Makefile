@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup bench-slow-receiver
 
 setup: $(STAMP)
 
@@ -23,7 +23,9 @@ run: setup
 	$(BIN)/wiki content load content --if-empty --demo-password
 	$(BIN)/wiki search check --fix
 	@$(BIN)/wiki content logins content
-	$(BIN)/wiki run --host 127.0.0.1 --port 5000
+	@# The worker sends mail and webhooks beside the server, and is stopped when the server stops.
+	$(BIN)/wiki worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/wiki run --host 127.0.0.1 --port 5000
 
 # Debian's programs the tests drive, installed in one apt-get run when any is missing:
 # Chromium for the browser tests (Playwright's own browser download is never used), and slapd
@@ -101,3 +103,8 @@ bench-attachments: setup
 # Rendering and indexing markdown shaped to make a parser backtrack, at 10, 20 and 40 KB.
 bench-markup: setup
 	$(BIN)/python bench/markup_bench.py
+
+# Issue 31's load: 8 editors x 50 saves beside a webhook receiver and a mail server that drip
+# their answers, against a baseline run without them (about 3 minutes).
+bench-slow-receiver: setup
+	$(BIN)/python bench/slow_receiver_bench.py

@@ -182,14 +182,14 @@ def csrf_token(body: bytes) -> str | None:
     return html.unescape(match.group(1).decode()) if match else None
 
 
-def log_in(port: int) -> str:
-    """Log in as the demo user; returns the session cookie's value."""
+def log_in(port: int, email: str = EMAIL) -> str:
+    """Log in as a demo user (jill by default); returns the session cookie's value."""
     status, headers, body = request(port, "GET", "/login")
     token = csrf_token(body)
     cookie = session_cookie(headers)
     if status != 200 or not token or not cookie:
         raise RuntimeError(f"GET /login: status {status}, csrf token or session cookie missing")
-    form = urlencode({"csrf_token": token, "email": EMAIL, "password": PASSWORD})
+    form = urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
     status, headers, _ = request(
         port,
         "POST",

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.oidc_server import OpenIdProvider, start_provider
+from tests.servers import Receiver
 from wiki import create_app
 from wiki.database import tables_for
 from wiki.extensions import db
@@ -196,6 +197,14 @@ def mailbox() -> Iterator[Mailbox]:
     box.port = port
     yield box
     controller.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback (tests/servers.py)."""
+    running = Receiver()
+    yield running
+    running.stop()
 
 
 @pytest.fixture

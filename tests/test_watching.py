@@ -12,6 +12,7 @@ from wiki.extensions import db
 from wiki.notifications.models import Notification
 from wiki.processes import pages
 from wiki.watching.models import Watch
+from wiki.worker import deliver_due
 
 
 @pytest.fixture
@@ -117,6 +118,7 @@ def test_a_watcher_chooses_mail_for_watched_changes(app, mailbox, wiki):
 
     watching.watch(wiki["newcomer"], page=wiki["page"])
     pages.save_page(wiki["member"], wiki["page"], pages.PageDraft("Three-way match", "New.", ""), 1)
+    deliver_due()
     (mail,) = mailbox.to("jill@example.com")
     assert mail["Subject"].endswith("Three-way match: edited")
     assert "Priya Member edited “Three-way match”, which you watch." in mail.get_content()

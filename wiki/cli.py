@@ -28,6 +28,7 @@ def register_commands(app: Flask) -> None:
     from wiki.search.cli import search
     from wiki.tick import tick
     from wiki.webhooks.cli import webhooks
+    from wiki.worker import worker
 
     app.cli.add_command(users)
     app.cli.add_command(tokens)
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(webhooks)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(worker)
 
 
 if __name__ == "__main__":  # pragma: no cover

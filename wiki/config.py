@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "Onramp Wiki <onramp@localhost>",
+    # Seconds one mail may take in all, from connecting to the server's last answer.
     "MAIL_TIMEOUT": 10,
     # A mail that failed this many times is left alone (it stays in the app).
     "MAIL_MAX_ATTEMPTS": 5,
@@ -101,10 +102,14 @@ DEFAULTS: dict[str, Any] = {
     # False: nobody signs in with a password (wiki or directory) but the break-glass admin.
     "PASSWORD_LOGIN": True,
     "BREAK_GLASS_EMAIL": "",
-    # Seconds a webhook endpoint has to answer a delivery.
+    # Seconds one webhook delivery may take in all: connecting, TLS, the request, the answer.
     "WEBHOOK_TIMEOUT": 5,
     # Webhooks to loopback, private and link-local addresses are refused unless this is set.
     "WEBHOOK_ALLOW_PRIVATE": False,
+    # `wiki worker`: senders of each kind (webhooks, mail) in one worker, and how often they
+    # look for due work when nothing woke them (PostgreSQL wakes them at each commit).
+    "WORKER_THREADS": 2,
+    "WORKER_POLL_SECONDS": 1.0,
     # Rate limits (Flask-Limiter notation). Counts live in the database unless this names a
     # Redis server (redis://host:6379/0), so that every worker and host shares them.
     "RATELIMIT_STORAGE_URL": None,

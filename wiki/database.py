@@ -54,6 +54,16 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
+    @event.listens_for(engine, "savepoint")
+    def _savepoint_takes_the_write_lock(connection, _name) -> None:
+        # The sqlite3 module begins a transaction before a write only, so a SAVEPOINT outside
+        # one begins it instead, deferred: a read there and then a write must upgrade a
+        # snapshot that another writer may have made stale, which fails at once ("database is
+        # locked", seen with two `wiki tick` at once) instead of waiting. Taking the write lock
+        # first makes it wait its turn, as any other write does.
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
 
 def for_dialect(dialect_name: str):
     """An alembic include_object hook: leave out of comparisons the indexes and tables the

@@ -20,13 +20,13 @@ from wiki.audit.services import purge_expired
 from wiki.auth.sync import sync_with_directory
 from wiki.errors import CompanySignInUnavailable
 from wiki.gaps.services import gaps_from_escalations
+from wiki.notifications import mail
 from wiki.notifications.digest import send_digests
-from wiki.notifications.mail import retry_unsent
 from wiki.processes.reviews import notify_reviews_due
 from wiki.questions.periodic import remind_and_escalate
 from wiki.ratelimit import purge_expired_counts
 from wiki.timeutil import utcnow
-from wiki.webhooks.delivery import retry_due
+from wiki.webhooks import delivery
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _reviews(now: datetime) -> str:
 
 
 def _mail(now: datetime) -> str:
-    sent, failed = retry_unsent(now)
+    sent, failed = mail.send_due(now)
     return f"{sent} mail(s) sent, {failed} failed"
 
 
@@ -70,7 +70,7 @@ def _directory(now: datetime) -> str:
 
 
 def _webhooks(now: datetime) -> str:
-    delivered, failed = retry_due(now)
+    delivered, failed = delivery.send_due(now)
     return f"{delivered} webhook deliveries sent, {failed} failed"
 
 

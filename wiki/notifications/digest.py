@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from datetime import datetime
 
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.notifications.kinds import KINDS
-from wiki.notifications.mail import describe_error, digest_letter, send_letter, smtp_connection
+from wiki.notifications.mail import digest_letter, send_alone
 from wiki.notifications.models import (
     MAIL_PENDING,
     MAIL_SENDING,
@@ -92,20 +91,17 @@ def _send_one_digest(user_id: int, now: datetime) -> bool | None:
             )
         ).all()
         person = session.get(User, user_id)
+        ids = [item.id for item in items]
         if not items or person is None or not person.active:
-            _release(session, digest, items, None)
+            _release(session, digest, ids, None)
             return None
         letter = digest_letter(person, group_by_kind(list(items)))
-        try:
-            with smtp_connection() as smtp:
-                error = send_letter(smtp, letter)
-        except (OSError, smtplib.SMTPException) as exc:
-            error = describe_error(exc)
+        session.commit()  # no transaction stays open while the server takes its time
+        error = send_alone(letter)
         if error:
             current_app.logger.warning("Digest for user %s failed: %s", user_id, error)
-            _release(session, digest, items, error)
+            _release(session, digest, ids, error)
             return False
-        ids = [item.id for item in items]
         session.execute(
             update(Notification)
             .where(Notification.id.in_(ids))
@@ -119,9 +115,10 @@ def _send_one_digest(user_id: int, now: datetime) -> bool | None:
         return True
 
 
-def _release(session: Session, digest: NotificationDigest, items, error: str | None) -> None:
+def _release(
+    session: Session, digest: NotificationDigest, ids: list[int], error: str | None
+) -> None:
     """Give back the day's claim; the notifications wait, pending, for the next run."""
-    ids = [item.id for item in items]
     if ids:
         values = {"mail_state": MAIL_PENDING, "mail_claimed_at": None}
         if error:

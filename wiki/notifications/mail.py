@@ -1,27 +1,28 @@
-"""Mail for notifications: sent after the commit that made them, retried by `wiki tick`.
+"""Mail for notifications: sent by `wiki worker` (and `wiki tick`), never from a request.
 
-A notification's mail is claimed before it is sent (pending or failed → sending, in one guarded
-UPDATE), so a request and the periodic command never send the same mail twice. A send that
-fails leaves the notification in "failed" with the error; it is never lost, and it is always
-in the app.
+A notification's mail is claimed before it is sent (wiki/outbox.py), so no two senders send it
+twice. One attempt has WIKI_MAIL_TIMEOUT in all, from connecting to the server's last answer.
+A send that fails leaves the notification in "failed" with the error, tried again after 1, 2,
+4 ... minutes up to WIKI_MAIL_MAX_ATTEMPTS; it is never lost, and it is always in the app.
 """
 
 from __future__ import annotations
 
 import smtplib
-import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, or_, select, update
+from flask import current_app
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from wiki import outbox
 from wiki.auth.models import User
+from wiki.deadline import DeadlineSMTP, DeadlineSMTPSSL, tls_context, total_deadline
 from wiki.extensions import db
 from wiki.notifications.models import (
     MAIL_FAILED,
@@ -30,13 +31,7 @@ from wiki.notifications.models import (
     MAIL_SENT,
     Notification,
 )
-from wiki.timeutil import utcnow
-
-# A claim older than this belongs to a sender that died mid-send; the periodic command retries.
-STALLED_AFTER = timedelta(minutes=15)
-
-# Kept in a session until it commits: the ids of the notifications to mail right after.
-MAIL_AFTER_COMMIT = "wiki_mail_after_commit"
+from wiki.outbox import backoff, claim_one, database_now, stalled_after
 
 
 @dataclass(frozen=True)
@@ -47,25 +42,6 @@ class Letter:
     to_address: str
     subject: str
     text: str
-
-
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released; the enclosing transaction still holds its locks
-    ids = session.info.pop(MAIL_AFTER_COMMIT, None)
-    if ids and has_app_context():
-        try:
-            send_immediate(sorted(ids))
-        except Exception:  # a broken mail setup must not break the change just committed
-            current_app.logger.exception("Mail after commit failed; `wiki tick` retries it")
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous_transaction) -> None:
-    # Rolling back to a savepoint keeps what the enclosing transaction made before it.
-    if previous_transaction.parent is None:
-        session.info.pop(MAIL_AFTER_COMMIT, None)
 
 
 def absolute_url(path: str) -> str:
@@ -106,108 +82,120 @@ def digest_letter(person: User, groups: list[tuple[str, list[Notification]]]) ->
     return Letter(person.name, person.email, subject, "\n".join(lines))
 
 
-def send_immediate(ids: Iterable[int], now: datetime | None = None) -> tuple[int, int]:
-    """Send the immediate mail of these notifications; return (sent, failed)."""
-    now = now or utcnow()
-    sent = failed = 0
+def _due(moment: datetime):
+    retry = (Notification.mail_state == MAIL_FAILED) & (
+        Notification.mail_attempts < current_app.config["MAIL_MAX_ATTEMPTS"]
+    )
+    return (
+        (Notification.delivery == "immediate")
+        & ((Notification.mail_state == MAIL_PENDING) | retry)
+        & or_(
+            Notification.mail_next_attempt_at.is_(None),
+            Notification.mail_next_attempt_at <= moment,
+        )
+    )
+
+
+def send_one(now: datetime | None = None, tried: set[int] | None = None) -> bool | None:
+    """Claim the oldest immediate mail that is due and send it: True when sent, False when it
+    failed, None when nothing is due. Mail in `tried` is left alone, and the one sent added."""
     with Session(db.engine) as session:
-        claimed = [nid for nid in ids if _claim(session, nid, now)]
-        if not claimed:
-            return 0, 0
-        rows = session.execute(
+        clock = database_now(session)
+        due = _due(max(clock, now) if now else clock)  # `wiki tick --now` may only look ahead
+        if tried:
+            due = due & Notification.id.not_in(tried)
+        claim = claim_one(
+            session,
+            Notification,
+            due,
+            (Notification.mail_claimed_by, Notification.mail_claimed_at),
+            {"mail_state": MAIL_SENDING, "mail_attempts": Notification.mail_attempts + 1},
+        )
+        if claim is None:
+            return None
+        if tried is not None:
+            tried.add(claim.row_id)
+        note, person = session.execute(
             select(Notification, User)
             .join(User, User.id == Notification.user_id)
-            .where(Notification.id.in_(claimed))
-        ).all()
-        letters = [(note.id, letter_for(note, person)) for note, person in rows]
-        finished: set[int] = set()
-        try:
-            with smtp_connection() as smtp:
-                for notification_id, letter in letters:
-                    error = send_letter(smtp, letter)
-                    _finish(session, [notification_id], error, now)
-                    finished.add(notification_id)
-                    sent, failed = (sent, failed + 1) if error else (sent + 1, failed)
-        except (OSError, smtplib.SMTPException) as exc:
-            # The connection failed or dropped: every claimed mail not yet sent failed.
-            unsent = [note_id for note_id, _letter in letters if note_id not in finished]
-            _finish(session, unsent, describe_error(exc), now)
-            failed += len(unsent)
+            .where(Notification.id == claim.row_id)
+        ).one()
+        letter, attempts = letter_for(note, person), note.mail_attempts
+        session.rollback()  # no transaction stays open while the server takes its time
+        error = send_alone(letter)
+        clock = database_now(session)
+        values = (
+            {"mail_state": MAIL_FAILED, "mail_error": error[:500]}
+            | {"mail_next_attempt_at": clock + backoff(attempts)}
+            if error
+            else {"mail_state": MAIL_SENT, "mail_error": "", "mailed_at": clock}
+        )
+        session.execute(
+            update(Notification)
+            .where(Notification.id == claim.row_id, Notification.mail_claimed_by == claim.token)
+            .values(mail_claimed_by=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    if error:
+        current_app.logger.warning("Mail for notification %s failed: %s", claim.row_id, error)
+    return error is None
+
+
+def release_stalled() -> int:
+    """A claim past any deadline belongs to a sender that died mid-send: that attempt failed."""
+    with Session(db.engine) as session:
+        limit = database_now(session) - stalled_after(current_app.config["MAIL_TIMEOUT"])
+        return outbox.release_stalled(
+            session,
+            Notification,
+            (Notification.delivery == "immediate")
+            & (Notification.mail_state == MAIL_SENDING)
+            & (Notification.mail_claimed_at <= limit),
+            {
+                "mail_state": MAIL_FAILED,
+                "mail_claimed_by": None,
+                "mail_error": "the sender stopped before finishing",
+            },
+        )
+
+
+def send_due(now: datetime | None = None) -> tuple[int, int]:
+    """Send every immediate mail that is due (never sent, or failed and its wait over, or its
+    sender died mid-send), each once; return (sent, failed)."""
+    release_stalled()
+    sent = failed = 0
+    tried: set[int] = set()
+    while (outcome := send_one(now, tried)) is not None:
+        sent, failed = (sent + 1, failed) if outcome else (sent, failed + 1)
     return sent, failed
 
 
-def _claim(session: Session, notification_id: int, now: datetime) -> bool:
-    result = session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.delivery == "immediate",
-            Notification.mail_state.in_((MAIL_PENDING, MAIL_FAILED)),
-        )
-        .values(
-            mail_state=MAIL_SENDING,
-            mail_claimed_at=now,
-            mail_attempts=Notification.mail_attempts + 1,
-        )
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-def _finish(session: Session, ids: list[int], error: str | None, now: datetime) -> None:
-    if not ids:
-        return
-    values = (
-        {"mail_state": MAIL_FAILED, "mail_error": error[:500]}
-        if error
-        else {"mail_state": MAIL_SENT, "mail_error": "", "mailed_at": now}
-    )
-    session.execute(update(Notification).where(Notification.id.in_(ids)).values(**values))
-    session.commit()
-    if error:
-        current_app.logger.warning("Mail for notifications %s failed: %s", ids, error)
-
-
-def retry_unsent(now: datetime) -> tuple[int, int]:
-    """Send immediate mail that failed, was never sent, or whose sender died mid-send."""
-    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-    with Session(db.engine) as session:
-        session.execute(
-            update(Notification)
-            .where(
-                Notification.mail_state == MAIL_SENDING,
-                Notification.mail_claimed_at < now - STALLED_AFTER,
-            )
-            .values(mail_state=MAIL_FAILED, mail_error="the sender stopped before finishing")
-        )
-        session.commit()
-        ids = session.scalars(
-            select(Notification.id).where(
-                Notification.delivery == "immediate",
-                or_(
-                    Notification.mail_state == MAIL_PENDING,
-                    (Notification.mail_state == MAIL_FAILED)
-                    & (Notification.mail_attempts < max_attempts),
-                ),
-            )
-        ).all()
-    return send_immediate(ids, now)
+def send_alone(letter: Letter) -> str | None:
+    """Connect, send one letter and say goodbye, all within WIKI_MAIL_TIMEOUT; return why it
+    failed, or None."""
+    try:
+        with total_deadline(current_app.config["MAIL_TIMEOUT"]), smtp_connection() as smtp:
+            return send_letter(smtp, letter)
+    except (OSError, smtplib.SMTPException) as exc:
+        return describe_error(exc)
 
 
 @contextmanager
 def smtp_connection() -> Iterator[smtplib.SMTP]:
+    """A connection to the configured server, keeping the running total_deadline()."""
     config = current_app.config
     security = config["MAIL_SECURITY"]
     if security not in ("none", "starttls", "ssl"):
         raise ValueError(f"WIKI_MAIL_SECURITY must be none, starttls or ssl, not {security!r}")
-    host, port, timeout = config["MAIL_SERVER"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
+    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
     if security == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        smtp: smtplib.SMTP = DeadlineSMTPSSL(host, port, context=tls_context())
     else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp = DeadlineSMTP(host, port)
     try:
         if security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=tls_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         yield smtp

@@ -44,7 +44,11 @@ class Notification(db.Model):
     mail_state: Mapped[str] = mapped_column(String(20), default=MAIL_NONE)
     mail_attempts: Mapped[int] = mapped_column(default=0)
     mail_error: Mapped[str] = mapped_column(String(500), default="")
+    # The sender that has it while it is "sending", and since when (the database's clock).
+    mail_claimed_by: Mapped[str | None] = mapped_column(String(32))
     mail_claimed_at: Mapped[datetime | None]
+    # A failed immediate mail is tried again from then on (empty: at once).
+    mail_next_attempt_at: Mapped[datetime | None]
     mailed_at: Mapped[datetime | None]
     # Periodic work names what it notifies about ("reminder:question:12:1"), so that running
     # it twice makes one notification.

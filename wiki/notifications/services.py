@@ -1,4 +1,4 @@
-"""Making notifications: one call for every domain; mail follows after the commit."""
+"""Making notifications: one call for every domain; `wiki worker` mails them once committed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from wiki.auth.models import User
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
 from wiki.notifications.kinds import DEFAULT_DELIVERY, KINDS
-from wiki.notifications.mail import MAIL_AFTER_COMMIT
 from wiki.notifications.models import (
     DELIVERIES,
     MAIL_NONE,
@@ -21,6 +20,7 @@ from wiki.notifications.models import (
     Notification,
     NotificationPreference,
 )
+from wiki.outbox import wake_worker
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 
@@ -40,7 +40,7 @@ def notify(
     The caller commits it with the change it speaks of, so a notification exists exactly when
     its subject does. With `dedupe_key`, a recipient who already has a notification for that
     key gets no second one: periodic work may run more than once. `session` is for work done in
-    a session of its own (deliveries sent after another commit); the app's session by default.
+    a session of its own (the worker's); the app's session by default.
     """
     session = session or db.session
     if kind not in KINDS:
@@ -76,11 +76,8 @@ def notify(
             session.add(notification)
         made.append(notification)
     session.flush()
-    if mail_enabled:
-        pending = session.info.setdefault(MAIL_AFTER_COMMIT, set())
-        pending.update(
-            n.id for n in made if n.mail_state == MAIL_PENDING and n.delivery == "immediate"
-        )
+    if any(n.mail_state == MAIL_PENDING and n.delivery == "immediate" for n in made):
+        wake_worker(session)
     return made
 
 

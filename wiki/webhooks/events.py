@@ -1,8 +1,8 @@
 """What the wiki tells webhooks: an event's JSON (its name, an id, when, the object as the API
 shows it, and a one-line `text` with a link that chat tools show as is), queued in the
-transaction of the change and sent after its commit. Confidential things never leave: no
-coaching, peer group or FeedForward event exists, and a private question's event carries none
-of its words."""
+transaction of the change and sent by `wiki worker` once it is committed. Confidential things
+never leave: no coaching, peer group or FeedForward event exists, and a private question's
+event carries none of its words."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from wiki.extensions import db
+from wiki.outbox import wake_worker
 from wiki.timeutil import utcnow
-from wiki.webhooks.delivery import SEND_AFTER_COMMIT
 from wiki.webhooks.models import EVENTS, WebhookDelivery, WebhookEndpoint
 
 
@@ -51,9 +51,8 @@ def queue(
     deliveries = [WebhookDelivery(endpoint=e, event=event_name, body=body) for e in endpoints]
     db.session.add_all(deliveries)
     db.session.flush()
-    db.session.info.setdefault(SEND_AFTER_COMMIT, set()).update(
-        d.id for d in deliveries if not d.endpoint.paused
-    )
+    if any(not endpoint.paused for endpoint in endpoints):
+        wake_worker(db.session)
     return deliveries
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +27,8 @@ TEST_EVENT = "webhook.test"
 # A delivery: waiting to be sent (again), being sent, delivered, or given up after its last try.
 PENDING, SENDING, DELIVERED, GIVEN_UP = "pending", "sending", "delivered", "given_up"
 MAX_ATTEMPTS = 8
+# An endpoint is paused after MAX_ATTEMPTS failures in a row only if they span this long.
+PAUSE_AFTER = timedelta(minutes=30)
 
 
 class WebhookEndpoint(db.Model):
@@ -38,7 +40,11 @@ class WebhookEndpoint(db.Model):
     # Kept as given: signing needs the secret itself (it is never shown again).
     secret: Mapped[str] = mapped_column(String(200))
     paused: Mapped[bool] = mapped_column(default=False)
+    # Counted in the database (failures_in_a_row + 1), so that senders at once lose no count;
+    # an endpoint is paused after MAX_ATTEMPTS failures in a row spread over PAUSE_AFTER at
+    # least, not after a burst of failures from one short outage.
     failures_in_a_row: Mapped[int] = mapped_column(default=0)
+    failing_since: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -62,6 +68,9 @@ class WebhookDelivery(db.Model):
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sender that has it while it is "sending", and since when (the database's clock).
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None]
     last_status: Mapped[int | None]
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

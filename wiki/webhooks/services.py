@@ -14,6 +14,7 @@ from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
+from wiki.outbox import wake_worker
 from wiki.textutil import clean_line
 from wiki.webhooks import delivery, events
 from wiki.webhooks.models import EVENTS, TEST_EVENT, WebhookDelivery, WebhookEndpoint
@@ -94,9 +95,10 @@ def list_endpoints() -> list[tuple[WebhookEndpoint, list[WebhookDelivery]]]:
 
 
 def resume(actor: User | None, endpoint: WebhookEndpoint) -> None:
-    """Start sending again; deliveries that waited while it was paused go out with the tick."""
+    """Start sending again; deliveries that waited while it was paused go out at once."""
     _require_admin(actor)
-    endpoint.paused, endpoint.failures_in_a_row = False, 0
+    endpoint.paused, endpoint.failures_in_a_row, endpoint.failing_since = False, 0, None
+    wake_worker(db.session)
     audit.record(
         "webhook_changed", actor, subject=f"webhook:{endpoint.id}", subject_label=endpoint.url,
         detail="resumed",
@@ -114,7 +116,8 @@ def remove_endpoint(actor: User | None, endpoint: WebhookEndpoint) -> None:
 
 
 def send_test(actor: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
-    """A test event to this endpoint only, sent now; the delivery says how it went."""
+    """A test event to this endpoint only, queued for the worker (no request waits on the
+    receiver); the endpoint's list of deliveries shows how it went."""
     _require_admin(actor)
     made = events.queue(
         [endpoint],
@@ -124,5 +127,4 @@ def send_test(actor: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
         "/admin/webhooks",
     )
     db.session.commit()
-    db.session.refresh(made[0])
     return made[0]
