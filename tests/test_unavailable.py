@@ -4,17 +4,23 @@ to send again, and nothing is half-written."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import make_url
 
 from tests import factories
 from tests.conftest import on_postgresql
 from tests.tcp_proxy import TcpProxy
+from wiki import create_app
+from wiki.extensions import db
 from wiki.processes import pages
+from wiki.search.indexing import indexer
 
 PAGE = "/p/p2p/three-way-match"
 EDIT = {
@@ -94,3 +100,37 @@ def test_a_save_that_waits_past_the_sqlite_lock_gets_its_text_back(
     again = client.post(f"{PAGE}/+edit", data=EDIT)  # what "Try again" sends
     assert again.status_code == 302
     assert pages.latest_revision(page).body == EDIT["body"]
+
+
+@pytest.mark.skipif(on_postgresql(), reason="a SQLite file on a disk of its own")
+@pytest.mark.skipif(os.geteuid() != 0, reason="a small filesystem of its own needs root (CI is)")
+def test_signing_in_on_a_full_disk_says_why(tmp_path):
+    """A real 4 MB disk (tmpfs) holding the database, filled to the last byte."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], check=True)
+    try:
+        wiki = create_app(
+            {"DATABASE_URL": f"sqlite:///{disk / 'wiki.db'}", "SECRET_KEY": "test",
+             "WTF_CSRF_ENABLED": False, "SEARCH_DIR": str(tmp_path / "search")},
+            instance_path=str(tmp_path / "instance"),
+        )  # fmt: skip
+        with wiki.app_context():
+            upgrade()
+            factories.make_user(email="priya@example.com", name="Priya")
+            with open(disk / "filler", "wb") as filler:  # every byte the disk has left
+                try:
+                    while True:
+                        filler.write(b"\0" * 65536)
+                        filler.flush()
+                except OSError:
+                    pass
+            login = {"email": "priya@example.com", "password": factories.PASSWORD}
+            answer = wiki.test_client().post("/login", data=login)
+            page = _assert_unavailable_page(answer, "disk is full")  # its audit entry had no room
+            assert factories.PASSWORD not in page and "priya@example.com" in page
+            indexer(wiki).close()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)], check=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from wiki.errors import DomainError
 from wiki.extensions import db
-from wiki.ratelimit import wait_text
+from wiki.ratelimit import OWN_RETRY_AFTER, wait_text
 
 TITLES = {
     400: "Bad request",
@@ -145,6 +145,7 @@ def _database_unavailable(error: OperationalError):
         db.session.invalidate()  # its connection is gone; the pool makes a new one later
     message = _unavailable_message(str(error.orig))
     headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}
+    g.setdefault(OWN_RETRY_AFTER, headers["Retry-After"])
     if wants_json():
         body = jsonify(error=ERROR_CODES[503], message=message, fields={})
         return body, 503, headers

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wiki.extensions import db
 
 DATABASE_STORAGE = "wikidb://"
+# Where an answer keeps the Retry-After it sets itself (see _retry_after_only_when_refused).
+OWN_RETRY_AFTER = "own_retry_after"
 
 
 def _audit_breach(limit) -> None:
@@ -135,6 +137,11 @@ def _retry_after_only_when_refused(response):
     try again", so only a refusal keeps it (the X-RateLimit-* headers stay on every answer)."""
     if response.status_code != 429 and limiter.current_limit is not None:
         response.headers.pop("Retry-After", None)
+    # A 503 says when to come back itself (the database unavailable): the limiter's own
+    # Retry-After, about its window, must not stand in for it.
+    own = g.get(OWN_RETRY_AFTER)
+    if own is not None:
+        response.headers["Retry-After"] = own
     return response
 
 
