@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import database, pagecache, ratelimit, security
     from wiki.extensions import csrf, login_manager
-    from wiki.search import indexing
+    from wiki.search import indexing, postgres_indexing
 
     database.init_app(app)
     csrf.init_app(app)
@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     ratelimit.init_app(app)
     pagecache.init_app(app)
     security.init_outermost(app)
-    indexing.init_app(app)
+    indexing.init_app(app, postgres_indexing.PostgresIndexer)
 
     from wiki import errorpages, navigation
     from wiki.admin.views import bp as admin_bp

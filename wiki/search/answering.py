@@ -5,10 +5,10 @@ when none holds them all) those holding most of them; an ERP code's own page fir
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from wiki.search import questions
-from wiki.search.index import Filters, Results
+from wiki.search import questions, whoosh_questions
+from wiki.search.index import Filters, Results, SearchIndex
 
 # With fewer hits than this, words within an edit or two are tried, and a question's
 # partial matches are added.
@@ -25,13 +25,19 @@ MAX_PARTIAL_PAGES = 5
 ERP_CODE = re.compile(r"^[a-z][a-z0-9]{1,5}_[a-z0-9_]+$")
 MAX_CODES = 2
 
-if TYPE_CHECKING:
-    from wiki.search.services import SearchOutcome
+
+class Outcome(Protocol):
+    """What answering reads and sets of a search's outcome (services.SearchOutcome)."""
+
+    text: str
+    fuzzy: bool
+    partial: bool
+    did_you_mean: str | None
 
 
 def answer(
     index,
-    outcome: SearchOutcome,
+    outcome: Outcome,
     reading: questions.Reading,
     filters: Filters,
     page: int,
@@ -107,7 +113,7 @@ def _with_partial(
     page = min(page, MAX_PARTIAL_PAGES)
     # Fewer than FEW strict hits: all on its first page, which both backends return for a
     # page past the last.
-    best = index.best_match(reading.concepts, filters, 1, page * size + FEW)
+    best = _best_match(index, reading.concepts, filters, page * size + FEW)
     keys = {hit.key for hit in strict.hits}
     merged = [*strict.hits, *(hit for hit in best.hits if hit.key not in keys)]
     total = best.total + len(keys - {hit.key for hit in best.hits})
@@ -124,3 +130,10 @@ def _with_partial(
         facets_sampled=best.facets_sampled,
         approximate=best.approximate,
     )
+
+
+def _best_match(index, concepts, filters: Filters, size: int) -> Results:
+    """The documents holding most of a question's concepts, from whichever backend serves."""
+    if isinstance(index, SearchIndex):
+        return whoosh_questions.best_match(index, concepts, filters, 1, size)
+    return index.best_match(concepts, filters, 1, size)

@@ -487,13 +487,6 @@ class SearchIndex:
         return self._run(self._searcher(), loosened, filters, page, page_size)
 
     @_damage_surfaces
-    def best_match(self, concepts, filters: Filters, page: int = 1, page_size: int = 20) -> Results:
-        """Documents holding any of a question's concepts (wiki.search.whoosh_questions)."""
-        from wiki.search import whoosh_questions  # it builds on this module
-
-        return whoosh_questions.best_match(self, concepts, filters, page, page_size)
-
-    @_damage_surfaces
     def did_you_mean(self, text: str, filters: Filters) -> str | None:
         """The query with each unknown word replaced by the nearest word that occurs in a
         document this reader may see (so no hidden or deleted word leaks out)."""

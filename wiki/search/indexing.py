@@ -343,13 +343,11 @@ def backend_name(app: Flask) -> str:
     return chosen
 
 
-def init_app(app: Flask) -> None:
-    if backend_name(app) == "postgresql":
-        from wiki.search.postgres_indexing import PostgresIndexer
-
-        search_indexer: Indexer = PostgresIndexer(app)
-    else:
-        search_indexer = Indexer(app)
+def init_app(app: Flask, postgres_indexer: type[Indexer]) -> None:
+    """Keep the app's search current. `postgres_indexer` is the PostgreSQL backend's Indexer,
+    handed in by create_app: it builds on this module, which therefore does not import it."""
+    backend = postgres_indexer if backend_name(app) == "postgresql" else Indexer
+    search_indexer = backend(app)
     app.extensions["search"] = search_indexer
     started = threading.Event()
 
