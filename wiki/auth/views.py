@@ -143,7 +143,11 @@ def unlock_device(token: str):
         ), 404
     response = redirect(url_for("auth.login"))
     devices.remember_device(response, user)
-    flash(f"This device may now sign in as {user.email}, however others have tried.", "success")
+    flash(
+        f"This device may now sign in as {user.email}, even while others' wrong passwords "
+        "hold the account: sign in with your password.",
+        "success",
+    )
     return response
 
 
