@@ -4,7 +4,7 @@ person out (ten wrong passwords from anywhere) or a whole office behind one addr
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
@@ -36,9 +36,16 @@ def remember_device(response: Response, user: User) -> None:
 
 def right_password_from_known_device() -> bool:
     """Whether this login form gives the right wiki password of an active account this
-    browser knows (for Flask-Limiter's exempt_when: such a login is never held back)."""
+    browser knows (for Flask-Limiter's exempt_when: such a login is never held back). Asked
+    by each login limit: the password is checked once a request."""
     if COOKIE not in request.cookies:  # most tries; nothing to check
         return False
+    if "known_device_login" not in g:
+        g.known_device_login = _right_password_from_known_device()
+    return g.known_device_login
+
+
+def _right_password_from_known_device() -> bool:
     user = find_user_by_email(request.form.get("email", ""))
     if user is None or user.id not in _accounts() or not user.active:
         return False
