@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from search_bench import drop_database, fresh_database  # noqa: E402 (a sibling: bench/ is the script's folder)
+
 PASSWORD = "bench-password"
 TIMED = [
     ("keywords", "three-way match"),
@@ -32,30 +34,6 @@ TIMED = [
     ("question", "how to book an invoice without a purchase order"),
     ("question", "supplier wants to change bank account"),
 ]
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    from sqlalchemy import create_engine, make_url, text
-
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
 
 
 def demo_app(url: str, backend: str, folder: Path):
