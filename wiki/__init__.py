@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     security.init_outermost(app)
     indexing.init_app(app, postgres_indexing.PostgresIndexer)
 
-    from wiki import errorpages, navigation
+    from wiki import errorpages, subscribers
     from wiki.admin.views import bp as admin_bp
     from wiki.api import bp as api_bp
     from wiki.attachments import views as attachment_views
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.questions.views import bp as questions_bp
     from wiki.search.views import bp as search_bp
     from wiki.watching import views as watching_views
+    from wiki.web import navigation
     from wiki.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(api_bp)
     errorpages.init_app(app)
     navigation.init_app(app)
+    subscribers.connect_all()
 
     from wiki.cli import register_commands
 

@@ -22,7 +22,7 @@ from wiki.api.schemas import (
 )
 from wiki.attachments import services as attachments
 from wiki.attachments.models import Attachment
-from wiki.attachments.views import file_url
+from wiki.attachments.rendering import file_url
 from wiki.forms import MAX_ID
 from wiki.processes import history, pages, tree
 from wiki.processes.models import Page, Revision

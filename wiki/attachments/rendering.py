@@ -12,6 +12,7 @@ from flask import url_for
 from markdown.treeprocessors import Treeprocessor
 
 from wiki.attachments import services
+from wiki.attachments.models import Attachment
 from wiki.attachments.names import name_from_reference
 from wiki.processes.models import Page
 
@@ -41,13 +42,18 @@ def resolver_for(page: Page) -> FileResolver:
             return FileTarget(url, exists=False)
         blob = attachment.blob
         return FileTarget(
-            url_for("attachments.file", sha256=blob.sha256, name=attachment.name),
+            file_url(attachment),
             attachment.is_image,
             blob.width,
             blob.height,
         )
 
     return resolve
+
+
+def file_url(attachment: Attachment) -> str:
+    """The content address of one version of a file: its bytes never change there."""
+    return url_for("attachments.file", sha256=attachment.blob_sha256, name=attachment.name)
 
 
 def attachment_extension(page: Page) -> markdown.Extension:

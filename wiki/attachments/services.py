@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, undefer
 
+from wiki import events
 from wiki.attachments.filetypes import FileRefused
 from wiki.attachments.intake import FileTooLarge, PreparedFile, prepare_file
 from wiki.attachments.models import Attachment, Blob
@@ -19,8 +20,8 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.processes.links import forget_rendered_html
 from wiki.processes.models import Page
+from wiki.processes.pages import can_review
 from wiki.timeutil import utcnow
-from wiki.watching import services as watching
 
 _WORD_BREAKS = re.compile(r"[\W_]+")
 # Two uploads of one name to one page at the same moment both want the next version number;
@@ -117,15 +118,11 @@ def _add_version(actor: User | None, page: Page, prepared: PreparedFile) -> Atta
     )
     db.session.add(attachment)
     db.session.flush()
-    watching.tell_watchers(
-        page, actor, f"added the file {prepared.name} to", f"file {prepared.name} added"
-    )
+    events.file_added.send(page, actor=actor, name=prepared.name)
     return attachment
 
 
 def can_remove(user: User, attachment: Attachment) -> bool:
-    from wiki.processes.pages import can_review  # pages renders attachments: import late
-
     return attachment.uploaded_by_id == user.id or can_review(user, attachment.page)
 
 
@@ -140,12 +137,7 @@ def remove_attachment(actor: User, attachment: Attachment) -> None:
         raise NotFound(f"Version {attachment.version} of “{attachment.name}” is already removed.")
     attachment.removed_at = utcnow()
     attachment.removed_by = actor
-    watching.tell_watchers(
-        attachment.page,
-        actor,
-        f"removed the file {attachment.name} from",
-        f"file {attachment.name} removed",
-    )
+    events.file_removed.send(attachment.page, actor=actor, name=attachment.name)
     forget_rendered_html(attachment.page_id)
     db.session.commit()
 

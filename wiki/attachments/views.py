@@ -30,11 +30,13 @@ from wiki.attachments.filetypes import label_for, media_type_for
 from wiki.attachments.intake import human_size, megabytes
 from wiki.attachments.models import Attachment, Blob
 from wiki.attachments.names import markdown_reference
+from wiki.attachments.rendering import attachment_extension, file_url
 from wiki.errorpages import error_response, wants_json
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import whole_number
 from wiki.processes import tree
 from wiki.processes.models import Page
+from wiki.processes.rendering import register_page_extension
 
 bp = Blueprint("attachments", __name__)
 
@@ -56,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["filekind"] = label_for
     app.jinja_env.globals["max_upload_bytes"] = services.max_upload_bytes
+    register_page_extension("attachments", attachment_extension)
 
 
 def _allow_uploads(endpoint: str | None, _values: dict | None) -> None:
@@ -158,10 +161,6 @@ def by_name(path: str, name: str):
     return response
 
 
-def file_url(attachment: Attachment) -> str:
-    return url_for("attachments.file", sha256=attachment.blob_sha256, name=attachment.name)
-
-
 @bp.get("/files/<sha256>/<name>")
 def file(sha256: str, name: str):
     if not SHA256.fullmatch(sha256):
@@ -203,7 +202,8 @@ def _page_at(path: str, rest: str | None = None) -> Page:
     if isinstance(found, Page):
         return found
     if rest is not None and request.method == "GET":
-        from wiki.processes.views import view  # that view owns every other address
-
+        # The page-or-process view owns every other address; looked up by its endpoint, as
+        # pages build on nothing of files.
+        view = current_app.view_functions["processes.view"]
         abort(make_response(view(f"{path}/{rest}")))
     abort(404)

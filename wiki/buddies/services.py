@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from wiki import events
 from wiki.auth.models import User
 from wiki.buddies.access import active_assignment, can_assign
 from wiki.buddies.models import DEFAULT_ASSIGNMENT_DAYS, BuddyAssignment, PlanTemplate
@@ -16,7 +17,6 @@ from wiki.extensions import db
 from wiki.forms import date_field
 from wiki.notifications.services import notify
 from wiki.timeutil import utcnow
-from wiki.webhooks import events as webhooks
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def assign_buddy(actor: User, draft: AssignmentDraft, today: date | None = None)
         "/",
     )
     db.session.flush()
-    webhooks.announce_assignment(assignment)
+    events.buddy_assigned.send(assignment)
     db.session.commit()
     return assignment
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from wiki.auth.models import User
 from wiki.extensions import db
@@ -75,4 +75,6 @@ class ForumMeeting(db.Model):
     forum: Mapped[Forum] = relationship(back_populates="meetings")
     recorded_by: Mapped[User | None] = relationship()
     attendees: Mapped[list[User]] = relationship(secondary=meeting_attendees, order_by="User.name")
-    gaps: Mapped[list[Gap]] = relationship(order_by="Gap.id", viewonly=True)
+    gaps: Mapped[list[Gap]] = relationship(
+        order_by="Gap.id", viewonly=True, backref=backref("forum_meeting", viewonly=True)
+    )

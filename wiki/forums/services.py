@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from wiki import events
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -20,7 +21,6 @@ from wiki.gaps.models import Gap
 from wiki.processes import tree
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
-from wiki.webhooks import events as webhooks
 
 MAX_MINUTES_TEXT = 50_000
 # Forums meet monthly; a forum is overdue once this many days pass without a meeting.
@@ -168,7 +168,7 @@ def record_meeting(
     meeting = ForumMeeting(held_on=held_on, attendees=attendees, minutes=minutes, recorded_by=actor)
     forum.meetings.append(meeting)
     db.session.flush()
-    webhooks.announce_meeting(forum, meeting)
+    events.forum_meeting_recorded.send(meeting)
     db.session.commit()
     return meeting
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,9 +11,6 @@ from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from wiki.forums.models import ForumMeeting
 
 SOURCES = {
     "page_feedback": "Page feedback",
@@ -107,7 +103,8 @@ class Gap(db.Model):
     source_page: Mapped[Page | None] = relationship(foreign_keys=[source_page_id])
     documented_page: Mapped[Page | None] = relationship(foreign_keys=[documented_page_id])
     course_module: Mapped[CourseModule | None] = relationship()
-    forum_meeting: Mapped[ForumMeeting | None] = relationship()
+    # forum_meeting: the meeting it was recorded at, a backref of ForumMeeting.gaps (forums
+    # build on gaps, not the other way round).
     affected: Mapped[list[GapAffected]] = relationship(
         back_populates="gap", cascade="all, delete-orphan"
     )

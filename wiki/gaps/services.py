@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from wiki import events
 from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
@@ -31,7 +32,6 @@ from wiki.processes.models import Page, Process
 from wiki.questions.models import Question, QuestionEscalation
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
-from wiki.webhooks import events as webhooks
 
 MAX_DESCRIPTION = 20_000
 # Words too common to make two titles alike.
@@ -166,7 +166,7 @@ def log_gap(reporter: User, draft: GapDraft, now: datetime | None = None) -> Gap
     if planned:
         _plan(reporter, gap, owner, due, now)
     subscriptions.announce(gap)
-    webhooks.announce_gap("gap.logged", gap)
+    events.gap_logged.send(gap)
     db.session.commit()
     return gap
 
@@ -285,7 +285,7 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
     before = gap.status
     if change.status == "planned":
         _plan(actor, gap, owner, due, now, note=reason)
-        webhooks.announce_gap("gap.status_changed", gap, before)
+        events.gap_changed.send(gap, before=before)
         db.session.commit()
         return gap
     if change.status == "rejected":
@@ -304,7 +304,7 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
     )
     gap.status = change.status
     gap.updated_at = now
-    webhooks.announce_gap("gap.status_changed", gap, before)
+    events.gap_changed.send(gap, before=before)
     db.session.commit()
     return gap
 

@@ -16,11 +16,11 @@ from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
 from wiki.gaps.report import ReportFilters, build_report, cyclic_gc_paused
 from wiki.gaps.report import report_csv as report_csv_text
 from wiki.markup import render_markdown
-from wiki.navigation import request_tree
 from wiki.processes import tree
 from wiki.processes.models import Page
 from wiki.security import roles_required
 from wiki.timeutil import utcnow
+from wiki.web.navigation import request_tree
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 

@@ -10,12 +10,12 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from wiki.audit import services as audit
+from wiki import events
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.markup import render_markdown
-from wiki.processes import links
+from wiki.processes import links, rendering
 from wiki.processes.models import Page, PageReview, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.processes.tree import (
@@ -27,8 +27,6 @@ from wiki.processes.tree import (
 )
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
-from wiki.watching import services as watching
-from wiki.webhooks import events as webhooks
 
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 300
@@ -111,10 +109,7 @@ def preview_html(process: Process, body: str, page: Page | None = None) -> Marku
 
 
 def _render(process: Process, body: str, page: Page | None) -> Markup:
-    # Imported here: attachments build on pages, and a page's text refers to its files.
-    from wiki.attachments.rendering import attachment_extension
-
-    extensions = [attachment_extension(page)] if page is not None else []
+    extensions = rendering.extensions_for(page) if page is not None else []
     return render_markdown(body, links.resolver_for(process.path), extensions)
 
 
@@ -143,8 +138,7 @@ def create_page(
     db.session.flush()
     append_revision(page, 1, actor, title, draft.body, summary or "Created")
     links.invalidate_links_to([path])
-    watching.tell_watchers(page, actor, "added")
-    webhooks.announce_page("page.created", page, actor)
+    events.page_created.send(page, actor=actor)
     _commit_or_conflict(page, None)
     return page
 
@@ -182,8 +176,7 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
     if title != page.title:
         _rename(page, title, slug)
     append_revision(page, number, actor, title, draft.body, summary)
-    watching.tell_watchers(page, actor, "edited")
-    webhooks.announce_page("page.updated", page, actor)
+    events.page_edited.send(page, actor=actor)
     _commit_or_conflict(page, base_revision)
     db.session.refresh(page)
     return True
@@ -199,13 +192,7 @@ def revert_page(actor: User, page: Page, number: int) -> bool:
         page.latest_revision,
     )
     if changed:  # reverting to the text the page has already changes nothing, and is not audited
-        audit.record(
-            "page_reverted",
-            actor,
-            subject=f"page:{page.id}",
-            subject_label=page.path,
-            detail=f"to revision {number}",
-        )
+        events.page_reverted.send(page, actor=actor, number=number)
         db.session.commit()
     return changed
 
@@ -219,12 +206,8 @@ def move_page(actor: User, page: Page, process: Process) -> Page:
     old_path = page.path
     page.process = process
     page.path = join_path(process.path, page.slug)
-    audit.record(
-        "page_moved", actor, subject=f"page:{page.id}", subject_label=page.title,
-        detail=f"{old_path} → {page.path}",
-    )  # fmt: skip
     _after_path_change(page, old_path)
-    watching.tell_watchers(page, actor, f"moved to {process.name}")
+    events.page_moved.send(page, actor=actor, old_path=old_path)
     commit_claiming_address("process")
     return page
 
@@ -233,7 +216,7 @@ def delete_page(actor: User, page: Page) -> None:
     if not can_delete(actor, page):
         raise NotAllowed("Only the page's owner, managers and admins can delete a page.")
     path = page.path
-    audit.record("page_deleted", actor, subject=f"page:{page.id}", subject_label=path)
+    events.page_deleted.send(page, actor=actor)
     db.session.delete(page)
     links.invalidate_links_to([path])
     db.session.commit()
@@ -246,7 +229,7 @@ def mark_reviewed(actor: User, page: Page) -> None:
     db.session.add(
         PageReview(page_id=page.id, reviewer_id=actor.id, reviewed_at=page.last_reviewed_at)
     )
-    watching.tell_watchers(page, actor, "reviewed")
+    events.page_reviewed.send(page, actor=actor)
     db.session.commit()
 
 

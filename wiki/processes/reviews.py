@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from wiki import events
 from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.processes.history import pages_due_for_review
-from wiki.webhooks import events as webhooks
 
 
 def notify_reviews_due(now: datetime) -> int:
@@ -27,7 +27,7 @@ def notify_reviews_due(now: datetime) -> int:
             dedupe_key=f"review-due:page:{page.id}:{due}",
         )
         if notices:  # the first time for this due date: announced once, like the notice
-            webhooks.announce_page("page.review_due", page, None)
+            events.page_review_due.send(page)
         made += len(notices)
     db.session.commit()
     return made

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from wiki import events
 from wiki.buddies.services import active_buddy
 from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.questions.models import Question, QuestionEscalation
 from wiki.questions.services import question_url
-from wiki.webhooks import events as webhooks
 
 
 def remind_and_escalate(now: datetime) -> int:
@@ -111,6 +111,6 @@ def _escalate(question: Question, now: datetime) -> int:
         question_url(question),
         dedupe_key=f"question-escalated-asker:{question.id}",
     )
-    webhooks.announce_question("question.escalated", question)
+    events.question_escalated.send(question)
     db.session.commit()
     return 1

@@ -9,6 +9,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from wiki import events
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -20,7 +21,6 @@ from wiki.questions import access
 from wiki.questions.models import ORIGINS, Question, QuestionExpert, QuestionPost
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
-from wiki.webhooks import events as webhooks
 
 MAX_TITLE_LENGTH = 200
 MAX_EXPERTS = 5
@@ -88,7 +88,7 @@ def ask_question(
         _excerpt(body) or title,
         question_url(question),
     )
-    webhooks.announce_question("question.asked", question)
+    events.question_asked.send(question)
     db.session.commit()
     return question
 
@@ -121,7 +121,7 @@ def add_post(author: User, question: Question, body: str) -> QuestionPost:
             _excerpt(body),
             question_url(question, post),
         )
-        webhooks.announce_question("question.answered", question)
+        events.question_answered.send(question)
     else:
         notify(
             _people_answering(question),

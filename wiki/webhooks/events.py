@@ -12,6 +12,11 @@ import uuid
 from flask import current_app
 from sqlalchemy import select
 
+from wiki import events as wiki_events
+from wiki.api.gaps import gap_out
+from wiki.api.pages import page_summary
+from wiki.api.processes import process_out
+from wiki.api.questions import question_summary as question_out
 from wiki.extensions import db
 from wiki.outbox import wake_worker
 from wiki.timeutil import utcnow
@@ -56,25 +61,33 @@ def queue(
     return deliveries
 
 
-# The objects are the API's own (wiki/api), imported when an event is made: the API's modules
-# import the services that make events.
+# The objects are the API's own (wiki/api), built here from the domains' events: the domains
+# never import the API or this module.
+
+
+def connect() -> None:
+    wiki_events.page_created.connect(_page_created, weak=False)
+    wiki_events.page_edited.connect(_page_edited, weak=False)
+    wiki_events.page_review_due.connect(_page_review_due, weak=False)
+    wiki_events.question_asked.connect(_question_asked, weak=False)
+    wiki_events.question_answered.connect(_question_answered, weak=False)
+    wiki_events.question_escalated.connect(_question_escalated, weak=False)
+    wiki_events.gap_logged.connect(_gap_logged, weak=False)
+    wiki_events.gap_changed.connect(_gap_changed, weak=False)
+    wiki_events.buddy_assigned.connect(_buddy_assigned, weak=False)
+    wiki_events.forum_meeting_recorded.connect(_meeting_recorded, weak=False)
 
 
 def page_shape(page) -> dict:
-    from wiki.api.pages import page_summary
-
     return page_summary(page).model_dump(mode="json") | {"url": f"/p/{page.path}"}
 
 
 def question_shape(question) -> dict:
     """A private question: only that there is one, and in which process."""
-    from wiki.api.processes import process_out
-    from wiki.api.questions import question_summary as summary
-
     if question.private:
         place = process_out(question.process).model_dump(mode="json")
         return {"id": question.id, "private": True, "process": place}
-    return summary(question).model_dump(mode="json") | {"url": f"/questions/{question.id}"}
+    return question_out(question).model_dump(mode="json") | {"url": f"/questions/{question.id}"}
 
 
 def question_summary(question, what: str) -> str:
@@ -84,38 +97,61 @@ def question_summary(question, what: str) -> str:
 
 
 def gap_shape(gap) -> dict:
-    from wiki.api.gaps import gap_out
-
     return gap_out(gap).model_dump(mode="json") | {"url": f"/gaps/{gap.id}"}
 
 
-def announce_page(event_name: str, page, actor) -> None:
-    who = actor.name if actor is not None else "An import"
-    verb = {"page.created": "wrote", "page.updated": "edited"}.get(event_name, "")
-    summary = f"{who} {verb} “{page.title}” in {page.process.name}"
-    if event_name == "page.review_due":
-        summary = f"“{page.title}” in {page.process.name} is due for review"
+def _page_created(page, actor) -> None:
+    _announce_page("page.created", page, f"{_who(actor)} wrote")
+
+
+def _page_edited(page, actor) -> None:
+    _announce_page("page.updated", page, f"{_who(actor)} edited")
+
+
+def _page_review_due(page) -> None:
+    summary = f"“{page.title}” in {page.process.name} is due for review"
+    emit("page.review_due", page_shape(page), summary, f"/p/{page.path}")
+
+
+def _who(actor) -> str:
+    return actor.name if actor is not None else "An import"
+
+
+def _announce_page(event_name: str, page, did: str) -> None:
+    summary = f"{did} “{page.title}” in {page.process.name}"
     emit(event_name, page_shape(page), summary, f"/p/{page.path}")
 
 
-def announce_question(event_name: str, question) -> None:
-    what = {"question.asked": "asked", "question.answered": "answered"}.get(
-        event_name, "left unanswered too long"
-    )
+def _question_asked(question) -> None:
+    _announce_question("question.asked", question, "asked")
+
+
+def _question_answered(question) -> None:
+    _announce_question("question.answered", question, "answered")
+
+
+def _question_escalated(question) -> None:
+    _announce_question("question.escalated", question, "left unanswered too long")
+
+
+def _announce_question(event_name: str, question, what: str) -> None:
     path = f"/questions/{question.id}" if not question.private else "/questions/"
     emit(event_name, question_shape(question), question_summary(question, what), path)
 
 
-def announce_gap(event_name: str, gap, before: str = "") -> None:
-    shape = gap_shape(gap) | ({"previous_status": before} if before else {})
-    if event_name == "gap.logged":
-        summary = f"Gap logged in {gap.process.name}: {gap.title}"
-    else:
-        summary = f"Gap {before} → {gap.status}: {gap.title}"
-    emit(event_name, shape, summary, f"/gaps/{gap.id}")
+def _gap_logged(gap) -> None:
+    summary = f"Gap logged in {gap.process.name}: {gap.title}"
+    emit("gap.logged", gap_shape(gap), summary, f"/gaps/{gap.id}")
 
 
-def announce_meeting(forum, meeting) -> None:
+def _gap_changed(gap, before: str) -> None:
+    shape = gap_shape(gap) | {"previous_status": before}
+    summary = f"Gap {before} → {gap.status}: {gap.title}"
+    emit("gap.status_changed", shape, summary, f"/gaps/{gap.id}")
+
+
+def _meeting_recorded(meeting) -> None:
+    forum = meeting.forum
     shape = {
         "type": "forum_meeting",
         "id": meeting.id,
@@ -127,7 +163,7 @@ def announce_meeting(forum, meeting) -> None:
     emit("forum.meeting_recorded", shape, summary, f"/forums/{forum.id}")
 
 
-def announce_assignment(assignment) -> None:
+def _buddy_assigned(assignment) -> None:
     shape = {
         "type": "buddy_assignment",
         "id": assignment.id,

@@ -1,0 +1,16 @@
+"""Who hears of the domains' events (wiki.events), wired once by create_app. The order is the
+order each event's receivers run in: the audit entry first, then watchers, then webhooks."""
+
+from __future__ import annotations
+
+from wiki.audit import subscribers as audit
+from wiki.watching import subscribers as watching
+from wiki.webhooks import events as webhooks
+
+
+def connect_all() -> None:
+    """Connect every receiver; connecting one again changes nothing (blinker keeps one
+    connection per receiver), so each app the tests make may call it."""
+    audit.connect()
+    watching.connect()
+    webhooks.connect()
