@@ -22,7 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
-from page_view_bench import (
+from load import ensure_wrk, run_wrk
+from serving import (
     BENCH,
     CONNECTIONS,
     REPO,
@@ -32,10 +33,8 @@ from page_view_bench import (
     Server,
     build_database,
     csrf_token,
-    ensure_wrk,
     log_in,
     request,
-    run_wrk,
 )
 
 sys.path.insert(0, str(REPO))

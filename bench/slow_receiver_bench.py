@@ -32,7 +32,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from page_view_bench import (  # noqa: E402 (a script beside it)
+from serving import (  # noqa: E402 (a script beside it)
     HOST,
     Server,
     build_database,
