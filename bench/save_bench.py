@@ -1,0 +1,161 @@
+"""A save and what follows it, for this checkout and an earlier commit, in one run.
+
+Run from the repository root:  .venv/bin/python bench/save_bench.py --against REF
+Options: --saves N (default 40), --rounds R (default 3), --against REF (default HEAD~1).
+
+Each round runs, for each of the two trees in turn (the other commit checked out in a temporary
+git worktree, so both run this same script on the same machine minutes apart), a process of
+its own that loads the demo content into a fresh SQLite database with its whoosh index, makes
+someone watch every page and a webhook endpoint want every edit (so each save tells watchers
+and queues a delivery), then for N demo pages: save_page() with a new word, timed; the time
+until search finds that word; and the first view of the page after the edit through the test
+client (its HTML rendered again). It prints p50 and p95 of each for both trees and the ratio
+of this checkout to the other: the baseline is the other tree, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-123"
+MEASURES = ("save_ms", "searchable_ms", "first_view_ms")
+
+
+def child(tree: Path, saves: int, out: Path) -> None:
+    """One tree, one round: the figures as JSON in out."""
+    sys.path.insert(0, str(tree))
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from wiki import create_app
+    from wiki.auth.models import User
+    from wiki.content import files, loader
+    from wiki.extensions import db
+    from wiki.processes import pages
+    from wiki.processes.models import Page, Process
+    from wiki.search import services
+    from wiki.watching import services as watching
+    from wiki.webhooks import services as webhooks
+    from wiki.webhooks.models import EVENTS
+
+    work = Path(tempfile.mkdtemp(prefix="save-bench-"))
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{work / 'wiki.db'}",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "WEBHOOK_ALLOW_PRIVATE": True,
+            "RATELIMIT_ENABLED": False,
+        },
+        instance_path=str(work),
+    )
+    figures: dict[str, list[float]] = {name: [] for name in MEASURES}
+    with app.app_context():
+        upgrade(directory=str(tree / "migrations"))
+        loader.load_content(files.read_content(REPO / "content"), demo_password=PASSWORD)
+        admin = db.session.scalar(select(User).where(User.email == "ada@example.com"))
+        for root in db.session.scalars(select(Process).where(Process.parent_id.is_(None))):
+            watching.watch(admin, process=root)
+        webhooks.add_endpoint(
+            admin, webhooks.EndpointDraft("http://127.0.0.1:9/hook", list(EVENTS), "s" * 32)
+        )
+        chosen = db.session.scalars(select(Page).order_by(Page.id).limit(saves)).all()
+        paths = [page.path for page in chosen]
+        editor_id = db.session.scalar(select(User.id).where(User.email == "jill@example.com"))
+        # The whoosh index of a new database is built in the background: wait for it.
+        reader = db.session.get(User, editor_id)
+        while not _found(services.search(reader, "invoice", record=False)):
+            time.sleep(0.05)
+    # Each view is a request of its own, outside the context the saves run in (as a reader's
+    # would be, on another worker).
+    client = app.test_client()
+    client.post("/login", data={"email": "jill@example.com", "password": PASSWORD})
+    for number, path in enumerate(paths):
+        word = "savebench" + "".join(chr(97 + int(d)) for d in f"{number:04d}")
+        with app.app_context():
+            page, editor = pages.get_page(path), db.session.get(User, editor_id)
+            draft = pages.PageDraft(page.title, f"{pages.latest_revision(page).body}\n\n{word}\n")
+            started = time.perf_counter()
+            pages.save_page(editor, page, draft, page.latest_revision)
+            saved = time.perf_counter()
+            figures["save_ms"].append((saved - started) * 1000)
+            while not _found(services.search(editor, word, record=False)):
+                if time.perf_counter() - saved > 10:
+                    raise RuntimeError(f"{word} not searchable within 10 s")
+                time.sleep(0.002)
+            figures["searchable_ms"].append((time.perf_counter() - saved) * 1000)
+        started = time.perf_counter()
+        response = client.get(f"/p/{path}")
+        figures["first_view_ms"].append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200 or word not in response.get_data(as_text=True):
+            raise RuntimeError(f"GET /p/{path}: {response.status_code}, edit not shown")
+    out.write_text(json.dumps(figures))
+
+
+def _found(outcome) -> bool:
+    return bool(outcome.results and outcome.results.total)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--against", default="HEAD~1", help="the commit to compare with")
+    parser.add_argument("--saves", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child), args.saves, Path(args.out))
+        return 0
+    other = Path(tempfile.mkdtemp(prefix="save-bench-tree-")) / "tree"
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(other), args.against],
+        check=True,
+    )
+    trees = {"this checkout": REPO, args.against: other}
+    results: dict[str, dict[str, list[float]]] = {name: {m: [] for m in MEASURES} for name in trees}
+    try:
+        for round_number in range(1, args.rounds + 1):
+            for name, tree in trees.items():
+                print(f"round {round_number}/{args.rounds}: {name} ...", flush=True)
+                out = other.parent / f"{round_number}-{len(results[name]['save_ms'])}.json"
+                run = subprocess.run(
+                    [sys.executable, __file__, "--child", str(tree), "--out", str(out),
+                     "--saves", str(args.saves)],
+                    capture_output=True, text=True,
+                )  # fmt: skip
+                if run.returncode:
+                    print(run.stdout[-3000:], run.stderr[-3000:])
+                    return 1
+                for measure, values in json.loads(out.read_text()).items():
+                    results[name][measure] += values
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(other)])
+    print(f"\n{args.saves} saves x {args.rounds} rounds on SQLite + whoosh, the demo content")
+    print(f"{'':28}{'this checkout':>18}{args.against:>18}{'ratio p50':>11}")
+    mine, theirs = results["this checkout"], results[args.against]
+    for measure in MEASURES:
+        cells = [
+            f"{statistics.median(r[measure]):.1f} / {percentile(r[measure], 0.95):.1f}"
+            for r in (mine, theirs)
+        ]
+        ratio = statistics.median(mine[measure]) / statistics.median(theirs[measure])
+        print(f"{measure + ' p50 / p95':28}{cells[0]:>18}{cells[1]:>18}{ratio:>10.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
