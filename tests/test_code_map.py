@@ -22,7 +22,7 @@ DOMAINS = {
     "processes", "attachments", "people", "questions", "buddies", "coaching", "peergroups",
     "feedforward", "gaps", "forums", "search", "glossary", "watching",
 }  # fmt: skip
-FACES = {"api", "webhooks"}
+FACES = {"api", "webhooks", "integrations"}
 # The top: what wires the floors together or drives them from outside a request.
 TOP = {"", "subscribers", "cli", "tick", "worker", "backup", "database", "content", "admin"}
 

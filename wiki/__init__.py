@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.gaps.course_views import bp as courses_bp
     from wiki.gaps.views import bp as gaps_bp
     from wiki.glossary.views import bp as glossary_bp
+    from wiki.integrations.views import bp as integrations_bp
     from wiki.notifications.views import bp as notifications_bp
     from wiki.peergroups.views import bp as groups_bp
     from wiki.people.views import bp as people_bp
@@ -76,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(forums_bp)
     app.register_blueprint(watching_views.bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(integrations_bp)
     watching_views.init_app(app)
     attachment_views.init_app(app)
     app.register_blueprint(api_bp)

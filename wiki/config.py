@@ -55,6 +55,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 10,
     # A mail that failed this many times is left alone (it stays in the app).
     "MAIL_MAX_ATTEMPTS": 5,
+    # Chat commands: Slack's signing secret for /onramp, and the security token (base64) Teams
+    # gives an outgoing webhook. Empty: that command answers 404.
+    "SLACK_SIGNING_SECRET": None,
+    "TEAMS_SECRET": None,
+    # Commands a chat person may send (or a chat-less address).
+    "RATELIMIT_CHAT": "30 per minute",
     # The public address of the wiki, for links in mail.
     "BASE_URL": "http://127.0.0.1:5000",
     # The hour (UTC) from which `wiki tick` sends the day's digests.

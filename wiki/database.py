@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from wiki.forums import models as _forum_models  # noqa: F401
     from wiki.gaps import models as _gap_models  # noqa: F401
     from wiki.glossary import models as _glossary_models  # noqa: F401
+    from wiki.integrations import models as _integration_models  # noqa: F401
     from wiki.notifications import models as _notification_models  # noqa: F401
     from wiki.peergroups import models as _peer_group_models  # noqa: F401
     from wiki.people import models as _people_models  # noqa: F401

@@ -41,6 +41,9 @@ PUBLIC_ENDPOINTS = {
     "auth.company_sign_in_callback",
     "auth.accept_invitation",
     "watching.feed",
+    # Signed by Slack or Teams, and checked there (wiki/integrations/signatures.py).
+    "integrations.slack_command",
+    "integrations.teams_message",
 }
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}

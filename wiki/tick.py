@@ -20,6 +20,7 @@ from wiki.audit.services import purge_expired
 from wiki.auth.sync import sync_with_directory
 from wiki.errors import CompanySignInUnavailable
 from wiki.gaps.services import gaps_from_escalations
+from wiki.integrations.signatures import forget_old
 from wiki.notifications import mail
 from wiki.notifications.digest import send_digests
 from wiki.processes.reviews import notify_reviews_due
@@ -90,6 +91,10 @@ def _rate_limits(now: datetime) -> str:
     return f"{purge_expired_counts(moment)} expired rate-limit window(s) removed"
 
 
+def _chat(now: datetime) -> str:
+    return f"{forget_old(now)} old chat request signature(s) forgotten"
+
+
 # In this order: notices made by the first jobs go out by mail in the same run.
 JOBS = (
     Job("questions", _questions),
@@ -102,6 +107,7 @@ JOBS = (
     Job("audit", _audit),
     Job("files", _files),
     Job("rate limits", _rate_limits),
+    Job("chat", _chat),
 )
 
 

@@ -38,6 +38,9 @@ KINDS = {
     "token_created": "API token created",
     "token_revoked": "API token revoked",
     "rate_limit_hit": "Rate limit hit",
+    "chat_linked": "Chat account linked",
+    "chat_unlinked": "Chat account unlinked",
+    "chat_refused": "Chat request refused",
 }
 
 

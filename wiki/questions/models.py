@@ -13,7 +13,7 @@ from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
 
 # Where a question was asked from, as the gaps issue counts sources.
-ORIGINS = ("process", "page", "search-miss")
+ORIGINS = ("process", "page", "search-miss", "chat", "assistant")
 
 
 class Question(db.Model):
