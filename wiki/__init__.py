@@ -22,9 +22,12 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     from wiki import database, pagecache, ratelimit, security
     from wiki.extensions import csrf, login_manager
+    from wiki.integrations import assistant
     from wiki.search import indexing, postgres_indexing
 
     database.init_app(app)
+    # The MCP server answers /mcp beside Flask, inside the proxy fix and the page cache.
+    assistant.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

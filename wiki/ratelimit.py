@@ -3,17 +3,20 @@ address on failed logins; counted in the database, or in Redis when a URL names 
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 from limits.storage import Storage
 from sqlalchemy import Float, String, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.wrappers import Request, Response
 
 from wiki.extensions import db
 
@@ -166,3 +169,36 @@ def wait_text() -> str:
     if seconds < 120:
         return f"{seconds} seconds"
     return f"{round(seconds / 60)} minutes"
+
+
+def hit_or_refuse(app: Flask, environ: dict, scope: str) -> Response | None:
+    """For an app served beside Flask's views (the MCP server): count the request against
+    RATELIMIT_API for the token it presents (else its address), as the API counts its own.
+    Returns the 429 to answer with when it is over, else None."""
+    from wiki.auth import tokens
+
+    incoming = Request(environ)
+    header = incoming.headers.get("Authorization", "")
+    secret = tokens.presented_secret(header) if header else None
+    caller = "token:" + tokens.secret_hash(secret)[:32] if secret else incoming.remote_addr or ""
+    with app.app_context():
+        if not app.config["RATELIMIT_ENABLED"]:
+            return None
+        limit = parse(app.config["RATELIMIT_API"])
+        try:
+            if limiter.limiter.hit(limit, scope, caller):
+                return None
+        except SQLAlchemyError:  # cannot count: let it through, as the views' limits do
+            return None
+        from wiki.audit import services as audit
+
+        audit.record("rate_limit_hit", detail=f"{incoming.method} {incoming.path}: {limit}")
+        db.session.commit()
+        reset = limiter.limiter.get_window_stats(limit, scope, caller).reset_time
+    seconds = max(1, math.ceil(reset - time.time()))
+    return Response(
+        json.dumps({"error": f"Too many requests: wait {seconds} seconds.", "status": 429}),
+        status=429,
+        headers={"Retry-After": str(seconds)},
+        mimetype="application/json",
+    )

@@ -53,6 +53,15 @@ class PageLine:
     owner: str | None = None
     last_reviewed: datetime | None = None
 
+    def facts(self) -> list[str]:
+        """Where the page sits, who owns it, when it was last reviewed (those known)."""
+        facts = [self.trail] if self.trail else []
+        if self.owner:
+            facts.append(f"owner {self.owner}")
+        if self.last_reviewed:
+            facts.append(f"reviewed {self.last_reviewed.date().isoformat()}")
+        return facts
+
 
 @dataclass
 class ExpertLine:

@@ -69,22 +69,13 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _facts(page: PageLine) -> list[str]:
-    facts = [page.trail] if page.trail else []
-    if page.owner:
-        facts.append(f"owner {page.owner}")
-    if page.last_reviewed:
-        facts.append(f"reviewed {page.last_reviewed.date().isoformat()}")
-    return facts
-
-
 def _slack_page(page: PageLine) -> str:
-    facts = " · ".join(_slack_escape(fact) for fact in _facts(page))
+    facts = " · ".join(_slack_escape(fact) for fact in page.facts())
     return f"<{page.url}|{_slack_escape(page.title)}>" + (f" ({facts})" if facts else "")
 
 
 def _teams_page(page: PageLine) -> str:
-    facts = " · ".join(_teams_escape(fact) for fact in _facts(page))
+    facts = " · ".join(_teams_escape(fact) for fact in page.facts())
     return f"[{_teams_escape(page.title)}]({page.url})" + (f" ({facts})" if facts else "")
 
 
