@@ -162,7 +162,7 @@ def test_a_link_made_for_one_chat_account_cannot_be_forged_or_reused_for_another
     assert refused.status_code == 400 and "linked to another wiki account" in refused.text
 
 
-def test_a_private_question_never_appears_in_chat(client, demo):
+def test_a_private_question_never_appears_in_slack_or_teams(client, demo):
     factories.make_question(
         demo["newcomer"],
         "procure-to-pay",
@@ -171,6 +171,8 @@ def test_a_private_question_never_appears_in_chat(client, demo):
         private=True,
     )
     text = blocks_text(slack(client, "zanzibar reimbursement quirk").json)
+    assert "Zanzibar" not in text and "Nothing in the wiki answers" in text
+    text = teams(client, teams_body("zanzibar reimbursement quirk")).json["text"]
     assert "Zanzibar" not in text and "Nothing in the wiki answers" in text
 
 
