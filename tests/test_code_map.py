@@ -20,7 +20,7 @@ GROUND = {
 FOUNDATIONS = {"auth", "audit", "notifications", "security", "ratelimit", "errorpages", "pagecache"}
 DOMAINS = {
     "processes", "attachments", "people", "questions", "buddies", "coaching", "peergroups",
-    "feedforward", "gaps", "forums", "search", "glossary", "watching",
+    "feedforward", "gaps", "forums", "search", "glossary", "watching", "verification",
 }  # fmt: skip
 FACES = {"api", "webhooks", "integrations"}
 # The top: what wires the floors together or drives them from outside a request.

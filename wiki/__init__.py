@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.processes.views import bp as processes_bp
     from wiki.questions.views import bp as questions_bp
     from wiki.search.views import bp as search_bp
+    from wiki.verification.views import bp as verification_bp
     from wiki.watching import views as watching_views
     from wiki.web import navigation
     from wiki.webhooks.views import bp as webhooks_bp
@@ -81,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(watching_views.bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(integrations_bp)
+    app.register_blueprint(verification_bp)
     watching_views.init_app(app)
     attachment_views.init_app(app)
     app.register_blueprint(api_bp)

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "REVIEW_INTERVAL_DAYS": 180,
+    # How long a verification of a page lasts unless the verifier picks a date.
+    "VERIFY_DAYS": 90,
     "PAGE_SIZE": 50,
     "TRUSTED_PROXIES": 0,
     "INVITATION_DAYS": 14,

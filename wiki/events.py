@@ -15,12 +15,14 @@ _events = Namespace()
 
 # Pages. Keyword arguments: actor (a User, or None for the wiki itself or an import).
 page_created = _events.signal("page-created")
-page_edited = _events.signal("page-edited")
+page_edited = _events.signal("page-edited")  # and minor: the author called it a minor edit
 page_reverted = _events.signal("page-reverted")  # and number: the revision brought back
 page_moved = _events.signal("page-moved")  # and old_path
 page_deleted = _events.signal("page-deleted")  # sent before the row goes
 page_reviewed = _events.signal("page-reviewed")
 page_review_due = _events.signal("page-review-due")  # no actor: the wiki notices it
+page_verified = _events.signal("page-verified")
+page_verification_expired = _events.signal("page-verification-expired")  # no actor
 # A page's files. Keyword arguments: actor, name (the file's name on the page).
 file_added = _events.signal("file-added")
 file_removed = _events.signal("file-removed")
@@ -33,6 +35,9 @@ question_escalated = _events.signal("question-escalated")
 # Gaps: the sender is the gap. gap_changed carries before (the status it left).
 gap_logged = _events.signal("gap-logged")
 gap_changed = _events.signal("gap-changed")
+
+# People: the sender is the person; actor: who did it (None: the directory's sync).
+person_deactivated = _events.signal("person-deactivated")
 
 # People and groups: the sender is the assignment, or the forum meeting.
 buddy_assigned = _events.signal("buddy-assigned")

@@ -27,6 +27,7 @@ from wiki.processes.reviews import notify_reviews_due
 from wiki.questions.periodic import remind_and_escalate
 from wiki.ratelimit import purge_expired_counts
 from wiki.timeutil import utcnow
+from wiki.verification.periodic import remind_and_expire
 from wiki.webhooks import delivery
 
 
@@ -91,6 +92,11 @@ def _rate_limits(now: datetime) -> str:
     return f"{purge_expired_counts(moment)} expired rate-limit window(s) removed"
 
 
+def _verification(now: datetime) -> str:
+    reminded, expired = remind_and_expire(now)
+    return f"{reminded} verification reminder(s), {expired} verification(s) expired"
+
+
 def _chat(now: datetime) -> str:
     return f"{forget_old(now)} old chat request signature(s) forgotten"
 
@@ -100,6 +106,7 @@ JOBS = (
     Job("questions", _questions),
     Job("gaps", _gaps),
     Job("reviews", _reviews),
+    Job("verification", _verification),
     Job("mail", _mail, needs_mail=True),
     Job("digests", _digests, needs_mail=True),
     Job("webhooks", _webhooks),

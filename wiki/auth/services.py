@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wiki import events
 from wiki.audit import services as audit
 from wiki.auth.models import ROLES, EndedSession, User, UserRole
 from wiki.auth.tokens import revoke_tokens_of, secret_hash
@@ -174,7 +175,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.active != active:
         kind = "reactivated" if active else "deactivated"
         audit.record(kind, actor, subject=f"person:{user.id}", subject_label=user.email)
-    user.active = active
+    was_active, user.active = user.active, active
+    if was_active and not active:
+        events.person_deactivated.send(user, actor=actor)
     if not active:
         user.session_generation += 1
         revoke_tokens_of(user)

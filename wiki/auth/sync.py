@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
+from wiki import events
 from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.auth.services import apply_company_entry
@@ -41,6 +42,7 @@ def sync_with_directory() -> SyncOutcome | None:
         if found is None or not found.roles:
             why = "gone from the directory" if found is None else "in no mapped group"
             person.active = False
+            events.person_deactivated.send(person, actor=None)
             person.session_generation += 1  # every session of theirs ends now
             revoke_tokens_of(person)
             audit.record(

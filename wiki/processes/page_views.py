@@ -21,6 +21,7 @@ from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
+from wiki.verification import services as verification
 from wiki.watching import services as watching
 
 
@@ -38,6 +39,8 @@ def show_page(page: Page):
         questions=recent_in_process(current_user, page.process),
         panel=experts_panel(page.process, utcnow().date()),
         files=list(attachments.current_attachments(page.id).values()),
+        trust=verification.badge(page),
+        can_verify=verification.can_verify(current_user, page),
     )
 
 
@@ -190,7 +193,10 @@ def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, 
 def page_history(path: str):
     page = pages.get_page(path)
     return render_template(
-        "processes/history.html", page=page, revisions=history.page_history(page)
+        "processes/history.html",
+        page=page,
+        revisions=history.page_history(page),
+        steps=verification.steps_of(page),
     )
 
 

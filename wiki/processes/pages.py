@@ -57,6 +57,7 @@ class PageDraft:
     body: str
     summary: str = ""
     tags: str | None = None  # comma-separated; None leaves the tags as they are
+    minor: bool = False  # the author says it is a minor edit (a typo, wording)
 
 
 def content_hash(title: str, body: str) -> str:
@@ -176,7 +177,7 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
     if title != page.title:
         _rename(page, title, slug)
     append_revision(page, number, actor, title, draft.body, summary)
-    events.page_edited.send(page, actor=actor)
+    events.page_edited.send(page, actor=actor, minor=draft.minor)
     _commit_or_conflict(page, base_revision)
     db.session.refresh(page)
     return True
@@ -264,6 +265,7 @@ def _cleaned(draft: PageDraft) -> PageDraft:
         clean_text(draft.body),
         clean_line(draft.summary),
         None if draft.tags is None else clean_line(draft.tags),
+        draft.minor,
     )
 
 

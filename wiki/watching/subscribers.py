@@ -11,6 +11,7 @@ def connect() -> None:
     events.page_edited.connect(_edited, weak=False)
     events.page_moved.connect(_moved, weak=False)
     events.page_reviewed.connect(_reviewed, weak=False)
+    events.page_verified.connect(_verified, weak=False)
     events.file_added.connect(_file_added, weak=False)
     events.file_removed.connect(_file_removed, weak=False)
 
@@ -19,7 +20,7 @@ def _created(page, actor) -> None:
     tell_watchers(page, actor, "added")
 
 
-def _edited(page, actor) -> None:
+def _edited(page, actor, minor: bool = False) -> None:
     tell_watchers(page, actor, "edited")
 
 
@@ -29,6 +30,10 @@ def _moved(page, actor, old_path: str) -> None:
 
 def _reviewed(page, actor) -> None:
     tell_watchers(page, actor, "reviewed")
+
+
+def _verified(page, actor) -> None:
+    tell_watchers(page, actor, "verified")
 
 
 def _file_added(page, actor, name: str) -> None:

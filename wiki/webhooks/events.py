@@ -69,6 +69,7 @@ def connect() -> None:
     wiki_events.page_created.connect(_page_created, weak=False)
     wiki_events.page_edited.connect(_page_edited, weak=False)
     wiki_events.page_review_due.connect(_page_review_due, weak=False)
+    wiki_events.page_verification_expired.connect(_page_verification_expired, weak=False)
     wiki_events.question_asked.connect(_question_asked, weak=False)
     wiki_events.question_answered.connect(_question_answered, weak=False)
     wiki_events.question_escalated.connect(_question_escalated, weak=False)
@@ -104,13 +105,18 @@ def _page_created(page, actor) -> None:
     _announce_page("page.created", page, f"{_who(actor)} wrote")
 
 
-def _page_edited(page, actor) -> None:
+def _page_edited(page, actor, minor: bool = False) -> None:
     _announce_page("page.updated", page, f"{_who(actor)} edited")
 
 
 def _page_review_due(page) -> None:
     summary = f"“{page.title}” in {page.process.name} is due for review"
     emit("page.review_due", page_shape(page), summary, f"/p/{page.path}")
+
+
+def _page_verification_expired(page) -> None:
+    summary = f"“{page.title}” in {page.process.name} is no longer verified"
+    emit("page.verification_expired", page_shape(page), summary, f"/p/{page.path}")
 
 
 def _who(actor) -> str:

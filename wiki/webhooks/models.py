@@ -15,6 +15,7 @@ EVENTS = {
     "page.created": "A page is written",
     "page.updated": "A page is edited",
     "page.review_due": "A page is due for review",
+    "page.verification_expired": "A page's verification expired",
     "question.asked": "A question is asked",
     "question.answered": "A question is answered",
     "question.escalated": "A question went unanswered too long",

@@ -1,0 +1,181 @@
+"""The rules of verification: who may verify a page, its state (verified, review due,
+expired, unverified), what counts as a material change, and who hears of one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from difflib import SequenceMatcher
+
+from flask import current_app
+from sqlalchemy import select
+
+from wiki import events
+from wiki.auth.models import User
+from wiki.errors import NotAllowed, ValidationError
+from wiki.extensions import db
+from wiki.people.expertise import experts_for
+from wiki.people.models import LEVELS
+from wiki.processes.models import Page
+from wiki.timeutil import utcnow
+from wiki.verification.models import PageTrust, VerificationStep
+
+VERIFIED, REVIEW_DUE, EXPIRED, UNVERIFIED = "verified", "review_due", "expired", "unverified"
+STATE_LABELS = {
+    VERIFIED: "Verified",
+    REVIEW_DUE: "Review due",
+    EXPIRED: "Verification expired",
+    UNVERIFIED: "Not verified",
+}
+# A verification is "review due" from this long before it expires.
+REVIEW_WINDOW = timedelta(days=14)
+LONGEST = timedelta(days=730)
+MIN_LEVEL = LEVELS.index("practitioner")
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True)
+class Badge:
+    state: str
+    verifier: User | None = None
+    until: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def trust_of(page: Page) -> PageTrust | None:
+    return db.session.get(PageTrust, page.id)
+
+
+def state_of(trust: PageTrust | None, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if trust is None:
+        return UNVERIFIED
+    if now >= trust.verified_until:
+        return EXPIRED
+    if trust.changed_at is not None or now >= trust.verified_until - REVIEW_WINDOW:
+        return REVIEW_DUE
+    return VERIFIED
+
+
+def badge(page: Page, now: datetime | None = None) -> Badge:
+    trust = trust_of(page)
+    if trust is None:
+        return Badge(UNVERIFIED)
+    return Badge(state_of(trust, now), trust.verifier, trust.verified_until)
+
+
+def can_verify(person: User, page: Page) -> bool:
+    """The page's owner, or an expert of its process (or a process above) at practitioner or
+    above."""
+    if page.owner_id == person.id:
+        return True
+    return any(
+        entry.person.id == person.id and entry.expertise.level_rank >= MIN_LEVEL
+        for entry in experts_for(page.process, utcnow().date())
+    )
+
+
+def verify(actor: User, page: Page, note: str = "", until: date | None = None) -> PageTrust:
+    """Vouch for the page's current text until a date (the configured interval by default)."""
+    if not can_verify(actor, page):
+        raise NotAllowed(
+            "Only the page's owner or an expert of its process (practitioner or above) can "
+            "verify it."
+        )
+    now = utcnow()
+    note = note.strip()
+    errors: dict[str, str] = {}
+    if until is None:
+        expires = now + timedelta(days=current_app.config["VERIFY_DAYS"])
+    else:
+        expires = datetime.combine(until, time())
+        if expires <= now:
+            errors["until"] = "Choose a date after today."
+        elif expires - now > LONGEST:
+            errors["until"] = "Verify for two years at most."
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Keep the note to {MAX_NOTE} characters."
+    if errors:
+        raise ValidationError(errors)
+    trust = trust_of(page) or PageTrust(page_id=page.id)
+    trust.verifier_id, trust.verified_at, trust.verified_until = actor.id, now, expires
+    trust.verified_revision = page.latest_revision
+    trust.changed_at = trust.expiry_announced_at = trust.reminded_at = None
+    db.session.add(trust)
+    record_step(page, "verified", actor, until=expires, note=note)
+    events.page_verified.send(page, actor=actor)
+    db.session.commit()
+    return trust
+
+
+def record_step(
+    page: Page, step: str, actor: User | None, until=None, note: str = "", revision=None
+) -> None:
+    db.session.add(
+        VerificationStep(
+            page_id=page.id,
+            step=step,
+            actor_id=actor.id if actor else None,
+            at=utcnow(),
+            until=until,
+            revision=revision or page.latest_revision,
+            note=note,
+        )
+    )
+
+
+def steps_of(page: Page) -> list[VerificationStep]:
+    return list(
+        db.session.scalars(
+            select(VerificationStep)
+            .where(VerificationStep.page_id == page.id)
+            .order_by(VerificationStep.at.desc(), VerificationStep.id.desc())
+        )
+    )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def is_material(before: str, after: str, minor: bool = False) -> bool:
+    """More than white space or a typo. The author's "minor edit" is taken at its word, except
+    that a changed figure (a tolerance, a limit, an account) is always material; otherwise more
+    than two changed words are."""
+    old, new = _WORD.findall(before.lower()), _WORD.findall(after.lower())
+    if old == new:
+        return False
+    changed = _changed_words(old, new)
+    if any(any(character.isdigit() for character in word) for word in changed):
+        return True
+    return not minor and len(changed) > 2
+
+
+def _changed_words(old: list[str], new: list[str]) -> list[str]:
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    changed: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed += old[i1:i2] + new[j1:j2]
+    return changed
+
+
+def backup_verifier(page: Page, instead_of: User) -> User | None:
+    """The best available expert of the page's process (practitioner or above) who is not the
+    person leaving: the expertise map's order (level, evidence, availability)."""
+    today = utcnow().date()
+    for entry in experts_for(page.process, today):
+        if (
+            entry.person.id != instead_of.id
+            and entry.expertise.level_rank >= MIN_LEVEL
+            and not entry.expertise.is_away(today)
+        ):
+            return entry.person
+    return None
+
+
+def pages_verified_by(person: User) -> list[PageTrust]:
+    return list(db.session.scalars(select(PageTrust).where(PageTrust.verifier_id == person.id)))
