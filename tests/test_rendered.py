@@ -16,6 +16,7 @@ from wiki.processes.models import Process
 from wiki.questions import services as questions
 from wiki.questions.models import Question, QuestionPost
 from wiki.rendered import kept_html
+from wiki.versioning import current_version
 
 KEPT = "<p>the kept HTML</p>"
 
@@ -54,7 +55,9 @@ def test_a_gap_forum_and_meeting_keep_their_html_until_their_text_changes(client
     )
     forum_id, meeting_id, gap_id = forum.id, meeting.id, gap.id
     auth.login("priya@example.com")
+    version = current_version()
     assert "<em>credit notes</em>" in client.get(f"/gaps/{gap_id}").get_data(as_text=True)
+    assert current_version() == version  # keeping a rendering empties no page cache
     client.get(f"/forums/{forum_id}")
     client.get(f"/forums/{forum_id}/meetings/{meeting_id}")
     assert (

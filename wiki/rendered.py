@@ -56,8 +56,11 @@ def kept_htmls(
             if storable:
                 model = type(owner)
                 # Only if the text is still the one rendered: an edit committed meanwhile
-                # emptied the column for its own text, which this HTML is not.
-                db.session.execute(
+                # emptied the column for its own text, which this HTML is not. Written on the
+                # connection, past the ORM: a kept rendering changes nothing a reader sees, so
+                # it does not count as a write that empties every worker's page cache
+                # (wiki/versioning.py).
+                db.session.connection().execute(
                     update(model)
                     .where(
                         model.id == owner.id,
@@ -65,7 +68,6 @@ def kept_htmls(
                         getattr(model, html_field).is_(None),
                     )
                     .values({html_field: html})
-                    .execution_options(synchronize_session=False)
                 )
                 stored = True
         htmls.append(Markup(html))
