@@ -40,11 +40,11 @@ MAX_STRAY_ANGLES = 64
 # The elements one text may make: this many, or one per ELEMENT_CHARS characters in a longer
 # text. Markdown and the sanitiser spend a fixed time on each element (some 30 µs), so a text
 # made of nothing else ("*a*a*a...", "a\n\na\n\n...", one-letter table cells) cost fifteen
-# times an ordinary page of its length. The demo pages make one per 37 characters. Past the
+# times an ordinary page of its length. The demo pages make one per 42 characters. Past the
 # budget, inline markup shows as typed, a table or list stays a paragraph, and the blocks left
 # at a level are read as one paragraph.
-MAX_ELEMENTS = 2500
-ELEMENT_CHARS = 16
+MAX_ELEMENTS = 2000
+ELEMENT_CHARS = 20
 # Quote and list markers opening one line ("> > > ..."): each one is a level of nesting the
 # block parser descends into. Markers past this depth are escaped and show as typed.
 MAX_NESTING = 32
@@ -206,14 +206,12 @@ class _Budgets(Preprocessor):
                 pattern._unbounded = pattern.handleMatch
                 pattern.handleMatch = self._counted(pattern._unbounded)
         for processor in self.md.parser.blockprocessors:
-            if hasattr(processor, "_unbounded"):
-                continue
-            if isinstance(processor, ParagraphProcessor):
-                processor._unbounded = processor.run
-                processor.run = self._paragraph_run(processor._unbounded)
-            else:
-                processor._unbounded = processor.test
-                processor.test = self._block_test(processor._unbounded, processor)
+            if not hasattr(processor, "_unbounded"):
+                processor._unbounded = (processor.test, processor.run)
+                if isinstance(processor, ParagraphProcessor):
+                    processor.run = self._paragraph_run(processor.run)
+                else:
+                    processor.test, processor.run = self._bounded_block(processor)
         return lines
 
     def _counted(self, handle_match: Callable):
@@ -227,7 +225,11 @@ class _Budgets(Preprocessor):
 
         return counted
 
-    def _block_test(self, test: Callable, processor: BlockProcessor):
+    def _bounded_block(self, processor: BlockProcessor):
+        """The processor's test, refusing a block once it would make more elements than are
+        left, and its run, counting them when it did take the block (many a test says yes
+        and its run declines)."""
+        test, run = processor.test, processor.run
         if isinstance(processor, TableProcessor):
             weight = self._table_cells
         elif isinstance(processor, OListProcessor):
@@ -235,16 +237,21 @@ class _Budgets(Preprocessor):
         else:
             weight = self._one
 
-        def bounded(parent, block: str) -> bool:
-            if self.elements_left <= 0 or not test(parent, block):
-                return False
-            elements = weight(block)
-            if elements > self.elements_left:
-                return False
-            self.elements_left -= elements
-            return True
+        def bounded_test(parent, block: str) -> bool:
+            return (
+                self.elements_left > 0
+                and test(parent, block)
+                and (weight(block) <= self.elements_left)
+            )
 
-        return bounded
+        def counted_run(parent, blocks: list[str]):
+            block = blocks[0] if blocks else ""
+            taken = run(parent, blocks)
+            if taken is not False:
+                self.elements_left -= weight(block)
+            return taken
+
+        return bounded_test, counted_run
 
     @staticmethod
     def _table_cells(block: str) -> int:
