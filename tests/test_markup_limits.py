@@ -5,8 +5,19 @@ for ordinary texts. (How long such texts take is measured in bench/markup_bench.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from wiki.markup import MAX_LINK_TARGET, MAX_STRAY_ANGLES, plain_text, render_markdown
+import markdown
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
+
+from wiki.markup import (
+    MAX_LINK_TARGET,
+    MAX_STRAY_ANGLES,
+    plain_text,
+    render_markdown,
+    sanitize_html,
+)
 from wiki.markup_limits import MAX_ELEMENTS, MAX_NESTING
 
 
@@ -78,3 +89,20 @@ def test_many_escapes_pass_the_sanitiser_unchanged():
 def test_raw_html_renders_beside_inline_markup_inside_a_word():
     # "*a*b" once counted as text lost by the sanitiser, and the whole text was shown raw.
     assert str(render_markdown("<b>bold</b> and *a*b")) == "<p><b>bold</b> and <em>a</em>b</p>"
+
+
+def test_the_demo_pages_joined_to_200_kb_render_as_markdown_does_without_the_bounds():
+    pages = sorted((Path(__file__).parent.parent / "content" / "processes").rglob("*.md"))
+    text = ""
+    while len(text) < 200_000:
+        text += "".join(page.read_text().split("---", 2)[-1] + "\n\n" for page in pages)
+    unbounded = markdown.Markdown(
+        extensions=[
+            "extra",
+            "sane_lists",
+            TocExtension(permalink=False),
+            TableExtension(use_align_attribute=True),
+        ],
+        output_format="html",
+    )
+    assert str(render_markdown(text)) == sanitize_html(unbounded.convert(text))
