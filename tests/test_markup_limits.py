@@ -60,6 +60,7 @@ def test_quotes_and_lists_nest_at_most_so_deep_and_the_rest_shows_as_typed():
     html = render_markdown("> " * (MAX_NESTING + 40) + "deep")
     assert html.count("<blockquote>") == MAX_NESTING
     assert html.count("&gt;") == 40 and "deep" in html
+    assert render_markdown(">" * 40 + " deep").count("<blockquote>") == MAX_NESTING
     assert render_markdown("> > > a\n\n- a\n    - b").count("<blockquote>") == 3
     assert plain_text("  - " * 500 + "deep").text.endswith("deep")
 

@@ -175,7 +175,7 @@ class _NestingDepth(Preprocessor):
     """Escapes the quote and list markers that open a line past MAX_NESTING of them."""
 
     def run(self, lines: list[str]) -> list[str]:
-        return [self._bounded(line) if len(line) > 2 * MAX_NESTING else line for line in lines]
+        return [self._bounded(line) if len(line) > MAX_NESTING else line for line in lines]
 
     @staticmethod
     def _bounded(line: str) -> str:
