@@ -14,8 +14,8 @@ WIKI = Path(__file__).resolve().parent.parent / "wiki"
 
 # The floors, from the ground up (packages and modules of wiki/, by their first name).
 GROUND = {
-    "config", "extensions", "errors", "forms", "textutil", "timeutil", "markup", "events",
-    "outbox", "deadline", "versioning",
+    "config", "extensions", "errors", "forms", "textutil", "timeutil", "markup",
+    "markup_limits", "rendered", "events", "outbox", "deadline", "versioning",
 }  # fmt: skip
 FOUNDATIONS = {"auth", "audit", "notifications", "security", "ratelimit", "errorpages", "pagecache"}
 DOMAINS = {

@@ -16,15 +16,12 @@ import bleach
 import markdown
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
-from markdown.inlinepatterns import (
-    IMAGE_LINK_RE,
-    LINK_RE,
-    ImageInlineProcessor,
-    InlineProcessor,
-    LinkInlineProcessor,
-)
-from markdown.preprocessors import Preprocessor
+from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup
+
+from wiki.markup_limits import MAX_LINK_TARGET, MAX_STRAY_ANGLES, BoundedWork
+
+__all__ = ["MAX_LINK_TARGET", "MAX_STRAY_ANGLES", "plain_text", "render_markdown"]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -103,68 +100,6 @@ class _WikiLinkExtension(markdown.Extension):
         md.inlinePatterns.register(_WikiLinkPattern(self.resolve), "wikilink", 175)
 
 
-# How far past its "](" a link's target may reach. Markdown looks for the closing ")" up to the
-# end of the text for every "[...](" that has none, so a post of them took time quadratic in
-# its length (20 KB of "[a](": seconds, on every view).
-MAX_LINK_TARGET = 2000
-# A "<" with no ">" before the next "<" can start no tag; the HTML parser still looks for one's
-# end to the end of the text each time. Past this many in a text, they are written as &lt;.
-MAX_STRAY_ANGLES = 64
-
-
-def _bounded_link_target(get_link):
-    """Markdown's getLink, looking at most MAX_LINK_TARGET characters ahead, and not at all
-    when no ")" is there (found at C speed, where Markdown walks character by character)."""
-
-    def bounded(self, data: str, index: int):
-        window = data[: index + MAX_LINK_TARGET]
-        if ")" not in window[index:] and not window[index:].lstrip().startswith("<"):
-            return "", None, index, False
-        return get_link(self, window, index)
-
-    return bounded
-
-
-class _BoundedLink(LinkInlineProcessor):
-    getLink = _bounded_link_target(LinkInlineProcessor.getLink)  # noqa: N815 (Markdown's API)
-
-
-class _BoundedImage(ImageInlineProcessor):
-    getLink = _bounded_link_target(ImageInlineProcessor.getLink)  # noqa: N815 (Markdown's API)
-
-
-class _StrayAngles(Preprocessor):
-    """Writes each "<" that cannot start a tag as &lt; when a text holds many of them."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        angles = [(found.start(), found.group()) for found in re.finditer(r"[<>]", text)]
-        if len(angles) <= MAX_STRAY_ANGLES:
-            return lines
-        stray = [
-            position
-            for (position, angle), following in zip(angles, angles[1:] + [(None, "<")], strict=True)
-            if angle == "<" and following[1] == "<"
-        ]
-        if len(stray) <= MAX_STRAY_ANGLES:
-            return lines
-        parts, start = [], 0
-        for position in stray:
-            parts += [text[start:position], "&lt;"]
-            start = position + 1
-        parts.append(text[start:])
-        return "".join(parts).split("\n")
-
-
-class _BoundedWork(markdown.Extension):
-    """Keeps Markdown's work linear in the length of a text, whatever its shape."""
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
-        md.inlinePatterns.register(_BoundedLink(LINK_RE, md), "link", 160)
-        md.inlinePatterns.register(_BoundedImage(IMAGE_LINK_RE, md), "image_link", 150)
-        md.preprocessors.register(_StrayAngles(md), "stray_angles", 25)
-
-
 def find_wiki_links(text: str) -> list[str]:
     """The targets of the wiki links in a markdown text, in order, without duplicates."""
     return list(dict.fromkeys(m.group(1).strip() for m in re.finditer(WIKILINK_PATTERN, text)))
@@ -180,7 +115,7 @@ def render_markdown(
     extensions: list[markdown.Extension | str] = [
         "extra",
         "sane_lists",
-        _BoundedWork(),
+        BoundedWork(),
         TocExtension(permalink=False),
         TableExtension(use_align_attribute=True),
         *extra_extensions,
@@ -190,7 +125,7 @@ def render_markdown(
     converter = markdown.Markdown(extensions=extensions, output_format="html")
     html = converter.convert(text)
     safe = sanitize_html(html)
-    if _words(_without_tags(html)) - _words(_text_of(safe)):
+    if _words(_without_tags(html)) - _words(_without_tags(safe)):
         # The sanitiser dropped text along with some markup (an unclosed comment, or a raw-text
         # element inside <math> or <svg>, which swallow whatever follows them). Nothing the
         # author wrote may vanish: show the document's raw HTML as the text it was typed as.
@@ -203,15 +138,9 @@ def render_markdown(
 
 def _without_tags(html: str) -> str:
     """The text of markup with everything shaped like a tag or a closed comment taken out:
-    what a reader should see at the least, however the markup around it is parsed."""
+    what a reader should see at the least, however the markup around it is parsed. Applied to
+    both sides of the comparison, so "<em>a</em>b" counts as the words "a" and "b" in each."""
     return unescape(re.sub(r"<!--.*?-->|<[^>]*>", " ", html, flags=re.DOTALL))
-
-
-def _text_of(html: str) -> str:
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    return "".join(collector.parts)
 
 
 def _words(text: str) -> Counter[str]:
@@ -233,8 +162,23 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     return set(value.split()) <= RENDERER_CLASSES.get(tag, frozenset())
 
 
+# The escapes Markdown writes for "&", "<" and ">" in text each cost the sanitiser's HTML parser
+# a character reference: 40 KB of "&#" or of "> " took a second. In an HTML holding more than
+# MANY_ESCAPES, they pass the sanitiser as private-use characters the HTML does not hold, and
+# are put back after it: each is a whole, inert escape wherever it lands (text or a quoted
+# attribute value), so nothing can be made of them.
+MANY_ESCAPES = 500
+ESCAPE_STANDINS = {"&amp;": "\ue0a0", "&lt;": "\ue0a1", "&gt;": "\ue0a2"}
+
+
 def sanitize_html(html: str) -> str:
-    return bleach.clean(
+    standins = html.count("&") > MANY_ESCAPES and not any(
+        standin in html for standin in ESCAPE_STANDINS.values()
+    )
+    if standins:
+        for escape, standin in ESCAPE_STANDINS.items():
+            html = html.replace(escape, standin)
+    safe = bleach.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=_allowed_attribute,
@@ -242,6 +186,10 @@ def sanitize_html(html: str) -> str:
         strip=True,
         strip_comments=True,
     )
+    if standins:
+        for escape, standin in ESCAPE_STANDINS.items():
+            safe = safe.replace(standin, escape)
+    return safe
 
 
 @dataclass
@@ -254,7 +202,7 @@ def plain_text(text: str) -> PlainText:
     """The words of a markdown text without its markup, and its headings on their own."""
     labelled = re.sub(WIKILINK_PATTERN, _wiki_link_label, text)
     html = markdown.markdown(
-        labelled, extensions=["extra", "sane_lists", _BoundedWork()], output_format="html"
+        labelled, extensions=["extra", "sane_lists", BoundedWork()], output_format="html"
     )
     collector = _TextCollector()
     try:

@@ -12,6 +12,7 @@ from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.gaps.models import Gap
 from wiki.processes.models import Process
+from wiki.rendered import keep_html_of
 from wiki.timeutil import utcnow
 
 
@@ -25,6 +26,8 @@ class Forum(db.Model):
     )
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Its sanitised HTML, rendered on first view and kept (wiki.rendered); None: not yet.
+    description_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     process: Mapped[Process] = relationship()
@@ -39,6 +42,9 @@ class Forum(db.Model):
 
     def member_ids(self) -> set[int]:
         return {member.user_id for member in self.members}
+
+
+keep_html_of(Forum, "description", "description_html")
 
 
 class ForumMember(db.Model):
@@ -69,6 +75,8 @@ class ForumMeeting(db.Model):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     held_on: Mapped[date]
     minutes: Mapped[str] = mapped_column(Text, default="")
+    # Its sanitised HTML, rendered on first view and kept (wiki.rendered); None: not yet.
+    minutes_html: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -78,3 +86,6 @@ class ForumMeeting(db.Model):
     gaps: Mapped[list[Gap]] = relationship(
         order_by="Gap.id", viewonly=True, backref=backref("forum_meeting", viewonly=True)
     )
+
+
+keep_html_of(ForumMeeting, "minutes", "minutes_html")

@@ -12,8 +12,8 @@ from wiki.forms import whole_number
 from wiki.forums import services
 from wiki.gaps.models import STATUSES
 from wiki.gaps.services import GapDraft
-from wiki.markup import render_markdown
 from wiki.processes import tree
+from wiki.rendered import kept_html
 from wiki.timeutil import utcnow
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
@@ -133,7 +133,7 @@ def _forum_page(forum, meeting_values=None, member_values=None, errors=None):
         can_manage=services.can_manage(current_user),
         next_due=services.next_meeting_due(forum),
         open_gaps=services.open_gap_count(forum),
-        description_html=render_markdown(forum.description),
+        description_html=kept_html(forum, "description", "description_html"),
         meeting_values=meeting_values or {"held_on": utcnow().date().isoformat()},
         member_values=member_values or {},
         errors=errors or {},
@@ -172,7 +172,7 @@ def _meeting_page(meeting, values=None, errors=None):
         "forums/meeting.html",
         forum=forum,
         meeting=meeting,
-        minutes_html=render_markdown(meeting.minutes),
+        minutes_html=kept_html(meeting, "minutes", "minutes_html"),
         statuses=STATUSES,
         can_record=can_record,
         people=accounts.active_people() if can_record else [],

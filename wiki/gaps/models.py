@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page, Process
+from wiki.rendered import keep_html_of
 from wiki.timeutil import utcnow
 
 SOURCES = {
@@ -64,6 +65,8 @@ class Gap(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Its sanitised HTML, rendered on first view and kept (wiki.rendered); None: not yet.
+    description_html: Mapped[str | None] = mapped_column(Text)
     process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default="open")
@@ -121,6 +124,9 @@ class Gap(db.Model):
             return
         self.affected.append(GapAffected(user_id=user_id, added_at=added_at or utcnow()))
         self.people_affected = ",".join(filter(None, (self.people_affected, str(user_id))))
+
+
+keep_html_of(Gap, "description", "description_html")
 
 
 class GapAffected(db.Model):

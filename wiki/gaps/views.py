@@ -15,9 +15,9 @@ from wiki.gaps import courses, services, subscriptions
 from wiki.gaps.models import SOURCES, STATUSES, TRANSITIONS
 from wiki.gaps.report import ReportFilters, build_report, cyclic_gc_paused
 from wiki.gaps.report import report_csv as report_csv_text
-from wiki.markup import render_markdown
 from wiki.processes import tree
 from wiki.processes.models import Page
+from wiki.rendered import kept_html
 from wiki.security import roles_required
 from wiki.timeutil import utcnow
 from wiki.web.navigation import request_tree
@@ -258,7 +258,7 @@ def _gap_page(gap, values: dict | None = None, errors: dict | None = None, statu
     return render_template(
         "gaps/view.html",
         gap=gap,
-        description_html=render_markdown(gap.description),
+        description_html=kept_html(gap, "description", "description_html"),
         statuses=STATUSES,
         sources=SOURCES,
         next_statuses=TRANSITIONS[gap.status],

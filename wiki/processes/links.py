@@ -9,6 +9,7 @@ from wiki.extensions import db
 from wiki.markup import LinkResolver, LinkTarget, find_wiki_links
 from wiki.processes.models import Page, PageLink, PathRedirect, Process, Revision
 from wiki.processes.paths import parent_path, wiki_link_path
+from wiki.rendered import forget_linked_html
 
 
 def resolver_for(process_path: str) -> LinkResolver:
@@ -65,9 +66,11 @@ def forget_rendered_html(page_id: int) -> None:
 
 
 def invalidate_links_to(paths: list[str]) -> None:
-    """Forget the rendered HTML of pages whose links to these paths now resolve differently."""
+    """Forget the rendered HTML of pages whose links to these paths now resolve differently,
+    and the kept HTML of every other text with a wiki link (they record no links)."""
     if not paths:
         return
+    forget_linked_html()
     sources = select(PageLink.source_page_id).where(PageLink.target_path.in_(paths))
     db.session.execute(
         update(Revision)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.auth.models import User
 from wiki.extensions import db
+from wiki.rendered import keep_html_of
 from wiki.timeutil import utcnow
 
 
@@ -23,6 +24,8 @@ class Process(db.Model):
     slug: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Its sanitised HTML, rendered on first view and kept (wiki.rendered); None: not yet.
+    description_html: Mapped[str | None] = mapped_column(Text)
     # The slug path from the root ("procure-to-pay/invoice-processing"), kept in step with
     # renames and moves so that a URL resolves in one indexed lookup.
     path: Mapped[str] = mapped_column(String(1000), unique=True)
@@ -47,6 +50,9 @@ class Process(db.Model):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+
+keep_html_of(Process, "description", "description_html", links=True)
 
 
 class Page(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,10 +12,10 @@ from wiki.audit import services as audit
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.markup import render_markdown
 from wiki.processes import links
 from wiki.processes.models import Page, PathRedirect, Process
 from wiki.processes.paths import is_valid_slug, join_path, slugify
+from wiki.rendered import kept_html
 from wiki.textutil import clean_line, clean_text
 
 MAX_NAME_LENGTH = 120
@@ -92,8 +93,8 @@ def page_counts(processes: list[Process]) -> dict[int, int]:
     return {process_id: count for process_id, count in rows}
 
 
-def description_html(process: Process):
-    return render_markdown(process.description, links.resolver_for(process.path))
+def description_html(process: Process) -> Markup:
+    return kept_html(process, "description", "description_html", links.resolver_for(process.path))
 
 
 def create_process(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page, Process
+from wiki.rendered import keep_html_of
 from wiki.timeutil import utcnow
 
 # Where a question was asked from, as the gaps issue counts sources.
@@ -31,6 +32,8 @@ class Question(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     # Markdown as written; sanitised whenever it is rendered.
     body: Mapped[str] = mapped_column(Text, default="")
+    # Its sanitised HTML, rendered on first view and kept (wiki.rendered); None: not yet.
+    body_html: Mapped[str | None] = mapped_column(Text)
     # Private: only the asker, the chosen experts and admins can see it.
     private: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -68,6 +71,9 @@ class Question(db.Model):
         return self.answered_at is not None
 
 
+keep_html_of(Question, "body", "body_html", links=True)
+
+
 class QuestionExpert(db.Model):
     """A question routed to one expert the asker picked."""
 
@@ -94,6 +100,8 @@ class QuestionPost(db.Model):
     )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    # Its sanitised HTML, rendered on first view and kept (wiki.rendered); None: not yet.
+    body_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     question: Mapped[Question] = relationship(back_populates="posts")
@@ -103,6 +111,9 @@ class QuestionPost(db.Model):
     def is_answer(self) -> bool:
         """Posts by anyone but the asker answer; the asker's own posts follow up."""
         return self.author_id != self.question.asker_id
+
+
+keep_html_of(QuestionPost, "body", "body_html", links=True)
 
 
 class QuestionDocumented(db.Model):

@@ -13,12 +13,13 @@ from wiki import events
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.markup import plain_text, render_markdown
+from wiki.markup import plain_text
 from wiki.notifications.services import notify
 from wiki.processes import links
 from wiki.processes.models import Page, Process
 from wiki.questions import access
 from wiki.questions.models import ORIGINS, Question, QuestionExpert, QuestionPost
+from wiki.rendered import kept_html, kept_htmls
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 
@@ -146,9 +147,10 @@ def mark_answered(actor: User, question: Question, answered: bool = True) -> Non
 def rendered_thread(question: Question) -> dict[str | int, Markup]:
     """Sanitised HTML of the question ("question") and of each post (by post id)."""
     resolve = links.resolver_for(question.process.path)
-    html: dict[str | int, Markup] = {"question": render_markdown(question.body, resolve)}
-    for post in question.posts:
-        html[post.id] = render_markdown(post.body, resolve)
+    posts = list(question.posts)
+    html: dict[str | int, Markup] = {"question": kept_html(question, "body", "body_html", resolve)}
+    for post, post_html in zip(posts, kept_htmls(posts, "body", "body_html", resolve), strict=True):
+        html[post.id] = post_html
     return html
 
 
