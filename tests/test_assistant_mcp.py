@@ -68,6 +68,7 @@ def test_an_assistant_lists_the_tools_and_searches_reads_and_finds_experts(live_
     )
     assert not failed and page.startswith("# Three-way match\nProcess: Procure-to-pay › Invoice")
     assert "Owner: Priya Raman" in page and "ZFI_3WM" in page  # the markdown itself
+    assert "Verification: Not verified" in page
     failed, experts = call(live_server_url, token, "who_knows", process="payments")
     assert not failed and "- Priya Raman, Expert, Busy; ask me about: Payment runs" in experts
 

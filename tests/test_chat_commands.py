@@ -103,7 +103,7 @@ def test_a_slack_question_gets_the_passage_and_the_best_pages(client, demo):
     assert ">" in text and "the single most common way companies lose money to fraud" in text
     assert f"<{BASE}/p/procure-to-pay/vendor-master-data/" in text  # the pages, linked
     assert "Procure-to-pay › Vendor master data" in text  # with their process trail
-    assert "owner Priya Raman" in text
+    assert "Not verified · owner Priya Raman" in text  # with its verification badge
 
 
 def test_who_knows_names_the_experts_with_level_and_availability(client, demo):

@@ -25,6 +25,7 @@ from wiki.questions.routing import suggest_experts
 from wiki.search import services as search
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
+from wiki.verification import services as verification
 
 MAX_PAGES = 3
 MAX_EXPERTS = 5
@@ -52,10 +53,13 @@ class PageLine:
     trail: str
     owner: str | None = None
     last_reviewed: datetime | None = None
+    verification: str = ""  # "Verified by Priya Raman until 2027-03-01", "Not verified"
 
     def facts(self) -> list[str]:
-        """Where the page sits, who owns it, when it was last reviewed (those known)."""
+        """Where the page sits, its verification, who owns it, when it was last reviewed."""
         facts = [self.trail] if self.trail else []
+        if self.verification:
+            facts.append(self.verification)
         if self.owner:
             facts.append(f"owner {self.owner}")
         if self.last_reviewed:
@@ -237,7 +241,18 @@ def _page_line(hit, outcome) -> PageLine:
     if page is not None:
         line.owner = page.owner.name if page.owner else None
         line.last_reviewed = page.last_reviewed_at
+        line.verification = verification_text(page)
     return line
+
+
+def verification_text(page: Page) -> str:
+    badge = verification.badge(page)
+    text = badge.label
+    if badge.verifier is not None:
+        text += f" by {badge.verifier.name}"
+    if badge.until is not None:
+        text += f" until {badge.until.date().isoformat()}"
+    return text
 
 
 def _how_to_link(link_url: str) -> Reply:

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from wiki.auth.models import User
 from wiki.gaps import services as gaps
-from wiki.integrations.commands import PageLine, Reply, absolute, answer, find_process
+from wiki.integrations.commands import (
+    PageLine,
+    Reply,
+    absolute,
+    answer,
+    find_process,
+    verification_text,
+)
 from wiki.processes import pages
 
 
@@ -39,6 +46,7 @@ def page_text(path: str, person: User) -> str:
         f"Process: {' › '.join(p.name for p in [*page.process.ancestors(), page.process])}",
         f"Owner: {page.owner.name if page.owner else 'nobody'}; last reviewed: {reviewed}"
         + ("; due for review" if page.is_review_overdue() else ""),
+        f"Verification: {verification_text(page)}",
         f"Revision {revision.number}, saved {revision.created_at.date().isoformat()}",
         f"Address: {absolute('/p/' + page.path)}",
         "",
