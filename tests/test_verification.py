@@ -167,3 +167,22 @@ def test_verifying_from_the_page_shows_the_badge_and_the_history(client, auth, p
     assert "Verify this page" not in client.get(f"/p/{match.path}").text
     client.post(f"/p/{match.path}/+verify")
     assert db.session.get(PageTrust, match.id).verifier_id == people["trainer"].id
+
+
+def test_the_api_shows_the_verification_and_verifies_with_a_read_write_token(client, people, match):
+    reader = factories.bearer(factories.make_token(people["trainer"]))
+    writer = factories.bearer(factories.make_token(people["trainer"], write=True))
+    shown = client.get(f"/api/v1/pages/{match.id}", headers=reader).json
+    assert shown["verification"] == {"state": "unverified", "verifier": None, "until": None}
+    assert (
+        client.post(f"/api/v1/pages/{match.id}/verify", json={}, headers=reader).status_code == 403
+    )
+    done = client.post(f"/api/v1/pages/{match.id}/verify", json={"note": "ok"}, headers=writer)
+    assert done.status_code == 200 and done.json["verification"]["state"] == "verified"
+    assert done.json["verification"]["verifier"] == {
+        "id": people["trainer"].id,
+        "name": "Carrie Trainer",
+    }
+    stranger = factories.bearer(factories.make_token(people["newcomer"], write=True))
+    refused = client.post(f"/api/v1/pages/{match.id}/verify", json={}, headers=stranger)
+    assert refused.status_code == 403 and "owner or an expert" in refused.json["message"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
@@ -26,6 +28,7 @@ from wiki.attachments.rendering import file_url
 from wiki.forms import MAX_ID
 from wiki.processes import history, pages, tree
 from wiki.processes.models import Page, Revision
+from wiki.verification import services as verification
 
 PAGE = "<int(max=2147483647):page_id>"
 TAGS = ["pages"]
@@ -53,6 +56,12 @@ class Review(BaseModel):
     interval_days: int
 
 
+class VerificationOut(BaseModel):
+    state: str = Field(description="verified, review_due, expired or unverified")
+    verifier: PersonRef | None
+    until: Moment | None
+
+
 class AttachmentOut(BaseModel):
     name: str = Field(description="As the text refers to it: attachment:<name>.")
     version: int = Field(description="Uploading a name again adds a version.")
@@ -69,6 +78,7 @@ class PageOut(PageSummary):
     markdown: str
     html: str
     review: Review
+    verification: VerificationOut
     attachments: list[AttachmentOut] = Field(
         description="The current version of each file, by name, as listed under the page."
     )
@@ -106,6 +116,9 @@ class PageIn(Body):
 
 class PageUpdate(PageIn):
     base_revision: Whole = Field(ge=0, le=MAX_ID, description="The revision you edited.")
+    minor: bool = Field(
+        False, description="A typo or wording: a verified page stays verified (a figure never)."
+    )
 
 
 class RevertIn(Body):
@@ -146,10 +159,18 @@ def page_out(page: Page) -> PageOut:
             overdue=page.is_review_overdue(),
             interval_days=page.review_interval_days,
         ),
+        verification=verification_out(page),
         attachments=[
             attachment_out(attachment)
             for attachment in attachments.current_attachments(page.id).values()
         ],
+    )
+
+
+def verification_out(page: Page) -> VerificationOut:
+    badge = verification.badge(page)
+    return VerificationOut(
+        state=badge.state, verifier=person_ref(badge.verifier), until=badge.until
     )
 
 
@@ -163,7 +184,8 @@ def revision_out(revision: Revision) -> RevisionOut:
 
 def _draft(json: PageIn) -> pages.PageDraft:
     tags = None if json.tags is None else ", ".join(json.tags)
-    return pages.PageDraft(title=json.title, body=json.body, summary=json.summary, tags=tags)
+    minor = getattr(json, "minor", False)
+    return pages.PageDraft(json.title, json.body, json.summary, tags, minor)
 
 
 @error_details(pages.PageConflict)
@@ -235,6 +257,20 @@ def revert_page(page_id: int, json: RevertIn):
     """Bring back an old revision's text as a new revision."""
     found = pages.get_page_by_id(page_id)
     pages.revert_page(current_user, found, json.revision)
+    return page_out(found)
+
+
+class VerifyIn(Body):
+    note: Text = Field("", max_length=500)
+    until: date | None = Field(None, description="Empty: the configured interval (90 days).")
+
+
+@bp.post(f"/pages/{PAGE}/verify")
+@spec.validate(resp=responses(writes=True, HTTP_200=PageOut), tags=TAGS)
+def verify_page(page_id: int, json: VerifyIn):
+    """Vouch for the page until a date (its owner, or an expert of its process)."""
+    found = pages.get_page_by_id(page_id)
+    verification.verify(current_user, found, json.note, json.until)
     return page_out(found)
 
 
