@@ -186,3 +186,18 @@ def test_the_api_shows_the_verification_and_verifies_with_a_read_write_token(cli
     stranger = factories.bearer(factories.make_token(people["newcomer"], write=True))
     refused = client.post(f"/api/v1/pages/{match.id}/verify", json={}, headers=stranger)
     assert refused.status_code == 403 and "owner or an expert" in refused.json["message"]
+
+
+def test_the_editor_offers_minor_edit_and_a_minor_typo_keeps_the_page_verified(
+    client, auth, people, match
+):
+    services.verify(people["trainer"], match)
+    auth.login("priya@example.com")
+    assert 'name="minor"' in client.get(f"/p/{match.path}/+edit").text
+    saved = client.post(
+        f"/p/{match.path}/+edit",
+        data={"title": match.title, "body": "Tolerance is 2 %, checked and noted down.",
+              "base_revision": "1", "minor": "1"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    assert services.badge(match).state == services.VERIFIED

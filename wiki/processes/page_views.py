@@ -50,6 +50,7 @@ def _draft() -> pages.PageDraft:
         body=request.form.get("body", ""),
         summary=request.form.get("summary", ""),
         tags=request.form.get("tags", ""),
+        minor=request.form.get("minor") == "1",
     )
 
 
