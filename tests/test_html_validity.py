@@ -138,6 +138,7 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
         "/courses/",
         "/gaps/report",
         "/gaps/report?print=1&process=p2p",
+        "/verification/health",
         f"/courses/{course.id}",
         "/gaps/",
         "/gaps/new",

@@ -201,3 +201,30 @@ def test_the_editor_offers_minor_edit_and_a_minor_typo_keeps_the_page_verified(
     )  # fmt: skip
     assert saved.status_code == 302
     assert services.badge(match).state == services.VERIFIED
+
+
+def test_content_health_counts_what_is_read_and_verified_per_process(client, auth, people, match):
+    from wiki.verification import health, readership
+
+    other = factories.make_page("o2c", "Dunning", "Three letters.", people["member"])
+    old = factories.make_page("o2c", "Old fax procedure", "Fax it.", people["member"])
+    old.created_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    services.verify(people["trainer"], match)
+    auth.login("jill@example.com")
+    for path in (match.path, match.path, other.path):
+        assert client.get(f"/p/{path}").status_code == 200
+    readership.write_counts()
+    report = health.content_health(utcnow())
+    assert (report.overall.viewed, report.overall.verified) == (2, 1)
+    assert {area.path: area.share for area in report.areas} == {"o2c": 0.0, "p2p": 1.0}
+    assert [(page.title, page.views) for page in report.most_read_unverified] == [("Dunning", 1)]
+    assert report.unread == [("Old fax procedure", "o2c/old-fax-procedure")]
+    assert health.snapshot_trust(utcnow()) and not health.snapshot_trust(utcnow())
+    assert client.get("/verification/health").status_code == 403  # a newcomer
+    auth.logout()
+    auth.login("carrie@example.com")
+    page = client.get("/verification/health").text
+    assert "Dunning</a>: 1 views, not verified" in page and "Old fax procedure" in page
+    csv_text = client.get("/verification/health?format=csv").text
+    assert "All processes,2,1,0.500" in csv_text

@@ -32,7 +32,9 @@ def init_app(app: Flask) -> None:
     from wiki.questions import models as _question_models  # noqa: F401
     from wiki.ratelimit import RateCount  # noqa: F401
     from wiki.search import models as _search_models  # noqa: F401
+    from wiki.verification import health as _health_models  # noqa: F401
     from wiki.verification import models as _verification_models  # noqa: F401
+    from wiki.verification import readership as _readership_models  # noqa: F401
     from wiki.versioning import SiteState  # noqa: F401
     from wiki.watching import models as _watching_models  # noqa: F401
     from wiki.webhooks import models as _webhook_models  # noqa: F401

@@ -27,6 +27,7 @@ from wiki.processes.reviews import notify_reviews_due
 from wiki.questions.periodic import remind_and_escalate
 from wiki.ratelimit import purge_expired_counts
 from wiki.timeutil import utcnow
+from wiki.verification.health import snapshot_trust
 from wiki.verification.periodic import remind_and_expire
 from wiki.webhooks import delivery
 
@@ -94,7 +95,8 @@ def _rate_limits(now: datetime) -> str:
 
 def _verification(now: datetime) -> str:
     reminded, expired = remind_and_expire(now)
-    return f"{reminded} verification reminder(s), {expired} verification(s) expired"
+    kept = "kept" if snapshot_trust(now) else "already kept"
+    return f"{reminded} verification reminder(s), {expired} expired; today's trust score {kept}"
 
 
 def _chat(now: datetime) -> str:

@@ -1,4 +1,5 @@
-"""add page verification: who vouches for a page until when, and each step of it
+"""add page verification: who vouches for a page until when, each step of it, page views per
+day and the daily trust score
 
 Revision ID: 6f2d9b4e8a13
 Revises: 3c8e5a1f7b42
@@ -51,7 +52,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_verification_steps_page_id'), ['page_id'], unique=False)
 
 
+    op.create_table(
+        'page_view_counts',
+        sa.Column('page_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('views', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['page_id'], ['pages.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('page_id', 'day'),
+    )
+    with op.batch_alter_table('page_view_counts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_page_view_counts_day'), ['day'], unique=False)
+    op.create_table(
+        'trust_snapshots',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('viewed', sa.Integer(), nullable=False),
+        sa.Column('verified', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day'),
+    )
+
+
 def downgrade():
+    op.drop_table('trust_snapshots')
+    with op.batch_alter_table('page_view_counts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_page_view_counts_day'))
+    op.drop_table('page_view_counts')
     with op.batch_alter_table('verification_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_verification_steps_page_id'))
     op.drop_table('verification_steps')

@@ -397,6 +397,7 @@ def test_logged_in_screens_have_no_serious_violations(
             ),
             Screen("courses", "/courses/", shows=".group-list li"),
             Screen("gap report", "/gaps/report", shows=".report-table"),
+            Screen("content health", "/verification/health", shows="table.data"),
             Screen("course", f"/courses/{wiki_data['course']}", shows=".newcomer-card"),
             Screen("forums", "/forums/", shows=".data td"),
             Screen("forum", f"/forums/{wiki_data['forum']}", shows=".group-list li"),

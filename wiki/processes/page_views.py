@@ -21,12 +21,14 @@ from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
+from wiki.verification import readership
 from wiki.verification import services as verification
 from wiki.watching import services as watching
 
 
 def show_page(page: Page):
     plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
+    readership.count_view(page.id)
     revision = pages.latest_revision(page)
     return render_template(
         "processes/page.html",

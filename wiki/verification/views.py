@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from wiki.errors import ValidationError
 from wiki.processes import pages
+from wiki.security import roles_required
+from wiki.timeutil import utcnow
 from wiki.verification import services
+from wiki.verification.health import TRUST_LINE, content_health, health_csv
 
 bp = Blueprint("verification", __name__)
 
@@ -29,3 +32,16 @@ def verify(path: str):
     else:
         flash(f"Verified until {trust.verified_until.date().isoformat()}.", "success")
     return redirect(url_for("processes.view", path=page.path))
+
+
+@bp.get("/verification/health")
+@roles_required("trainer", "manager", "admin")
+def health():
+    report = content_health(utcnow())
+    if request.args.get("format") == "csv":
+        return Response(
+            health_csv(report),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="content-health.csv"'},
+        )
+    return render_template("verification/health.html", health=report, line=TRUST_LINE)

@@ -1,0 +1,154 @@
+"""Content health for trainers and managers: how much of what people read is verified (the
+trust score, per top process, against an 80 % line, and day by day), the most read pages that
+are not verified, and pages nobody read in 180 days."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wiki.extensions import db
+from wiki.processes.models import Page, Process
+from wiki.verification.models import PageTrust
+from wiki.verification.readership import PageViewCount, write_counts
+from wiki.verification.services import EXPIRED, STATE_LABELS, UNVERIFIED, state_of
+
+TRUST_LINE = 0.80
+READ_WINDOW = timedelta(days=30)
+UNREAD_WINDOW = timedelta(days=180)
+MOST_READ = 10
+UNREAD_SHOWN = 50
+
+
+@dataclass
+class AreaTrust:
+    name: str
+    path: str
+    viewed: int = 0  # pages viewed in the window
+    verified: int = 0  # of those, verified (a review due still counts: not yet expired)
+
+    @property
+    def share(self) -> float | None:
+        return self.verified / self.viewed if self.viewed else None
+
+
+@dataclass
+class ReadPage:
+    title: str
+    path: str
+    views: int
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+@dataclass
+class Health:
+    overall: AreaTrust
+    areas: list[AreaTrust] = field(default_factory=list)
+    most_read_unverified: list[ReadPage] = field(default_factory=list)
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (title, path)
+    unread_count: int = 0
+    history: list[tuple[date, float]] = field(default_factory=list)
+
+
+def content_health(now: datetime) -> Health:
+    write_counts()  # this worker's counts of the last seconds
+    since = (now - READ_WINDOW).date()
+    views = (
+        select(PageViewCount.page_id, func.sum(PageViewCount.views).label("views"))
+        .where(PageViewCount.day >= since)
+        .group_by(PageViewCount.page_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Page.title, Page.path, views.c.views, PageTrust)
+        .join(views, views.c.page_id == Page.id)
+        .outerjoin(PageTrust, PageTrust.page_id == Page.id)
+    ).all()
+    tops = dict(
+        db.session.execute(
+            select(Process.path, Process.name).where(Process.parent_id.is_(None))
+        ).all()
+    )
+    overall = AreaTrust("All processes", "")
+    areas = {path: AreaTrust(name, path) for path, name in sorted(tops.items())}
+    unverified: list[ReadPage] = []
+    for title, path, count, trust in rows:
+        state = state_of(trust, now)
+        kept = state not in (UNVERIFIED, EXPIRED)
+        for area in (overall, areas.get(path.split("/", 1)[0])):
+            if area is not None:
+                area.viewed += 1
+                area.verified += kept
+        if not kept:
+            unverified.append(ReadPage(title, path, int(count), state))
+    unverified.sort(key=lambda page: (-page.views, page.title.lower()))
+    cutoff = now - UNREAD_WINDOW
+    read_since = select(PageViewCount.page_id).where(PageViewCount.day >= cutoff.date())
+    unread = select(Page.title, Page.path).where(
+        Page.created_at < cutoff, Page.id.not_in(read_since)
+    )
+    return Health(
+        overall=overall,
+        areas=list(areas.values()),
+        most_read_unverified=unverified[:MOST_READ],
+        unread=[
+            tuple(row) for row in db.session.execute(unread.order_by(Page.path).limit(UNREAD_SHOWN))
+        ],
+        unread_count=db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0,
+        history=trust_history(now),
+    )
+
+
+class TrustSnapshot(db.Model):
+    """The trust score of one day, written by `wiki tick`, for the chart over time."""
+
+    __tablename__ = "trust_snapshots"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    viewed: Mapped[int]
+    verified: Mapped[int]
+
+
+def snapshot_trust(now: datetime) -> bool:
+    """Keep today's overall score once a day; True when written."""
+    if db.session.get(TrustSnapshot, now.date()) is not None:
+        return False
+    overall = content_health(now).overall
+    db.session.add(TrustSnapshot(day=now.date(), viewed=overall.viewed, verified=overall.verified))
+    db.session.commit()
+    return True
+
+
+def trust_history(now: datetime, days: int = 180) -> list[tuple[date, float]]:
+    rows = db.session.scalars(
+        select(TrustSnapshot)
+        .where(TrustSnapshot.day >= (now - timedelta(days=days)).date(), TrustSnapshot.viewed > 0)
+        .order_by(TrustSnapshot.day)
+    )
+    return [(row.day, row.verified / row.viewed) for row in rows]
+
+
+def health_csv(health: Health) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["area", "pages viewed (30 days)", "verified", "trust score"])
+    for area in [health.overall, *health.areas]:
+        share = "" if area.share is None else f"{area.share:.3f}"
+        writer.writerow([area.name, area.viewed, area.verified, share])
+    writer.writerow([])
+    writer.writerow(["most read, not verified", "path", "views (30 days)", "state"])
+    for page in health.most_read_unverified:
+        writer.writerow([page.title, page.path, page.views, page.state_label])
+    writer.writerow([])
+    writer.writerow(["not read in 180 days", "path"])
+    writer.writerows(health.unread)
+    return out.getvalue()

@@ -1,0 +1,91 @@
+"""How often each page is viewed, per page and day: no person is recorded. Each worker counts
+in memory and writes its counts in one statement every few seconds, so a page view writes
+nothing itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import Date, ForeignKey, Integer, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wiki.extensions import db
+from wiki.processes.models import Page
+from wiki.timeutil import utcnow
+
+FLUSH_SECONDS = 10.0
+
+
+class PageViewCount(db.Model):
+    __tablename__ = "page_view_counts"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[int, date]] = Counter()
+        self.since = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> Counter[tuple[int, date]]:
+        with self.lock:
+            taken, self.counts, self.since = self.counts, Counter(), time.monotonic()
+        return taken
+
+
+def _tally() -> _Tally:
+    """This app's counts (each app has its own database)."""
+    return current_app.extensions.setdefault("page_view_tally", _Tally())
+
+
+def count_view(page_id: int) -> None:
+    """Count one view of the page today; written with the others within FLUSH_SECONDS."""
+    tally = _tally()
+    with tally.lock:
+        tally.counts[(page_id, utcnow().date())] += 1
+        due = time.monotonic() - tally.since >= FLUSH_SECONDS
+    if due:
+        write_counts()
+
+
+def write_counts() -> None:
+    """Add this worker's counts to the table, on a connection of its own (outside the
+    request's transaction, and not a change of content: page caches stay). A count that
+    cannot be written (the database away) is dropped: it is not worth a failed page."""
+    counts = _tally().take()
+    if not counts:
+        return
+    table = PageViewCount.__table__
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    try:
+        with db.engine.begin() as connection:
+            # Only pages that still exist: one deleted meanwhile would refuse the whole batch.
+            pages = {page for page, _ in counts}
+            existing = set(connection.scalars(select(Page.id).where(Page.id.in_(pages))))
+            rows = [
+                {"page_id": page, "day": day, "views": n}
+                for (page, day), n in sorted(counts.items())
+                if page in existing
+            ]
+            if not rows:
+                return
+            insert = dialect.insert(table).values(rows)
+            connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[table.c.page_id, table.c.day],
+                    set_={"views": table.c.views + insert.excluded.views},
+                )
+            )
+    except SQLAlchemyError:
+        return
