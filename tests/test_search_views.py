@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests import factories
 from wiki.extensions import db
 from wiki.search import services
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, NOT_HELPFUL, SearchMiss
 

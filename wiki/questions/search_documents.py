@@ -20,7 +20,7 @@ from wiki.search.documents import (
     scope_of,
     stamp_of,
 )
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 
 
 def _question_stamp(activity, answered, private, process_trail: str) -> str:

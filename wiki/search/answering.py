@@ -8,7 +8,8 @@ import re
 from typing import Protocol
 
 from wiki.search import questions, whoosh_questions
-from wiki.search.index import Filters, Results, SearchIndex
+from wiki.search.index import SearchIndex
+from wiki.search.index_schema import Filters, Results
 
 # With fewer hits than this, words within an edit or two are tried, and a question's
 # partial matches are added.

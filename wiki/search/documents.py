@@ -21,7 +21,7 @@ from wiki.attachments.services import names_by_page
 from wiki.auth.models import User
 from wiki.markup import PlainText, plain_text
 from wiki.processes.models import Page, PageTag, Process, Revision
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 
 log = logging.getLogger(__name__)
 

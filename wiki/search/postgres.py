@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Index, delete, func, inspect, select,
 from sqlalchemy.dialects.postgresql import insert
 
 from wiki.search import postgres_query, postgres_questions
-from wiki.search.index import EVERYONE, Document, Filters, Hit, IndexMissing, Results
+from wiki.search.index_schema import EVERYONE, Document, Filters, Hit, IndexMissing, Results
 from wiki.search.models import SearchDocument, SearchWord
 from wiki.search.questions import Concept
 from wiki.textutil import clean_text

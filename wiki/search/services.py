@@ -16,7 +16,7 @@ from wiki.glossary.services import definitions_for, glossary_terms
 from wiki.processes.models import Process
 from wiki.processes.tree import get_process
 from wiki.search import answering, documents, questions
-from wiki.search.index import Filters, Hit, IndexMissing, Results
+from wiki.search.index_schema import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, SearchMiss
 from wiki.search.passages import Passage, passage_for
