@@ -1,5 +1,5 @@
-"""Search misses (searches that found nothing, results someone said did not help), and the
-PostgreSQL backend's search documents and vocabulary."""
+"""Search misses (searches that found nothing, results someone said did not help), the pages
+trainers chose for ERP codes, and the PostgreSQL backend's search documents and vocabulary."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.auth.models import User
 from wiki.extensions import db
-from wiki.processes.models import Process
+from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
 
 NO_RESULTS = "no results"
@@ -55,6 +55,21 @@ class SearchMiss(db.Model):
 
     user: Mapped[User | None] = relationship()
     process: Mapped[Process | None] = relationship()
+
+
+class CodePage(db.Model):
+    """A trainer's or admin's choice of an ERP code's own page, over the automatic one (the
+    page tagged with the code): a search for the code shows this page first."""
+
+    __tablename__ = "code_pages"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)  # as written: ZFI_3WM
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    page: Mapped[Page] = relationship()
+    chosen_by: Mapped[User | None] = relationship()
 
 
 class SearchDocument(db.Model):

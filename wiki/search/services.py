@@ -15,7 +15,7 @@ from wiki.glossary.models import GlossaryTerm
 from wiki.glossary.services import definitions_for, glossary_terms
 from wiki.processes.models import Process
 from wiki.processes.tree import get_process
-from wiki.search import answering, documents, questions
+from wiki.search import answering, codes, documents, questions
 from wiki.search.index_schema import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, SearchMiss
@@ -97,7 +97,10 @@ def search(
     if reading.terms and len(reading.terms) == len(reading.concepts):
         outcome.terms = definitions_for(reading.terms)
     try:
-        results = answering.answer(search_indexer.index, outcome, reading, filters, page, page_size)
+        chosen = codes.chosen_keys(answering.codes_asked(reading))
+        results = answering.answer(
+            search_indexer.index, outcome, reading, filters, page, page_size, chosen
+        )
     except IndexMissing as problem:  # damaged on disk: rebuilt in the background
         search_indexer.unusable(problem)
         outcome.unavailable = True
