@@ -31,7 +31,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 # Downloads and feeds, which no cache may keep (see _set_security_headers).
 PRIVATE_EXPORTS = frozenset({"text/csv", "application/atom+xml"})
-# Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
+# Endpoints a visitor who is not logged in may reach (the watch-list feed and a search result's
+# opening check their own tokens: an opening without one is refused as a forged request).
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.login",
@@ -41,6 +42,7 @@ PUBLIC_ENDPOINTS = {
     "auth.company_sign_in_callback",
     "auth.accept_invitation",
     "watching.feed",
+    "search.opened",
 }
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from wiki.search import questions, whoosh_questions
 from wiki.search.index import SearchIndex
-from wiki.search.index_schema import Filters, Results
+from wiki.search.index_schema import Filters, Hit, Results
 
 # With fewer hits than this, words within an edit or two are tried, and a question's
 # partial matches are added.
@@ -46,10 +46,13 @@ def answer(
     page: int,
     size: int,
     chosen: dict[str, str] | None = None,
+    places: dict[str, float] | None = None,
 ) -> Results:
     """Pages holding every meaningful word first; when fewer than FEW do (or none, for a
     short query), then the pages holding most of them, ranked BM25-style. `chosen` maps the
-    ERP codes asked for (codes_asked) to the document a trainer chose as each one's page."""
+    ERP codes asked for (codes_asked) to the document a trainer chose as each one's page;
+    `places`, how many places up people's signals for this query move a document (on the
+    first page, under a code's own page)."""
     results = index.search(reading.text, filters, page, size)
     if results.total < FEW and reading.expanded:
         expanded = index.search(reading.expanded, filters, page, size)
@@ -80,8 +83,20 @@ def answer(
             if index.search(corrected.text, filters, 1, 1).total == 0:
                 outcome.did_you_mean = None
     if page == 1:
+        results.hits = moved_up(results.hits, places or {})
         results = _codes_first(index, results, reading, filters, chosen or {})
     return results
+
+
+def moved_up(hits: list[Hit], places: dict[str, float]) -> list[Hit]:
+    """The hits with each moved up by its places: one place passes the hit above it."""
+    if not places:
+        return hits
+    order = {
+        hit.key: (number - places.get(hit.key, 0.0), -places.get(hit.key, 0.0))
+        for number, hit in enumerate(hits)
+    }
+    return sorted(hits, key=lambda hit: order[hit.key])
 
 
 def codes_asked(reading: questions.Reading) -> list[str]:

@@ -36,6 +36,8 @@ SCHEMA = Schema(
     process=TEXT(analyzer=STEMMED, field_boost=1.5),
     tags=KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=2.0),
     body=TEXT(analyzer=STEMMED, stored=True),
+    # "Asked as": the words of answered questions whose answer went into or links to it.
+    asked=TEXT(analyzer=STEMMED, field_boost=1.5),
     words=TEXT(analyzer=PLAIN, phrase=False, field_boost=0.3),
     scope=KEYWORD(),
     readers=KEYWORD(),
@@ -49,7 +51,7 @@ SCHEMA = Schema(
 # second posting list as long as the body's for every word.
 # Like every other field, tags ignore "of" and "the" in a query, or those would be required.
 SCHEMA["tags"].analyzer = CommaSeparatedTokenizer() | LowercaseFilter() | StopFilter(minsize=1)
-SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body"]
+SEARCHED_FIELDS = ["title", "headings", "process", "tags", "body", "asked"]
 # Loosened (fuzzy) queries also reach the unstemmed words, where near spellings are found.
 FUZZY_FIELDS = [*SEARCHED_FIELDS, "words"]
 # A prefix is matched against words as typed, not against stems.
@@ -102,6 +104,8 @@ class Document:
     scope: list[str] = field(default_factory=list)  # process paths it sits under
     process_id: int | None = None
     readers: list[str] = field(default_factory=lambda: [EVERYONE])
+    # The words people asked it by (answered, non-private questions that lead to it).
+    asked: str = ""
 
     def fields(self) -> dict:
         return {
@@ -114,6 +118,7 @@ class Document:
             "process": self.process,
             "tags": ",".join(self.tags),
             "body": self.body,
+            "asked": self.asked,
             "words": " ".join((self.title, self.headings, self.body)),
             "scope": " ".join(self.scope),
             "readers": " ".join(

@@ -27,7 +27,11 @@ HEAD = (
     "setweight(to_tsvector('english'::regconfig, headings), 'B') || "
     "setweight(to_tsvector('english'::regconfig, process), 'C')"
 )
-VECTOR = HEAD + " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+# The words of the questions that led to it ("asked as") weigh as much as its processes.
+VECTOR = (
+    HEAD + " || setweight(to_tsvector('english'::regconfig, asked), 'C')"
+    " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+)
 # GIN indexes take new entries into a pending list that every search reads in full; a short
 # list is merged into the index often, so that it never costs a search much.
 GIN = {"postgresql_using": "gin", "postgresql_with": {"gin_pending_list_limit": 256}}
@@ -72,6 +76,25 @@ class CodePage(db.Model):
     chosen_by: Mapped[User | None] = relationship()
 
 
+class SearchSignal(db.Model):
+    """A result someone opened from a search, or marked as helpful: it ranks higher for the
+    same query afterwards (wiki.search.signals). Once per person, query, result, kind and day."""
+
+    __tablename__ = "search_signals"
+    __table_args__ = (Index("ix_search_signals_normalized_created_at", "normalized", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The query's words, lower case, single spaces: "Non-PO invoice?" and "non po invoice" count
+    # as one query.
+    normalized: Mapped[str] = mapped_column(String(500))
+    document_key: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SearchDocument(db.Model):
     """One searchable thing as the PostgreSQL backend holds it, written in the transaction
     that changed it."""
@@ -95,6 +118,7 @@ class SearchDocument(db.Model):
     headings: Mapped[str] = mapped_column(Text)
     process: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    asked: Mapped[str] = mapped_column(Text, server_default="")
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text))  # lower case
     scope: Mapped[list[str]] = mapped_column(ARRAY(Text))  # the process paths it sits under
     readers: Mapped[list[str]] = mapped_column(ARRAY(Text))

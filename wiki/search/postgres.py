@@ -44,6 +44,7 @@ def row_of(document: Document) -> dict:
         "headings": clean_text(" ".join([document.headings, *document.tags])),
         "process": clean_text(document.process),
         "body": clean_text(document.body),
+        "asked": clean_text(document.asked),
         "tags": sorted({tag.lower() for tag in document.tags}),
         "scope": list(document.scope),
         "readers": list(document.readers) or [EVERYONE],
