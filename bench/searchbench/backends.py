@@ -61,9 +61,18 @@ def run_timed(
 
 def index_calls(search_index) -> dict[str, Callable[[str], int]]:
     """Each query kind as a call of the backend's index (whoosh or PostgreSQL, one API)."""
+    from wiki.search import answering, questions
     from wiki.search.index_schema import Filters
+    from wiki.search.services import SearchOutcome
 
     everyone = Filters(readers=["*"])
+
+    def question(text: str) -> int:
+        # As services.search answers it (without the glossary, which the corpus has none of):
+        # every meaningful word, then pages holding most of them.
+        reading = questions.read(text)
+        outcome = SearchOutcome(text=text)
+        return answering.answer(search_index, outcome, reading, everyone, 1, PAGE_SIZE).total
 
     def fuzzy(text: str) -> int:
         results = search_index.search_fuzzy(text, everyone, page=1, page_size=PAGE_SIZE)
@@ -77,6 +86,7 @@ def index_calls(search_index) -> dict[str, Callable[[str], int]]:
         "fuzzy": fuzzy,
         "did-you-mean": lambda t: int(search_index.did_you_mean(t, everyone) is not None),
         "quick-find": lambda t: len(search_index.quick_find(t, ["*"])),
+        "question": question,
     }
 
 

@@ -24,7 +24,7 @@ ZIPF_S = 1.0
 PROCESS_SHAPE = (10, 5, 5)  # roots, children of each, grandchildren of each: 310 processes
 PEOPLE = 100
 TAGS = 60
-KINDS = ("term", "two-term", "phrase", "prefix", "fuzzy", "did-you-mean", "quick-find")
+KINDS = ("term", "two-term", "phrase", "prefix", "fuzzy", "did-you-mean", "quick-find", "question")
 FTS_KINDS = ("term", "two-term", "phrase", "prefix")
 STARTED = time.monotonic()
 
@@ -36,6 +36,12 @@ _FUNCTION_WORDS = (
     "before after"
 )
 FUNCTION_WORDS = _FUNCTION_WORDS.split()
+# The words a question is wrapped in, and the content words a question counts as common.
+QUESTION_WORDS = [
+    "how", "do", "i", "what", "should", "we", "when", "where", "who", "does", "need", "to",
+    "can", "you", "please",
+]  # fmt: skip
+COMMON = 300
 _ONSETS = (
     "b bl br c ch cl cr d dr f fl fr g gl gr h j k l m n p pl pr qu r s sc sh sk sl sp st "
     "t th tr v w z"
@@ -375,6 +381,20 @@ def workload(vocabulary: Vocabulary, corpus: Corpus, count: int, seed: int) -> W
         full = rng.randint(0, len(words) - 1)
         return " ".join(words[:full] + [words[full][: rng.randint(2, 4)]])
 
+    def question() -> str:
+        # A new hire's question: 8-15 words, most of them common (the function words and
+        # question words a person wraps it in, content words of the top ranks), one or two
+        # rarer words of one page.
+        distinct = sorted({w for w in page_words() if w not in function}, key=vocabulary.rank.get)
+        rare = [vocabulary.by_log_rank(rng, distinct) for _ in range(rng.randint(1, 2))]
+        length = rng.randint(8, 15)
+        common = rng.sample(vocabulary.content[:COMMON], rng.randint(2, 4))
+        wrapping = QUESTION_WORDS + FUNCTION_WORDS
+        words = rare + common
+        words += [rng.choice(wrapping) for _ in range(max(0, length - len(words)))]
+        rng.shuffle(words)
+        return " ".join(["how", "do", "i", *words][:length])
+
     makers: dict[str, Callable[[], str]] = {
         "term": lambda: vocabulary.by_log_rank(rng),
         "two-term": two_terms,
@@ -383,6 +403,7 @@ def workload(vocabulary: Vocabulary, corpus: Corpus, count: int, seed: int) -> W
         "fuzzy": lambda: typo(rng, vocabulary.by_log_rank(rng), vocabulary.known),
         "did-you-mean": lambda: typo(rng, vocabulary.by_log_rank(rng), vocabulary.known),
         "quick-find": quick,
+        "question": question,
     }
     queries = {kind: [make() for _ in range(count)] for kind, make in makers.items()}
     return Workload(queries, {kind: queries[kind] for kind in FTS_KINDS})

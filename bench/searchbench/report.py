@@ -13,7 +13,8 @@ from searchbench.corpus import FTS_KINDS, KINDS, PEOPLE
 # queries within 30 ms p95, every other kind within 150 ms, and finds a save within 100 ms of
 # the call; whoosh keeps every kind within 300 ms p95 and finds a save within 1 s.
 BAR_PAGES = 50_000
-PG_BARS_MS = {"term": 30.0, "two-term": 30.0}
+# A question (issue 23): 8-15 words, most of them common, within 60 ms p95 on PostgreSQL.
+PG_BARS_MS = {"term": 30.0, "two-term": 30.0, "question": 60.0}
 PG_OTHER_BAR_MS = 150.0
 PG_FRESH_BAR_MS = 100.0
 WHOOSH_BAR_MS = 300.0
