@@ -45,11 +45,13 @@ def results():
             roots=process_tree(),
             offers=offers_for(outcome.text, process_path) if outcome.text else [],
             missed=request.args.get("missed") == "1",
+            # Absolute: a link's ping takes http(s) addresses only.
             opening=lambda hit: url_for(
                 ".opened",
                 q=outcome.text,
                 key=hit.key,
                 t=signals.link_token(current_user, outcome.text, hit.key),
+                _external=True,
             ),
         ),
         status,
