@@ -25,7 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from search_bench import drop_database, fresh_database  # noqa: E402 (a sibling: bench/ is the script's folder)
+from searchbench.corpus import (  # noqa: E402 (a sibling package: bench/ is the script's folder)
+    drop_database,
+    fresh_database,
+)
 
 PASSWORD = "bench-password"
 TIMED = [
@@ -64,7 +67,7 @@ def demo_app(url: str, backend: str, folder: Path):
 
 def today(text: str) -> list[str]:
     """main's search: every word, and near spellings when fewer than three pages match."""
-    from wiki.search.index import Filters
+    from wiki.search.index_schema import Filters
     from wiki.search.indexing import indexer
 
     index = indexer().index

@@ -60,6 +60,7 @@ URLS = [
     "/search?q=how+do+I+compare+the+steps+for+an+invoice+with+tables",
     "/glossary/",
     "/glossary/new",
+    "/glossary/codes",
     "/questions/",
     "/questions/ask?process=p2p/invoices",
     "/notifications/",

@@ -19,7 +19,7 @@ from tests.conftest import REPO
 from wiki import create_app
 from wiki.extensions import db
 from wiki.search import services
-from wiki.search.index import Document, Filters
+from wiki.search.index_schema import Document, Filters
 from wiki.search.indexing import indexer
 
 pytestmark = pytest.mark.search_backends("whoosh", "postgresql")

@@ -24,7 +24,8 @@ from tests.conftest import REPO, wiki_command_environment
 from wiki.extensions import db
 from wiki.processes.models import Page, Revision
 from wiki.processes.pages import content_hash
-from wiki.search.index import Document, Filters, SearchIndex
+from wiki.search.index import SearchIndex
+from wiki.search.index_schema import Document, Filters
 from wiki.search.indexing import indexer
 from wiki.timeutil import utcnow
 
@@ -163,7 +164,8 @@ def test_a_save_that_meets_a_damaged_index_is_kept_and_found_after_the_rebuild(a
 HOLDER = """
 import sys, time
 from datetime import datetime
-from wiki.search.index import Document, SearchIndex
+from wiki.search.index import SearchIndex
+from wiki.search.index_schema import Document
 
 directory, key = sys.argv[1:3]
 document = Document(key, "page", "Written by the second writer", "/p/" + key,

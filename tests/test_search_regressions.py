@@ -16,8 +16,8 @@ from wiki.content.files import read_content
 from wiki.extensions import db
 from wiki.processes import pages, tree
 from wiki.processes.models import Page
-from wiki.search import index, indexing, services
-from wiki.search.index import Document
+from wiki.search import index_query, indexing, services
+from wiki.search.index_schema import Document
 from wiki.search.indexing import indexer
 from wiki.search.models import SearchMiss
 
@@ -50,7 +50,7 @@ def test_only_a_trailing_star_is_a_prefix_and_it_expands_to_few_words(app, peopl
     assert len(found(member, "con*")) == 4
     assert found(member, "*act") == [] and found(member, "?*") == []
     assert found(member, "c*") == []  # one letter is too short to be a prefix
-    monkeypatch.setattr(index, "MAX_EXPANSIONS", 2)
+    monkeypatch.setattr(index_query, "MAX_EXPANSIONS", 2)
     assert len(found(member, "con*")) == 2
 
 

@@ -16,7 +16,7 @@ from wiki.extensions import db
 from wiki.processes import pages, tree
 from wiki.processes.models import Page
 from wiki.search import services
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 from wiki.search.indexing import indexer
 from wiki.search.models import SearchMiss
 
@@ -309,10 +309,10 @@ def test_deactivated_people_leave_the_index(app, people):
 
 
 def test_facets_of_a_very_common_word_count_the_best_hits_and_say_so(app, people, monkeypatch):
-    from wiki.search import index
+    from wiki.search import index_query
 
-    monkeypatch.setattr(index, "FACET_SAMPLE", 5)
-    monkeypatch.setattr(index, "TIE_MARGIN", 0)
+    monkeypatch.setattr(index_query, "FACET_SAMPLE", 5)
+    monkeypatch.setattr(index_query, "TIE_MARGIN", 0)
     monkeypatch.setattr(services, "PAGE_SIZE", 2)
     for number in range(8):
         factories.make_page("bulk", f"Note {number}", "common words", people["member"])
@@ -325,10 +325,10 @@ def test_facets_of_a_very_common_word_count_the_best_hits_and_say_so(app, people
 def test_past_the_ranked_threshold_titles_come_first_then_the_newest(
     app, people, client, auth, monkeypatch, search_backend
 ):
-    from wiki.search import index, postgres_query
+    from wiki.search import index_query, postgres_query
 
     # Many matches (past RANKED) are ranked by title and the like, then by recency.
-    monkeypatch.setattr(index, "RANKED", 3)
+    monkeypatch.setattr(index_query, "RANKED", 3)
     monkeypatch.setattr(postgres_query, "RANKED", 3)
     for number in range(6):
         factories.make_page("bulk", f"Note {number}", "the walrus is here", people["member"])

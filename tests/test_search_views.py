@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests import factories
 from wiki.extensions import db
 from wiki.search import services
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, NOT_HELPFUL, SearchMiss
 
@@ -36,7 +36,8 @@ def test_results_show_highlights_breadcrumbs_and_links(client, auth, wiki):
     auth.login("jill@example.com")
     html = client.get("/search?q=goods").get_data(as_text=True)
     assert "1 result" in html
-    assert '<a href="/p/finance/payables/matching-invoices">Matching invoices</a>' in html
+    ping = '<a href="/p/finance/payables/matching-invoices" ping="http://localhost/search/opened?'
+    assert ping in html
     assert "<mark>goods</mark>" in html
     assert '<a href="/p/finance">Finance</a> › <a href="/p/finance/payables">Payables</a>' in html
     assert "None of these helped" in html

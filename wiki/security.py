@@ -31,7 +31,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 # Downloads and feeds, which no cache may keep (see _set_security_headers).
 PRIVATE_EXPORTS = frozenset({"text/csv", "application/atom+xml"})
-# Endpoints a visitor who is not logged in may reach (the watch-list feed checks its own token).
+# Endpoints a visitor who is not logged in may reach (the watch-list feed and a search result's
+# opening check their own tokens: an opening without one is refused as a forged request).
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.login",
@@ -44,6 +45,7 @@ PUBLIC_ENDPOINTS = {
     # Signed by Slack or Teams, and checked there (wiki/integrations/signatures.py).
     "integrations.slack_command",
     "integrations.teams_message",
+    "search.opened",
 }
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}

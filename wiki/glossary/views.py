@@ -1,5 +1,5 @@
 """The glossary screens: every term with its other words and definition, and (for trainers
-and admins) adding, changing and removing terms."""
+and admins) adding, changing and removing terms; the registry of ERP codes and their pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from wiki.errors import ValidationError
 from wiki.forms import form_response
 from wiki.glossary import services
 from wiki.glossary.forms import TermDraft
+from wiki.search import codes
 from wiki.security import roles_required
 
 bp = Blueprint("glossary", __name__, url_prefix="/glossary")
@@ -63,3 +64,31 @@ def _edit(term):
         )
     flash(f"“{saved.term}” is saved; search looks for its other words from now on.", "success")
     return redirect(url_for(".index", _anchor=f"term-{saved.id}"))
+
+
+@bp.get("/codes")
+def code_registry():
+    return _registry(None, {})
+
+
+@bp.post("/codes/<code>")
+@roles_required(*codes.EDITORS)
+def choose_code_page(code: str):
+    try:
+        entry = codes.choose_page(current_user, code, request.form.get("page", ""))
+    except ValidationError as refused:
+        return _registry(code, refused.errors)
+    chosen = f"“{entry.page.title}”" if entry.page else "no page"
+    flash(f"A search for {entry.code} now shows {chosen} first.", "success")
+    return redirect(url_for(".code_registry", _anchor=f"code-{entry.code}"))
+
+
+def _registry(refused_code: str | None, errors: dict[str, str]):
+    return form_response(
+        "glossary/codes.html",
+        errors,
+        entries=codes.list_codes(),
+        can_choose=codes.can_choose(current_user),
+        refused_code=refused_code,
+        errors=errors,
+    )

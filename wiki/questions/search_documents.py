@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from wiki.markup import plain_text
 from wiki.processes.models import Process
-from wiki.questions import access
-from wiki.questions.models import Question, QuestionExpert, QuestionPost
+from wiki.questions import access, asked
+from wiki.questions.models import Question, QuestionDocumented, QuestionExpert, QuestionPost
 from wiki.search.documents import (
     DocumentType,
     all_process_names,
@@ -20,7 +20,7 @@ from wiki.search.documents import (
     scope_of,
     stamp_of,
 )
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 
 
 def _question_stamp(activity, answered, private, process_trail: str) -> str:
@@ -88,9 +88,17 @@ register(
         load=_load_questions,
         stamps=_question_stamps,
         watches={
-            Question: lambda question, how: [key("question", question.id)],
-            QuestionPost: lambda post, how: [key("question", post.question_id)],
+            Question: lambda question, how: [
+                key("question", question.id),
+                *asked.watch_question(question, how),
+            ],
+            QuestionPost: lambda post, how: [
+                key("question", post.question_id),
+                *asked.watch_post(post, how),
+            ],
             QuestionExpert: lambda route, how: [key("question", route.question_id)],
+            # An exchange turned into page text: its words become the page's "asked as".
+            QuestionDocumented: lambda documented, how: [key("page", documented.page_id)],
         },
         below=lambda session, below: session.scalars(
             select(Question.id)

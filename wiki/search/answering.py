@@ -8,7 +8,8 @@ import re
 from typing import Protocol
 
 from wiki.search import questions, whoosh_questions
-from wiki.search.index import Filters, Results, SearchIndex
+from wiki.search.index import SearchIndex
+from wiki.search.index_schema import Filters, Hit, Results
 
 # With fewer hits than this, words within an edit or two are tried, and a question's
 # partial matches are added.
@@ -24,6 +25,8 @@ MAX_PARTIAL_PAGES = 5
 # with it (zfi-3wm).
 ERP_CODE = re.compile(r"^[a-z][a-z0-9]{1,5}_[a-z0-9_]+$")
 MAX_CODES = 2
+# A chosen page is looked for among this many of its code's matches.
+CHOSEN_AMONG = 50
 
 
 class Outcome(Protocol):
@@ -42,9 +45,14 @@ def answer(
     filters: Filters,
     page: int,
     size: int,
+    chosen: dict[str, str] | None = None,
+    places: dict[str, float] | None = None,
 ) -> Results:
     """Pages holding every meaningful word first; when fewer than FEW do (or none, for a
-    short query), then the pages holding most of them, ranked BM25-style."""
+    short query), then the pages holding most of them, ranked BM25-style. `chosen` maps the
+    ERP codes asked for (codes_asked) to the document a trainer chose as each one's page;
+    `places`, how many places up people's signals for this query move a document (on the
+    first page, under a code's own page)."""
     results = index.search(reading.text, filters, page, size)
     if results.total < FEW and reading.expanded:
         expanded = index.search(reading.expanded, filters, page, size)
@@ -75,20 +83,46 @@ def answer(
             if index.search(corrected.text, filters, 1, 1).total == 0:
                 outcome.did_you_mean = None
     if page == 1:
-        results = _codes_first(index, results, reading, filters)
+        results.hits = moved_up(results.hits, places or {})
+        results = _codes_first(index, results, reading, filters, chosen or {})
     return results
 
 
-def _codes_first(index, results: Results, reading: questions.Reading, filters: Filters) -> Results:
-    """The page tagged with an ERP code asked for (zfi-3wm for ZFI_3WM) before the pages that
-    merely mention it: a code has one page that documents it."""
-    codes = [
+def moved_up(hits: list[Hit], places: dict[str, float]) -> list[Hit]:
+    """The hits with each moved up by its places: one place passes the hit above it."""
+    if not places:
+        return hits
+    order = {
+        hit.key: (number - places.get(hit.key, 0.0), -places.get(hit.key, 0.0))
+        for number, hit in enumerate(hits)
+    }
+    return sorted(hits, key=lambda hit: order[hit.key])
+
+
+def codes_asked(reading: questions.Reading) -> list[str]:
+    """The ERP codes a query holds, as its words have them (zfi_3wm)."""
+    return [
         concept.alternatives[0][0]
         for concept in reading.concepts
         if len(concept.alternatives[0]) == 1 and ERP_CODE.match(concept.alternatives[0][0])
     ][:MAX_CODES]
+
+
+def _codes_first(
+    index, results: Results, reading: questions.Reading, filters: Filters, chosen: dict[str, str]
+) -> Results:
+    """An ERP code's own page before the pages that merely mention it: the page a trainer
+    chose for it, else the page tagged with it (zfi-3wm for ZFI_3WM)."""
     canonical = []
-    for code in codes:
+    for code in codes_asked(reading):
+        if code in chosen:
+            # The chosen page mentions the code (the registry offers no other), so it is
+            # among the code's matches.
+            mentions = index.search(code, filters, 1, CHOSEN_AMONG).hits
+            found = [hit for hit in mentions if hit.key == chosen[code]]
+            if found:
+                canonical += found
+                continue
         tagged = Filters(
             readers=filters.readers,
             scope=filters.scope,

@@ -13,7 +13,7 @@ from wiki.auth.models import User
 from wiki.errors import NotFound
 from wiki.extensions import db
 from wiki.search import services
-from wiki.search.index import IndexDamaged, IndexMissing
+from wiki.search.index_schema import IndexDamaged, IndexMissing
 from wiki.search.indexing import Indexer, indexer
 
 

@@ -21,7 +21,7 @@ from wiki.attachments.services import names_by_page
 from wiki.auth.models import User
 from wiki.markup import PlainText, plain_text
 from wiki.processes.models import Page, PageTag, Process, Revision
-from wiki.search.index import Document
+from wiki.search.index_schema import Document
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,34 @@ class DocumentType:
 
 
 TYPES: dict[str, DocumentType] = {}
+# Where a page's "asked as" text comes from (answered questions): (session, page ids, or None
+# for every page) → page id → the words people asked it by. Registered by their domain.
+ASKED: list[Callable[[Session, list[int] | None], dict[int, str]]] = []
+# Keys that stand for other keys, read when they are written: (session, id) → the keys (a
+# question stands for the pages its words are "asked as" text of).
+EXPANSIONS: dict[str, Callable[[Session, int], Iterable[str]]] = {}
 
 
 def register(document_type: DocumentType) -> None:
     TYPES[document_type.name] = document_type
+
+
+def register_asked(
+    provider: Callable[[Session, list[int] | None], dict[int, str]],
+    expansion: tuple[str, Callable[[Session, int], Iterable[str]]],
+) -> None:
+    """Add a source of pages' "asked as" text, and the key that stands for the pages one of
+    its records feeds (written when the record changes)."""
+    ASKED.append(provider)
+    EXPANSIONS[expansion[0]] = expansion[1]
+
+
+def asked_text(session: Session, ids: list[int] | None) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for provider in ASKED:
+        for page_id, text in provider(session, ids).items():
+            found[page_id] = " ".join(filter(None, (found.get(page_id), text)))
+    return found
 
 
 def key(type_name: str, object_id: int) -> str:
@@ -89,6 +113,9 @@ def expand_subtrees(session: Session, keys: Iterable[str]) -> set[str]:
     expanded: set[str] = set()
     for document_key in keys:
         type_name, object_id = split_key(document_key)
+        if type_name in EXPANSIONS:
+            expanded.update(EXPANSIONS[type_name](session, object_id))
+            continue
         if type_name != SUBTREE:
             expanded.add(document_key)
             continue
@@ -155,15 +182,17 @@ def names_along(names: dict[str, str], path: str) -> str:
 
 
 def _page_stamp(
-    latest_revision: int, path: str, names: dict[str, str], tags: list[str], files: list[str]
+    latest_revision: int,
+    path: str,
+    names: dict[str, str],
+    tags: list[str],
+    files: list[str],
+    asked: str = "",
 ) -> str:
-    return stamp_of(
-        latest_revision,
-        path,
-        names_along(names, path.rsplit("/", 1)[0]),
-        ",".join(tags),
-        "/".join(files),
-    )
+    parts = [latest_revision, path, names_along(names, path.rsplit("/", 1)[0])]
+    parts += [",".join(tags), "/".join(files)]
+    # A page no question leads to keeps the stamp it had before "asked as" text existed.
+    return stamp_of(*parts, *([asked] if asked else []))
 
 
 def _tags_of(session: Session, ids: list[int] | None = None) -> dict[int, list[str]]:
@@ -189,6 +218,7 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
     ).all()
     tags = _tags_of(session, ids)
     files = names_by_page(session, ids)
+    asked = asked_text(session, ids)
     names = process_names(session, (page.path.rsplit("/", 1)[0] for page, _ in rows))
     return {
         page.id: _markdown_document(
@@ -206,9 +236,11 @@ def _load_pages(session: Session, ids: list[int]) -> dict[int, Document]:
                 names,
                 tags.get(page.id, []),
                 files.get(page.id, []),
+                asked.get(page.id, ""),
             ),
             process_id=page.process_id,
             tags=tags.get(page.id, []),
+            asked=asked.get(page.id, ""),
         )
         for page, revision in rows
     }
@@ -225,6 +257,7 @@ def _markdown_document(
     stamp: str,
     process_id: int,
     tags: list[str] | None = None,
+    asked: str = "",
 ) -> Document:
     """A page or process: markdown text placed in the process tree at process_path."""
     try:
@@ -245,6 +278,7 @@ def _markdown_document(
         tags=tags or [],
         scope=scope_of(process_path),
         process_id=process_id,
+        asked=asked,
     )
 
 
@@ -252,9 +286,17 @@ def _page_stamps(session: Session) -> dict[int, str]:
     names = all_process_names(session)
     tags = _tags_of(session)
     files = names_by_page(session)
+    asked = asked_text(session, None)
     rows = session.execute(select(Page.id, Page.latest_revision, Page.path))
     return {
-        page_id: _page_stamp(number, path, names, tags.get(page_id, []), files.get(page_id, []))
+        page_id: _page_stamp(
+            number,
+            path,
+            names,
+            tags.get(page_id, []),
+            files.get(page_id, []),
+            asked.get(page_id, ""),
+        )
         for page_id, number, path in rows
     }
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from wiki.extensions import db
 from wiki.search import documents
-from wiki.search.index import Document, IndexMissing, IndexUnwritable, SearchIndex
+from wiki.search.index import SearchIndex
+from wiki.search.index_schema import Document, IndexMissing, IndexUnwritable
 
 log = logging.getLogger(__name__)
 

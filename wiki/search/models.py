@@ -1,5 +1,5 @@
-"""Search misses (searches that found nothing, results someone said did not help), and the
-PostgreSQL backend's search documents and vocabulary."""
+"""Search misses (searches that found nothing, results someone said did not help), the pages
+trainers chose for ERP codes, and the PostgreSQL backend's search documents and vocabulary."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.auth.models import User
 from wiki.extensions import db
-from wiki.processes.models import Process
+from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
 
 NO_RESULTS = "no results"
@@ -27,7 +27,11 @@ HEAD = (
     "setweight(to_tsvector('english'::regconfig, headings), 'B') || "
     "setweight(to_tsvector('english'::regconfig, process), 'C')"
 )
-VECTOR = HEAD + " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+# The words of the questions that led to it ("asked as") weigh as much as its processes.
+VECTOR = (
+    HEAD + " || setweight(to_tsvector('english'::regconfig, asked), 'C')"
+    " || setweight(to_tsvector('english'::regconfig, body), 'D')"
+)
 # GIN indexes take new entries into a pending list that every search reads in full; a short
 # list is merged into the index often, so that it never costs a search much.
 GIN = {"postgresql_using": "gin", "postgresql_with": {"gin_pending_list_limit": 256}}
@@ -57,6 +61,40 @@ class SearchMiss(db.Model):
     process: Mapped[Process | None] = relationship()
 
 
+class CodePage(db.Model):
+    """A trainer's or admin's choice of an ERP code's own page, over the automatic one (the
+    page tagged with the code): a search for the code shows this page first."""
+
+    __tablename__ = "code_pages"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)  # as written: ZFI_3WM
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    page: Mapped[Page] = relationship()
+    chosen_by: Mapped[User | None] = relationship()
+
+
+class SearchSignal(db.Model):
+    """A result someone opened from a search, or marked as helpful: it ranks higher for the
+    same query afterwards (wiki.search.signals). Once per person, query, result, kind and day."""
+
+    __tablename__ = "search_signals"
+    __table_args__ = (Index("ix_search_signals_normalized_created_at", "normalized", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The query's words, lower case, single spaces: "Non-PO invoice?" and "non po invoice" count
+    # as one query.
+    normalized: Mapped[str] = mapped_column(String(500))
+    document_key: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SearchDocument(db.Model):
     """One searchable thing as the PostgreSQL backend holds it, written in the transaction
     that changed it."""
@@ -80,6 +118,7 @@ class SearchDocument(db.Model):
     headings: Mapped[str] = mapped_column(Text)
     process: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    asked: Mapped[str] = mapped_column(Text, server_default="")
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text))  # lower case
     scope: Mapped[list[str]] = mapped_column(ARRAY(Text))  # the process paths it sits under
     readers: Mapped[list[str]] = mapped_column(ARRAY(Text))

@@ -13,7 +13,7 @@ from wiki.extensions import db
 from wiki.markup import plain_text
 from wiki.processes.models import Page
 from wiki.processes.pages import latest_revision
-from wiki.search.index import STEMMED, Hit
+from wiki.search.index_schema import STEMMED, Hit
 from wiki.search.questions import Concept
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)

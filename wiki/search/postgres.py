@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Index, delete, func, inspect, select,
 from sqlalchemy.dialects.postgresql import insert
 
 from wiki.search import postgres_query, postgres_questions
-from wiki.search.index import EVERYONE, Document, Filters, Hit, IndexMissing, Results
+from wiki.search.index_schema import EVERYONE, Document, Filters, Hit, IndexMissing, Results
 from wiki.search.models import SearchDocument, SearchWord
 from wiki.search.questions import Concept
 from wiki.textutil import clean_text
@@ -44,6 +44,7 @@ def row_of(document: Document) -> dict:
         "headings": clean_text(" ".join([document.headings, *document.tags])),
         "process": clean_text(document.process),
         "body": clean_text(document.body),
+        "asked": clean_text(document.asked),
         "tags": sorted({tag.lower() for tag in document.tags}),
         "scope": list(document.scope),
         "readers": list(document.readers) or [EVERYONE],

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from wiki.extensions import db
 from wiki.search import documents, indexing
-from wiki.search.index import IndexMissing
+from wiki.search.index_schema import IndexMissing
 from wiki.search.indexing import BATCH, TOUCHED, Drift, Indexer
 from wiki.search.models import SearchDocument
 from wiki.search.postgres import PostgresIndex

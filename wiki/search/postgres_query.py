@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Connection, text
 
-from wiki.search import index as shared
-from wiki.search.index import STOP_WORDS, Filters, Hit, Results, Segment, correctable_words
+from wiki.search import index_query as shared
+from wiki.search.index_query import STOP_WORDS, correctable_words
+from wiki.search.index_schema import Filters, Hit, Results, Segment
 from wiki.search.query_syntax import (
     NOTHING,
     WORD,

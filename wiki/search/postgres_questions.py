@@ -10,7 +10,7 @@ import math
 from sqlalchemy import Connection, text
 
 from wiki.search import postgres_query
-from wiki.search.index import Filters, Results
+from wiki.search.index_schema import Filters, Results
 from wiki.search.query_syntax import Node, tsquery
 from wiki.search.questions import Concept
 

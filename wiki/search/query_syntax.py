@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wiki.search import index as shared
+from wiki.search import index_query as shared
 
 WORD = re.compile(r"\w+")
 CHUNK = re.compile(r'[^\s()"]+')

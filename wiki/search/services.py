@@ -15,8 +15,8 @@ from wiki.glossary.models import GlossaryTerm
 from wiki.glossary.services import definitions_for, glossary_terms
 from wiki.processes.models import Process
 from wiki.processes.tree import get_process
-from wiki.search import answering, documents, questions
-from wiki.search.index import Filters, Hit, IndexMissing, Results
+from wiki.search import answering, codes, documents, questions, signals
+from wiki.search.index_schema import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
 from wiki.search.models import NO_RESULTS, SearchMiss
 from wiki.search.passages import Passage, passage_for
@@ -97,7 +97,11 @@ def search(
     if reading.terms and len(reading.terms) == len(reading.concepts):
         outcome.terms = definitions_for(reading.terms)
     try:
-        results = answering.answer(search_indexer.index, outcome, reading, filters, page, page_size)
+        chosen = codes.chosen_keys(answering.codes_asked(reading))
+        places = signals.places_up(outcome.text) if page == 1 else {}
+        results = answering.answer(
+            search_indexer.index, outcome, reading, filters, page, page_size, chosen, places
+        )
     except IndexMissing as problem:  # damaged on disk: rebuilt in the background
         search_indexer.unusable(problem)
         outcome.unavailable = True
@@ -117,6 +121,20 @@ def search(
     if results.total == 0 and page == 1 and record:
         record_miss(user, outcome.text, outcome.process, NO_RESULTS, 0)
     return outcome
+
+
+def visible_url(user: User, document_key: str) -> str | None:
+    """The address of a searchable document this person may see, else None."""
+    try:
+        type_name, object_id = documents.split_key(document_key)
+    except ValueError:
+        return None
+    if type_name not in documents.TYPES or not 0 < object_id < 2**31:
+        return None
+    document = documents.load(db.session, [document_key]).get(document_key)
+    if document is None or not set(document.readers) & set(readers_for(user)):
+        return None
+    return document.url
 
 
 def quick_find(user: User, text: str) -> list[dict]:

@@ -1,16 +1,20 @@
-"""Search pages: results with filters, quick-find JSON, "none of these helped", and misses."""
+"""Search pages: results with filters, quick-find JSON, a result opened or marked helpful,
+"none of these helped", and misses."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
+from wiki.extensions import csrf
 from wiki.forms import whole_number
 from wiki.processes.tree import process_tree
-from wiki.search import documents, services
+from wiki.search import documents, services, signals
 from wiki.search.models import NOT_HELPFUL
 from wiki.search.offers import offers_for
 from wiki.security import roles_required
+from wiki.textutil import clean_line
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -41,6 +45,14 @@ def results():
             roots=process_tree(),
             offers=offers_for(outcome.text, process_path) if outcome.text else [],
             missed=request.args.get("missed") == "1",
+            # Absolute: a link's ping takes http(s) addresses only.
+            opening=lambda hit: url_for(
+                ".opened",
+                q=outcome.text,
+                key=hit.key,
+                t=signals.link_token(current_user, outcome.text, hit.key),
+                _external=True,
+            ),
         ),
         status,
         headers,
@@ -53,6 +65,37 @@ def quick():
     for result in results:
         result["url"] = request.script_root + result["url"]
     return jsonify(results=results)
+
+
+@bp.post("/opened")
+@csrf.exempt  # a ping carries no form: the link's own token stands for the CSRF token
+def opened():
+    """A result opened from the results page (the link's `ping`, or the same POST from
+    wiki.js), counted for its query. The token is made for this person, query and result by
+    their own results page, so another site cannot make up an opening that counts."""
+    text, document_key = request.args.get("q", ""), request.args.get("key", "")
+    token = request.args.get("t", "")
+    # Checked before the login (a public endpoint), so that a forged opening is told what
+    # any request without its CSRF token is told.
+    if not (
+        current_user.is_authenticated
+        and signals.token_matches(current_user, text, document_key, token)
+    ):
+        raise CSRFError("The opening's token is missing or wrong.")
+    if services.visible_url(current_user, document_key) is None:
+        abort(404)
+    signals.record(current_user, text, document_key, signals.OPENED)
+    return "", 204
+
+
+@bp.post("/helpful")
+def helpful():
+    text, document_key = request.form.get("q", ""), request.form.get("key", "")
+    if services.visible_url(current_user, document_key) is None:
+        abort(404)
+    signals.record(current_user, text, document_key, signals.HELPFUL)
+    flash("Thanks: this result will come higher for the next person who searches so.", "success")
+    return redirect(url_for(".results", q=clean_line(text)[: services.MAX_QUERY], counted=1))
 
 
 @bp.post("/not-helpful")

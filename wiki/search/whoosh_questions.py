@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from whoosh import query
 
-from wiki.search.index import STEMMED, Filters, Results, SearchIndex, _damage_surfaces
+from wiki.search.index import SearchIndex
+from wiki.search.index_schema import STEMMED, Filters, Results
+from wiki.search.index_store import damage_surfaces
 from wiki.search.questions import Concept
 
 # Words of a question that no page holds are looked for among near spellings, this many at
@@ -16,7 +18,7 @@ MAX_LOOSENED = 2
 LOOSENED_BOOST = 0.5
 
 
-@_damage_surfaces  # whoosh's errors on damaged files, as the index's own methods report them
+@damage_surfaces  # whoosh's errors on damaged files, as the index's own methods report them
 def best_match(
     search_index: SearchIndex, concepts: list[Concept], filters: Filters, page: int, size: int
 ) -> Results:

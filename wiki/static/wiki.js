@@ -185,3 +185,13 @@ if (editor) {
     }
   });
 }
+
+// A result opened from a search is counted for its query (search/views.py, opened): its link's
+// ping says so, and so does this POST for browsers that send no pings (the server counts one
+// opening a day per person, query and result, whichever arrives).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".search-hit a[ping]");
+  if (link && navigator.sendBeacon) {
+    navigator.sendBeacon(link.getAttribute("ping"));
+  }
+});

@@ -1,0 +1,348 @@
+"""Whoosh queries: parsing what a person typed, finding and ranking the matches, facet counts,
+highlights, and the helpers of corrections and prefixes. Pure functions over a searcher;
+wiki.search.index holds the searcher and calls these."""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterator
+
+from whoosh import highlight, qparser, query
+from whoosh.analysis import STOP_WORDS
+from whoosh.searching import Searcher
+
+from wiki.search.index_schema import (
+    EVERYONE,
+    FACET_SEPARATOR,
+    PREFIX_FIELDS,
+    RESTRICTED,
+    SCHEMA,
+    SEARCHED_FIELDS,
+    STEMMED,
+    Filters,
+    Hit,
+    Results,
+    Segment,
+)
+
+MIN_PREFIX = 2
+# A prefix stands for at most this many words (the commonest of the first MAX_CANDIDATES).
+MAX_EXPANSIONS = 40
+MAX_CANDIDATES = 2000
+# ...and no more words than it takes to reach this many documents in all: the cost of a query
+# grows with the documents its words are in.
+MAX_PREFIX_POSTINGS = 20_000
+# Facet counts are taken over this many of the best hits; ties at the edge of a page are
+# settled among this many more.
+FACET_SAMPLE = 500
+TIE_MARGIN = 50
+# Up to this many matches are ranked by every field. Past it, ranking them all would keep a
+# person waiting (two words can match half of 50,000 pages): the best hits are then those
+# with a word of the query in these fields, ranked by them, then the rest newest first.
+RANKED = 500
+HEAD_FIELDS = {"title", "title_words", "headings", "process", "tags"}
+# "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word does not.
+MINUS = r"(^|(?<=[\s(]))-(?=[\w\"(])"
+WORD = re.compile(r"\w+")
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+class _SegmentFormatter(highlight.Formatter):
+    """Highlights as data, (text, matched) pairs, so that templates do the escaping."""
+
+    def format_fragment(self, fragment, replace=False):
+        segments: list[Segment] = []
+        position = fragment.startchar
+        text = fragment.text
+        for token in sorted(fragment.matches, key=lambda t: (t.startchar, -t.endchar)):
+            if token.startchar is None or token.startchar < position:
+                continue
+            if token.startchar > position:
+                segments.append((text[position : token.startchar], False))
+            segments.append((text[token.startchar : token.endchar], True))
+            position = token.endchar
+        segments.append((text[position : fragment.endchar], False))
+        return [segment for segment in segments if segment[0]]
+
+    def format(self, fragments, replace=False):
+        return [self.format_fragment(fragment) for fragment in fragments]
+
+
+def parse(text: str, fields: list[str] = SEARCHED_FIELDS) -> query.Query:
+    parser = qparser.MultifieldParser(fields, SCHEMA)
+    # "field:word" and ranges would reach internal fields (readers, url); words only.
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.remove_plugin_class(qparser.RangePlugin)
+    # "*ing" or "?*" would walk the whole vocabulary: only a trailing * is a prefix.
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(qparser.PrefixPlugin())
+    parser.add_plugin(
+        qparser.OperatorsPlugin(
+            ops=[
+                (
+                    qparser.OperatorsPlugin.OpTagger(
+                        MINUS, qparser.syntax.NotGroup, qparser.syntax.PrefixOperator
+                    ),
+                    0,
+                )
+            ]
+        )
+    )
+    try:
+        parsed = parser.parse(text)
+    except Exception:  # whoosh trips over some runs of operators ("NOT NOT ..."): words only
+        parsed = parser.parse(" ".join(word.lower() for word in WORD.findall(text)))
+    return parsed.accept(_without_unpositioned_phrases).accept(_prefixes_on_words).normalize()
+
+
+def run(searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int) -> Results:
+    wanted = max(page, 1) * size
+    parsed = capped_prefixes(parsed, searcher.reader())
+    # Every match, as a set: the exact total, and the filter of the ranking below.
+    matching = _matching(searcher, parsed) - hidden_from(searcher, filters.readers)
+    narrowing = _narrowing(filters)
+    if narrowing is not None and matching:
+        matching &= set(searcher.docs_for_query(narrowing))
+    total = len(matching)
+    page_count = max(1, -(-total // size))
+    page = min(max(page, 1), page_count)
+    limit = max(FACET_SAMPLE, wanted + TIE_MARGIN)
+    updated = searcher.reader().column_reader("updated")
+    if not matching:
+        scored = []
+    elif total <= RANKED:
+        found = searcher.search(parsed, limit=limit, filter=matching)
+        scored = [(found.score(n), found.docnum(n)) for n in range(found.scored_length())]
+    else:
+        scored = _head_then_newest(searcher, parsed, matching, limit, updated)
+    # Relevance first; among equal scores, the most recently updated.
+    ranked = sorted(scored, key=lambda pair: (-pair[0], -updated[pair[1]]))
+    terms = _highlight_terms(parsed, searcher)
+    hits = []
+    for score, docnum in ranked[(page - 1) * size : page * size]:
+        stored = searcher.stored_fields(docnum)
+        hits.append(
+            Hit(
+                key=stored["key"],
+                type=stored["type"],
+                title=_segments(stored["title"], terms, whole=True)[0],
+                snippet=_segments(stored.get("body", ""), terms, whole=False),
+                url=stored["url"],
+                process_id=stored.get("process_id"),
+                score=score,
+                updated=stored["updated"],
+            )
+        )
+    return Results(
+        hits=hits,
+        total=total,
+        page=page,
+        page_count=page_count,
+        facets=_facets(searcher, [docnum for _, docnum in ranked]),
+        facets_sampled=len(ranked) if total > len(ranked) else 0,
+    )
+
+
+def _matching(searcher: Searcher, node: query.Query) -> set[int]:
+    """The documents a query matches, from sets of each word's postings: whoosh's tree of
+    matchers costs several times more once the words are in thousands of documents."""
+    if isinstance(node, query.And):
+        kept = [child for child in node.subqueries if not isinstance(child, query.Not)]
+        sets = sorted((_matching(searcher, child) for child in kept), key=len)
+        found = sets[0].intersection(*sets[1:]) if sets else _every(searcher)
+        for child in node.subqueries:
+            if isinstance(child, query.Not) and found:
+                found -= _matching(searcher, child.query)
+        return found
+    if isinstance(node, query.Or) and not node.minmatch:
+        return set().union(*(_matching(searcher, child) for child in node.subqueries))
+    if isinstance(node, query.Not):
+        return _every(searcher) - _matching(searcher, node.query)
+    return set(searcher.docs_for_query(node))
+
+
+def _every(searcher: Searcher) -> set[int]:
+    return set(searcher.reader().all_doc_ids())
+
+
+def _head_then_newest(
+    searcher: Searcher, parsed: query.Query, matching: set[int], limit: int, updated
+) -> list[tuple[float, int]]:
+    """The best `limit` of many matches, as the PostgreSQL backend picks them: those with a
+    word of the query in their title, headings, processes or tags, ranked by those fields
+    (short posting lists), then the others newest first (score 0)."""
+    words = [leaf for leaf in _positive_leaves(parsed) if leaf.field() in HEAD_FIELDS]
+    scored: list[tuple[float, int]] = []
+    if words:
+        found = searcher.search(query.Or(words), limit=limit, filter=matching)
+        scored = [(found.score(n), found.docnum(n)) for n in range(found.scored_length())]
+    if len(scored) < limit:
+        rest = matching.difference(docnum for _, docnum in scored)
+        newest = heapq.nlargest(limit - len(scored), rest, key=updated.__getitem__)
+        scored += [(0.0, docnum) for docnum in newest]
+    return scored
+
+
+def _positive_leaves(node: query.Query) -> Iterator[query.Query]:
+    """The words of a query that a match holds (not those after "-"), phrases as words."""
+    if isinstance(node, query.Not):
+        return
+    if isinstance(node, query.Phrase):
+        for word in node.words:
+            yield query.Term(node.fieldname, word)
+    elif isinstance(node, query.Term):
+        yield node
+    elif not node.is_leaf():
+        for child in node.children():
+            yield from _positive_leaves(child)
+
+
+def correctable_words(text: str) -> list[str]:
+    """The plain words a person typed, outside exclusions: no operators, prefixes, stop
+    words, or words after "-" or NOT."""
+    words = []
+    excluded = False
+    for token in text.replace('"', " ").split():
+        if token == "NOT":
+            excluded = True
+            continue
+        if token.startswith("-") or excluded or token in OPERATORS or "*" in token:
+            excluded = False
+            continue
+        words.extend(
+            word for word in WORD.findall(token) if len(word) > 1 and word.lower() not in STOP_WORDS
+        )
+    return words
+
+
+def loosen(node: query.Query) -> query.Query:
+    if isinstance(node, query.Not):
+        return node
+    if isinstance(node, query.Term) and node.fieldname == "words" and len(node.text) > 2:
+        distance = 1 if len(node.text) <= 5 else 2
+        return query.Or(
+            [node, query.FuzzyTerm("words", node.text, maxdist=distance, prefixlength=1)]
+        )
+    if node.is_leaf():
+        return node
+    return node.apply(loosen)
+
+
+def _prefixes_on_words(node: query.Query) -> query.Query:
+    if isinstance(node, query.Prefix):
+        if len(node.text) < MIN_PREFIX:
+            return query.NullQuery  # "a*" would match a good part of the vocabulary
+        if node.fieldname in PREFIX_FIELDS:
+            return query.Prefix(PREFIX_FIELDS[node.fieldname], node.text, boost=node.boost)
+    return node
+
+
+def capped_prefixes(node: query.Query, reader) -> query.Query:
+    """Each prefix as its most frequent words (at most MAX_EXPANSIONS, and at most
+    MAX_PREFIX_POSTINGS documents in all), so that a short prefix costs no more than a
+    common word."""
+    if isinstance(node, query.Prefix):
+        candidates = []
+        for number, word in enumerate(reader.expand_prefix(node.fieldname, node.text)):
+            if number == MAX_CANDIDATES:
+                break
+            word = word.decode("utf-8") if isinstance(word, bytes) else word
+            candidates.append((reader.doc_frequency(node.fieldname, word), word))
+        candidates.sort(reverse=True)
+        words: list[str] = []
+        postings = 0
+        for frequency, word in candidates[:MAX_EXPANSIONS]:
+            if words and postings + frequency > MAX_PREFIX_POSTINGS:
+                break
+            words.append(word)
+            postings += frequency
+        if not words:
+            return query.NullQuery
+        expanded = query.Or([query.Term(node.fieldname, w) for w in words], boost=node.boost)
+        # Read the words' postings once into an array: the default tree of unions spends most
+        # of a common prefix's time comparing its branches' score bounds.
+        expanded.matcher_type = query.Or.ARRAY_MATCHER
+        return expanded
+    if node.is_leaf():
+        return node
+    return node.apply(lambda child: capped_prefixes(child, reader))
+
+
+def _without_unpositioned_phrases(node: query.Query) -> query.Query:
+    """A phrase spread over every field also lands on fields kept without word positions."""
+    if isinstance(node, query.Phrase) and not SCHEMA[node.fieldname].format.supports("positions"):
+        return query.NullQuery
+    return node
+
+
+def hidden_from(searcher: Searcher, readers: list[str]) -> set[int]:
+    """The documents these reader labels may not see: restricted ones not shared with them.
+
+    Restricted documents are few, so this set is small; a filter listing every readable
+    document would cost a pass over the whole index on every search."""
+    restricted = set(searcher.docs_for_query(query.Term("readers", RESTRICTED)))
+    if not restricted:
+        return restricted
+    labels = [label for label in readers if label not in (EVERYONE, RESTRICTED)]
+    if labels:
+        restricted -= set(
+            searcher.docs_for_query(query.Or([query.Term("readers", r) for r in labels]))
+        )
+    return restricted
+
+
+def _narrowing(filters: Filters) -> query.Query | None:
+    """What the person chose to narrow to: a process subtree, a kind, a tag."""
+    chosen: list[query.Query] = []
+    if filters.scope:
+        chosen.append(query.Term("scope", filters.scope))
+    if filters.type:
+        chosen.append(query.Term("type", filters.type))
+    if filters.tag:
+        chosen.append(query.Term("tags", filters.tag.lower()))
+    return query.And(chosen) if chosen else None
+
+
+def _facets(searcher: Searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
+    """Counts of kinds, tags and processes among these hits, read from one column."""
+    column = searcher.reader().column_reader("facets")
+    counts: dict[str, dict[str, int]] = {"type": {}, "tag": {}, "scope": {}}
+    for docnum in docnums:
+        kind, tags, scope = column[docnum].decode("utf-8").split(FACET_SEPARATOR)
+        for name, values in (("type", [kind]), ("tag", tags.split(",")), ("scope", scope.split())):
+            for value in values:
+                if value:
+                    counts[name][value] = counts[name].get(value, 0) + 1
+    return counts
+
+
+def _highlight_terms(parsed: query.Query, searcher: Searcher) -> frozenset[str]:
+    """The stems to mark: the query's own, and those of words its prefixes and fuzzy terms
+    expanded to."""
+    terms = set()
+    reader = searcher.reader()
+    for leaf in parsed.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if isinstance(text, bytes):
+                text = text.decode("utf-8")
+            if fieldname == "words":
+                terms.update(token.text for token in STEMMED(text))
+            elif fieldname in ("title", "body", "headings", "process"):
+                terms.add(text)
+    return frozenset(terms)
+
+
+def _segments(text: str, terms: frozenset[str], whole: bool) -> list[list[Segment]]:
+    if whole:
+        fragmenter = highlight.WholeFragmenter()
+    else:
+        fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
+    fragments = highlight.highlight(
+        text, terms, STEMMED, fragmenter, _SegmentFormatter(), top=2, minscore=1
+    )
+    if fragments:
+        return fragments
+    if whole:
+        return [[(text, False)]]
+    return [[(text[:200] + ("…" if len(text) > 200 else ""), False)]] if text else []
