@@ -5,6 +5,7 @@ refused to a read-only token; no private question and no coaching record ever re
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -46,7 +47,10 @@ def call(url: str, token: str, tool: str | None = None, **arguments) -> tuple[bo
             result = await client.call_tool(tool, arguments)
             return result.is_error, "\n".join(part.text for part in result.content)
 
-    return asyncio.run(session())
+    # In a thread of its own: a browser test earlier in the run may leave an event loop
+    # running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, session()).result()
 
 
 def test_an_assistant_lists_the_tools_and_searches_reads_and_finds_experts(live_server_url, demo):

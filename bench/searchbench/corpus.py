@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent.parent
+# bench/searchbench/corpus.py: the repository is two folders up from this one.
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 PAGE_SIZE = 10
