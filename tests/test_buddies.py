@@ -246,9 +246,10 @@ def test_the_newcomer_lands_on_her_buddy_plan_and_questions(client, auth, people
     make_question(jill, "p2p/invoices", [people["trainer"]], title="Which tolerance?")
     auth.login("jill@example.com")
     home = text_of(client.get("/").get_data(as_text=True))
-    assert "Your first weeks Your buddy Priya Member" in home
+    assert "Your first weeks: today's plan Your buddy Priya Member" in home
     assert "0 of 4 done" in home
-    assert "Invoices p2p/invoices · 0 of 2 pages read" in home
+    # The process by its name, without its slug.
+    assert "Invoices 0 of 2 pages read" in home
     assert "Which tolerance?" in home
     auth.logout()
     auth.login("priya@example.com")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.buddies.dashboard import newcomer_home
 from wiki.buddies.models import ITEM_KIND_LABELS
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
+from wiki.homes.services import home_for
 from wiki.people.expertise import experts_panel
 from wiki.processes import history, page_views, tree
 from wiki.processes.blueprint import bp
@@ -27,8 +27,8 @@ def home():
         roots=tree.process_tree(),
         changes=history.recent_changes(limit=10),
         my_reviews=history.pages_due_for_review(owner_id=current_user.id)[:10],
-        # A newcomer's landing page opens with their buddy, plan and questions.
-        onboarding=newcomer_home(current_user, now) if current_user.is_newcomer else None,
+        # Each person's own work first, one block per role they hold.
+        home=home_for(current_user, now),
         today=now.date(),
         kinds=ITEM_KIND_LABELS,
     )
