@@ -10,6 +10,27 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// The phone menu: without this, "Menu" is a link that CSS answers with :target; with it, a
+// toggle that says whether the menu is open.
+const menuToggle = document.querySelector(".menu-toggle");
+const menu = document.getElementById("site-menu");
+if (menuToggle && menu) {
+  menuToggle.setAttribute("role", "button");
+  menuToggle.setAttribute("aria-expanded", "false");
+  menu.classList.add("menu-enhanced");
+  menuToggle.addEventListener("click", (event) => {
+    event.preventDefault();
+    const open = menu.classList.toggle("is-open");
+    menuToggle.setAttribute("aria-expanded", String(open));
+  });
+  menuToggle.addEventListener("keydown", (event) => {
+    if (event.key === " ") {
+      event.preventDefault();
+      menuToggle.click();
+    }
+  });
+}
+
 // Select the whole invitation link on focus, ready to copy.
 for (const field of document.querySelectorAll("input.copy-field")) {
   field.addEventListener("focus", () => field.select());
