@@ -294,3 +294,26 @@ def test_someone_who_knows_a_process_and_its_parent_is_listed_once(client, auth,
     assert "Priya Member Owner (can train others) of P2p" in panel
     form = client.get("/questions/ask?process=p2p/invoices").get_data(as_text=True)
     assert form.count(f'name="experts" value="{people["member"].id}"') == 1
+
+
+def test_the_name_in_the_header_leads_to_ones_profile_with_the_account_settings(
+    client, auth, people
+):
+    me = people["member"]
+    auth.login("priya@example.com")
+    home = client.get("/").get_data(as_text=True)
+    assert f'<a class="user-name" href="/people/{me.id}"' in home
+    profile = client.get(f"/people/{me.id}").get_data(as_text=True)
+    start = profile.index('id="account-title"')
+    account = text_of(profile[start : profile.index("</nav>", start)])
+    for link in (
+        "Your expertise",
+        "Notification settings",
+        "API tokens",
+        "Change your password",
+    ):
+        assert link in account
+    # Someone else's profile has no account settings.
+    assert 'id="account-title"' not in client.get(f"/people/{people['admin'].id}").get_data(
+        as_text=True
+    )

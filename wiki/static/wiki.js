@@ -31,6 +31,23 @@ if (menuToggle && menu) {
   });
 }
 
+// Copy buttons (a new API token): shown only where the script runs, since copying needs it.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const field = document.getElementById(button.dataset.copy);
+  const status = button.parentElement.querySelector(".copy-status");
+  if (!field) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      if (status) status.textContent = "Copied.";
+    } catch {
+      if (status) status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+    }
+  });
+}
+
 // Select the whole invitation link on focus, ready to copy.
 for (const field of document.querySelectorAll("input.copy-field")) {
   field.addEventListener("focus", () => field.select());
