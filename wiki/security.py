@@ -44,6 +44,9 @@ PUBLIC_ENDPOINTS = {
 }
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}
+# Feeds a feed reader (which does not log in) reads with the person's feed token in the address
+# (?token=...): it reads them as that person, with their permissions, and nothing else.
+FEED_ENDPOINTS = frozenset({"processes.changes_feed", "questions.feed"})
 # Besides the API, what a program may read with a personal access token: the files whose
 # addresses the API's pages list.
 TOKEN_READABLE_ENDPOINTS = {"attachments.file"}
@@ -133,6 +136,12 @@ def _require_login() -> Any:
         from wiki.auth import tokens
 
         g._login_user = tokens.bearer_token(header).user  # flask-login's, for this request
+        return None
+    if request.endpoint in FEED_ENDPOINTS and "token" in request.args:
+        if not current_user.is_authenticated:
+            from wiki.watching.services import person_for_feed
+
+            g._login_user = person_for_feed(request.args["token"])  # 404 for a revoked one
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -180,7 +180,9 @@ def changes_feed():
         "processes/changes.atom.xml",
         revisions=revisions,
         feed_title="Onramp: recent changes" + (f" in {process.name}" if process else ""),
-        self_url=url_for("processes.changes_feed", process=path, _external=True),
+        self_url=url_for(
+            "processes.changes_feed", process=path, token=request.args.get("token"), _external=True
+        ),
         home_url=url_for("processes.changes", process=path, _external=True),
     )
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

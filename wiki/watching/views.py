@@ -51,12 +51,24 @@ def unwatch(watch_id: int):
 @bp.post("/watching/feed")
 def new_feed():
     token = services.new_feed_token(current_user)
+    # One secret for all of the person's feeds; each reads as them, with their permissions.
     return render_template(
         "watching/list.html",
         watches=services.watches_of(current_user),
         has_feed=True,
         feed_url=url_for("watching.feed", token=token, _external=True),
+        feed_urls=[
+            ("Recent changes", url_for("processes.changes_feed", token=token, _external=True)),
+            ("Questions", url_for("questions.feed", token=token, _external=True)),
+        ],
     )
+
+
+@bp.post("/watching/feed/stop")
+def stop_feeds():
+    services.stop_feeds(current_user)
+    flash("Your feed addresses no longer work.", "info")
+    return redirect(url_for("watching.watching"))
 
 
 @bp.get("/watching.atom")
