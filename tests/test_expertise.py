@@ -317,3 +317,14 @@ def test_the_name_in_the_header_leads_to_ones_profile_with_the_account_settings(
     assert 'id="account-title"' not in client.get(f"/people/{people['admin'].id}").get_data(
         as_text=True
     )
+
+
+def test_the_map_names_lead_to_the_process_and_the_person(client, auth, people):
+    owner = make_user(email="olga@example.com", name="Olga Owner")
+    declare(owner, "p2p", "owner")
+    auth.login("jill@example.com")
+    html = client.get("/people/map").get_data(as_text=True)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert f'<a href="/people/{owner.id}" class="map-link">' in svg
+    assert '<a href="/p/p2p" class="map-link">' in svg
+    assert '<a href="/p/p2p" tabindex="-1" class="map-cell"><rect' in svg
