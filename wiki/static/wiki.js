@@ -48,6 +48,33 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
   });
 }
 
+// Page pickers: the pages whose titles start with what is typed, offered as their addresses
+// (the quick-find endpoint); the field takes any address or path typed or pasted all the same.
+for (const input of document.querySelectorAll("input[data-page-picker]")) {
+  const list = document.getElementById(input.getAttribute("list"));
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const words = input.value.trim();
+    if (words.length < 2 || words.includes("/")) return;
+    timer = setTimeout(async () => {
+      const response = await fetch(`${input.dataset.pagePicker}?q=${encodeURIComponent(words)}`, {
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const { results } = await response.json();
+      list.replaceChildren();
+      for (const result of results) {
+        if (!result.url.includes("/p/")) continue;
+        const option = document.createElement("option");
+        option.value = result.url;
+        option.label = result.process ? `${result.title} (${result.process})` : result.title;
+        list.append(option);
+      }
+    }, 200);
+  });
+}
+
 // Select the whole invitation link on focus, ready to copy.
 for (const field of document.querySelectorAll("input.copy-field")) {
   field.addEventListener("focus", () => field.select());
