@@ -30,6 +30,8 @@ def test_a_person_makes_a_token_on_their_profile_and_sees_it_once(app, client, a
     )
     assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
     secret = re.search(r'value="(onr_[^"]+)"', made.text).group(1)
+    # A copy button beside it (hidden until the script, which copies, shows it).
+    assert '<button type="button" class="button" data-copy="new-token" hidden>' in made.text
     stored = db.session.scalar(select(ApiToken))
     assert stored.name == "ERP import" and stored.can_write
     assert secret not in stored.token_hash and len(stored.token_hash) == 64

@@ -151,3 +151,22 @@ def test_file_names_are_searchable_and_a_removal_takes_them_out(people):
     assert ["".join(text for text, _ in hit.title) for hit in hits] == ["Three-way match"]
     attachments.remove_attachment(people["admin"], screenshot)
     assert search.search(people["member"], "queue").results.hits == []
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (10 * 1024 * 1024 + 1, "10.1 MB"),  # once "is 10 MB; files may be at most 10 MB"
+        (int(10.04 * 1024 * 1024), "10.1 MB"),
+        (int(10.87 * 1024 * 1024), "10.9 MB"),
+        (int(11.4 * 1024 * 1024), "11.4 MB"),
+    ],
+)
+def test_a_file_over_the_limit_is_never_said_to_be_the_limit(size, shown):
+    from wiki.attachments.intake import FileTooLarge, prepare_file
+
+    with pytest.raises(FileTooLarge) as refused:
+        prepare_file("scan.png", b"x" * size, 10 * 1024 * 1024)
+    assert str(refused.value.args[0] if refused.value.args else refused.value) == (
+        f"“scan.png” is too large ({shown}); files may be at most 10 MB. Nothing was stored."
+    )

@@ -246,9 +246,10 @@ def test_the_newcomer_lands_on_her_buddy_plan_and_questions(client, auth, people
     make_question(jill, "p2p/invoices", [people["trainer"]], title="Which tolerance?")
     auth.login("jill@example.com")
     home = text_of(client.get("/").get_data(as_text=True))
-    assert "Your first weeks Your buddy Priya Member" in home
+    assert "Your first weeks: today's plan Your buddy Priya Member" in home
     assert "0 of 4 done" in home
-    assert "Invoices p2p/invoices · 0 of 2 pages read" in home
+    # The process by its name, without its slug.
+    assert "Invoices 0 of 2 pages read" in home
     assert "Which tolerance?" in home
     auth.logout()
     auth.login("priya@example.com")
@@ -282,3 +283,27 @@ def test_hostile_text_in_templates_items_and_notes_renders_inert(
     auth.logout()
     auth.login("jill@example.com")
     assert problems_in(client.get("/").get_data(as_text=True)) == []
+
+
+def test_a_meet_an_expert_item_names_whom_to_meet(client, auth, people):
+    from wiki.buddies.models import PlanItem
+    from wiki.people.models import Expertise
+
+    jill = people["newcomer"]
+    process = make_process("p2p")
+    item = PlanItem(
+        newcomer=jill, kind="meet_expert", title="Meet an expert in P2p", process=process,
+        due_on=datetime.now().date() + timedelta(days=3),
+    )  # fmt: skip
+    db.session.add(item)
+    db.session.commit()
+    auth.login("jill@example.com")
+    assert "ask your buddy whom to meet" in client.get("/").get_data(as_text=True)
+    db.session.add(Expertise(person=people["trainer"], process=process, level="owner"))
+    db.session.commit()
+    assert "Whom to meet: Carrie Trainer" in text_of(client.get("/").get_data(as_text=True))
+    # An introduction for the process names the expert the buddy chose.
+    db.session.add(Introduction(newcomer=jill, expert=people["member"], process=process))
+    db.session.commit()
+    plan = text_of(client.get(f"/buddies/newcomers/{jill.id}").get_data(as_text=True))
+    assert "Whom to meet: Priya Member" in plan

@@ -146,9 +146,7 @@ def test_editing_keeps_one_expertise_per_process(client, auth, people):
         f"/people/{person.id}/expertise/{second.id}", data={"process": "p2p", "level": "owner"}
     )
     assert response.status_code == 422
-    assert "Priya Member already has expertise in P2p; edit that one." in response.get_data(
-        as_text=True
-    )
+    assert "You already have expertise in P2p; edit that one." in response.get_data(as_text=True)
     client.post(
         f"/people/{person.id}/expertise/{second.id}",
         data={"process": "o2c", "level": "practitioner", "availability": "busy"},
@@ -160,6 +158,40 @@ def test_editing_keeps_one_expertise_per_process(client, auth, people):
     declare(other, "r2r", "expert")
     theirs = db.session.scalars(select(Expertise).where(Expertise.user_id == other.id)).one()
     assert client.get(f"/people/{person.id}/expertise/{theirs.id}").status_code == 404
+
+
+def test_adding_expertise_never_overwrites_what_was_declared(client, auth, people):
+    """Regression: "Add your expertise" for a process already declared replaced its level and
+    its "ask me about" note without a word."""
+    person = people["member"]
+    declare(person, "p2p", "owner", ask_me_about="Tolerances and who signs off")
+    declare(person, "o2c", "learning")
+    auth.login("priya@example.com")
+    refused = client.post(
+        f"/people/{person.id}/expertise/new", data={"process": "p2p", "level": "learning"}
+    )
+    assert refused.status_code == 422
+    assert "You already have expertise in P2p" in text_of(refused.get_data(as_text=True))
+    db.session.expire_all()
+    p2p, o2c = db.session.scalars(select(Expertise).order_by(Expertise.id)).all()
+    assert (p2p.level, p2p.ask_me_about) == ("owner", "Tolerances and who signs off")
+
+    # Asked from a process already declared, the form is the edit form with the current values.
+    response = client.get(f"/people/{person.id}/expertise/new?process=p2p")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/people/{person.id}/expertise/{p2p.id}")
+    form = client.get(f"/people/{person.id}/expertise/{p2p.id}").get_data(as_text=True)
+    assert "Tolerances and who signs off" in form
+    assert 'value="owner" checked' in form
+
+    # Editing one process changes that one only.
+    client.post(
+        f"/people/{person.id}/expertise/{p2p.id}",
+        data={"process": "p2p", "level": "expert", "ask_me_about": "Tolerances"},
+    )
+    db.session.expire_all()
+    assert (p2p.level, p2p.ask_me_about) == ("expert", "Tolerances")
+    assert (o2c.level, o2c.ask_me_about) == ("learning", "")
 
 
 def test_the_profile_lists_recent_answers_the_viewer_may_read(client, auth, people):
@@ -262,3 +294,37 @@ def test_someone_who_knows_a_process_and_its_parent_is_listed_once(client, auth,
     assert "Priya Member Owner (can train others) of P2p" in panel
     form = client.get("/questions/ask?process=p2p/invoices").get_data(as_text=True)
     assert form.count(f'name="experts" value="{people["member"].id}"') == 1
+
+
+def test_the_name_in_the_header_leads_to_ones_profile_with_the_account_settings(
+    client, auth, people
+):
+    me = people["member"]
+    auth.login("priya@example.com")
+    home = client.get("/").get_data(as_text=True)
+    assert f'<a class="user-name" href="/people/{me.id}"' in home
+    profile = client.get(f"/people/{me.id}").get_data(as_text=True)
+    start = profile.index('id="account-title"')
+    account = text_of(profile[start : profile.index("</nav>", start)])
+    for link in (
+        "Your expertise",
+        "Notification settings",
+        "API tokens",
+        "Change your password",
+    ):
+        assert link in account
+    # Someone else's profile has no account settings.
+    assert 'id="account-title"' not in client.get(f"/people/{people['admin'].id}").get_data(
+        as_text=True
+    )
+
+
+def test_the_map_names_lead_to_the_process_and_the_person(client, auth, people):
+    owner = make_user(email="olga@example.com", name="Olga Owner")
+    declare(owner, "p2p", "owner")
+    auth.login("jill@example.com")
+    html = client.get("/people/map").get_data(as_text=True)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert f'<a href="/people/{owner.id}" class="map-link">' in svg
+    assert '<a href="/p/p2p" class="map-link">' in svg
+    assert '<a href="/p/p2p" tabindex="-1" class="map-cell"><rect' in svg

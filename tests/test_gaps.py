@@ -128,7 +128,9 @@ def test_the_lifecycle_refuses_what_it_does_not_allow_and_keeps_the_history(peop
         select(Notification).where(Notification.user_id == people["member"].id)
     ).one()
     assert told.title == "Yours to document by 2026-12-15: Freight tolerance"
-    services.change_status(trainer, gap, services.Change("documented", page_path=f"/p/{page.path}"))
+    # The address bar's whole URL works as well as a path.
+    url = f"https://wiki.example.com/p/{page.path}?from=search#tolerances"
+    services.change_status(trainer, gap, services.Change("documented", page_path=url))
     assert (gap.documented_page, gap.documented_revision) == (page, 1)
     services.change_status(trainer, gap, services.Change("closed", reason="Checked with Jill"))
     with pytest.raises(services.ValidationError) as refused:
@@ -296,3 +298,24 @@ def test_a_malformed_page_number_is_ignored(client, auth, people):
     response = client.get("/gaps/new?page=abc&source=page&process=p2p")
     assert response.status_code == 200
     assert "which did not answer your question" not in response.get_data(as_text=True)
+
+
+def test_a_search_that_did_not_help_starts_ask_and_gap_at_the_best_hits_process(
+    client, auth, people
+):
+    """Nothing found → ask or log a gap carries the closest process (the best hit's), and the
+    process field is marked required."""
+    make_process("finance/payables", "Payables")
+    make_page("finance/payables", "Matching invoices", "Every supplier invoice is matched.")
+    auth.login("jill@example.com")
+    html = client.get("/search?q=supplier+invoice&missed=1").get_data(as_text=True)
+    offers = html[html.index('id="miss-offers-title"') :]
+    assert (
+        "/questions/ask?title=supplier+invoice&amp;source=search-miss&amp;process=finance/payables"
+        in offers
+    )
+    gap_url = re.search(r'href="(/gaps/new\?[^"]+)"', offers).group(1).replace("&amp;", "&")
+    assert "process=finance/payables" in gap_url
+    form = client.get(gap_url).get_data(as_text=True)
+    assert '<option value="finance/payables" selected>' in form
+    assert 'Process <span aria-hidden="true">*</span></label>' in form

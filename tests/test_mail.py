@@ -272,6 +272,8 @@ def test_a_coaching_session_mail_says_only_that_it_was_recorded(people, mailbox)
 
 def test_a_peer_group_meeting_mail_carries_none_of_its_content(people, mailbox):
     group = make_peer_group(people)
+    for member in group.members:  # a peer group's news comes in the digest unless chosen
+        notifications.save_deliveries(member.user, {"peer_group": "immediate"})
     deliver_due()
     mailbox.messages.clear()
     record_group_meeting(group, people["admin"], "Quokkavelvet worry", "Quokkavelvet plan")

@@ -116,3 +116,31 @@ def test_reading_a_question_reads_what_the_bell_said_about_it_and_nothing_else(
     assert bell_text(client.get("/").get_data(as_text=True)) == "Notifications, 12 unread 12"
     client.get(f"/questions/{first.id}")
     assert bell_text(client.get("/").get_data(as_text=True)) == "Notifications, 10 unread 10"
+
+
+def test_defaults_send_what_one_waits_for_at_once_and_the_rest_in_the_digest(client, auth, people):
+    chosen = services.deliveries_of(people["member"])
+    for kind in ("question_asked", "question_answered", "question_follow_up", "sign_in_help"):
+        assert chosen[kind] == "immediate", kind
+    for kind in ("watched_change", "review_due", "gap_logged"):
+        assert chosen[kind] == "digest", kind
+    services.notify([people["member"]], "watched_change", "Edited", "", "/p/x")
+    services.notify([people["member"]], "question_asked", "Asked", "", "/questions/1")
+    db.session.commit()
+    deliveries = dict(db.session.execute(db.select(Notification.kind, Notification.delivery)).all())
+    assert deliveries == {"watched_change": "digest", "question_asked": "immediate"}
+
+
+def test_the_settings_are_one_table_and_admin_only_kinds_show_to_admins_only(client, auth, people):
+    auth.login("priya@example.com")
+    form = client.get("/notifications/preferences").get_data(as_text=True)
+    assert form.count("<table") == 1 and "<fieldset" not in form
+    assert "A webhook you added was paused" not in form
+    assert 'id="watched_change-digest" name="watched_change" value="digest" checked' in form
+    # Saving the defaults stores nothing: a better default later still reaches this person.
+    client.post("/notifications/preferences", data={"watched_change": "digest"})
+    assert db.session.scalars(db.select(NotificationPreference)).all() == []
+    auth.logout()
+    auth.login("ada@example.com")
+    form = client.get("/notifications/preferences").get_data(as_text=True)
+    assert "A webhook you added was paused" in form

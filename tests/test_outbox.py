@@ -18,6 +18,7 @@ from tests import factories
 from tests.servers import RECEIVER_SECRET, DripServer
 from wiki.extensions import db
 from wiki.notifications import mail
+from wiki.notifications import services as notifications
 from wiki.notifications.models import MAIL_FAILED, MAIL_SENT, Notification
 from wiki.timeutil import utcnow
 from wiki.watching import services as watching
@@ -124,6 +125,7 @@ def test_a_mail_server_that_drips_its_greeting_holds_no_save(
     server = slow(opening=b"220-", drips=6)
     app.config["MAIL_PORT"] = server.port
     watching.watch(people["newcomer"], page=wiki_page)
+    notifications.save_deliveries(people["newcomer"], {"watched_change": "immediate"})
 
     assert save_through_the_app(client, auth, wiki_page, "Match all three.") < PROMPT
     assert server.connections == 0

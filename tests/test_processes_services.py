@@ -103,3 +103,26 @@ def test_an_address_taken_between_check_and_commit_is_a_clear_refusal(people):
     with pytest.raises(ValidationError, match="Someone else just gave something this address"):
         tree.commit_claiming_address("slug")
     assert [node.process.path for node in tree.process_tree()] == ["finance"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://wiki.example.com/p/p2p/invoices/three-way-match",
+        "http://localhost:5000/p/p2p/invoices/three-way-match?q=match#before-you-start",
+        "/p/p2p/invoices/three-way-match",
+        "p/p2p/invoices/three-way-match/",
+        "p2p/invoices/three-way-match",
+        " /p/p2p/invoices/three-way-match/+history ",
+        "/p/p2p/invoices/three%2Dway-match",
+    ],
+)
+def test_a_page_field_takes_a_whole_url_or_a_path(app, address):
+    page = factories.make_page("p2p/invoices", "Three-way match")
+    assert tree.page_at_address(address) == page
+
+
+def test_a_page_field_names_no_page_for_a_process_or_nothing(app):
+    factories.make_page("p2p/invoices", "Three-way match")
+    for address in ("", "https://wiki.example.com/", "/p/p2p/invoices", "/p/nowhere"):
+        assert tree.page_at_address(address) is None, address

@@ -114,9 +114,12 @@ def test_the_feed_lists_only_what_is_watched_under_a_token_that_can_be_replaced(
 
 
 def test_a_watcher_chooses_mail_for_watched_changes(app, mailbox, wiki):
+    from wiki.notifications import services as notifications
     from wiki.watching import services as watching
 
     watching.watch(wiki["newcomer"], page=wiki["page"])
+    # Watched changes come in the daily digest unless one chooses mail at once.
+    notifications.save_deliveries(wiki["newcomer"], {"watched_change": "immediate"})
     pages.save_page(wiki["member"], wiki["page"], pages.PageDraft("Three-way match", "New.", ""), 1)
     deliver_due()
     (mail,) = mailbox.to("jill@example.com")

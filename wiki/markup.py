@@ -133,7 +133,20 @@ def render_markdown(
         converter.preprocessors.deregister("html_block")
         converter.inlinePatterns.deregister("html")
         safe = sanitize_html(converter.convert(text))
-    return Markup(safe)
+    return Markup(with_scroll_regions(safe))
+
+
+def with_scroll_regions(safe: str) -> str:
+    """Tables and code blocks scroll sideways in a region of their own that the keyboard can
+    reach (on a phone they are wider than the screen). Added after sanitising: the author's
+    markup never carries these attributes."""
+    safe = safe.replace("<pre>", '<pre tabindex="0">')
+    safe = re.sub(
+        r"<table\b",
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="Table"><table',
+        safe,
+    )
+    return safe.replace("</table>", "</table></div>")
 
 
 def _without_tags(html: str) -> str:

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, abort, g, request
+from flask import Flask, Request, Response, abort, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -49,6 +49,19 @@ PUBLIC_ENDPOINTS = {
 }
 # Blueprints that let people in themselves: the API takes tokens and answers 401 in JSON.
 SELF_AUTHENTICATING_BLUEPRINTS = {"api"}
+# Feeds a feed reader (which does not log in) reads with the person's feed token in the address
+# (?token=...): it reads them as that person, with their permissions, and nothing else.
+FEED_READERS = "feed_readers"
+
+
+def register_feed_reader(app: Flask, endpoints: set[str], reader: Callable[[str], Any]) -> None:
+    """Let a feed reader (which does not log in) read these endpoints with the token in its
+    address: `reader(token)` gives the person whose feed it is, or raises NotFound. Registered
+    by the package that keeps the tokens, so this module imports none."""
+    readers = app.extensions.setdefault(FEED_READERS, {})
+    readers.update(dict.fromkeys(endpoints, reader))
+
+
 # Besides the API, what a program may read with a personal access token: the files whose
 # addresses the API's pages list.
 TOKEN_READABLE_ENDPOINTS = {"attachments.file"}
@@ -138,6 +151,11 @@ def _require_login() -> Any:
         from wiki.auth import tokens
 
         g._login_user = tokens.bearer_token(header).user  # flask-login's, for this request
+        return None
+    reader = current_app.extensions.get(FEED_READERS, {}).get(request.endpoint)
+    if reader is not None and "token" in request.args:
+        if not current_user.is_authenticated:
+            g._login_user = reader(request.args["token"])  # 404 for a revoked one
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

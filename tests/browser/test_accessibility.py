@@ -243,7 +243,7 @@ def _refused_upload(page: Page) -> None:
 
 
 def _refused_expertise(page: Page) -> None:
-    page.get_by_label("Process", exact=True).select_option(value=PROCESS)
+    page.get_by_role("combobox", name="Process", exact=True).select_option(value=PROCESS)
     page.get_by_label("Away", exact=True).check()
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Save", exact=True).click()

@@ -31,7 +31,7 @@ def test_a_gap_logged_from_a_page_reaches_a_course_and_the_csv(
     page.goto(f"{base}/p/{wiki_page.path}")
     page.get_by_role("link", name="This page didn't answer my question").click()
     expect(page.locator("main")).to_contain_text("which did not answer your question")
-    expect(page.get_by_label("Process", exact=True)).to_have_value("p2p/invoices")
+    expect(page.get_by_role("combobox", name="Process", exact=True)).to_have_value("p2p/invoices")
     page.get_by_label("What could you not find?").fill(TITLE)
     page.get_by_label("What did you need it for? (markdown)").fill("A *credit note* with freight.")
     page.get_by_role("button", name="Log the gap").click()
@@ -43,8 +43,8 @@ def test_a_gap_logged_from_a_page_reaches_a_course_and_the_csv(
     trainer = trainer_context.new_page()
     login(trainer, "carrie@example.com")
     trainer.goto(f"{base}/gaps/report")
-    trainer.get_by_label("Process", exact=True).select_option("p2p")
-    trainer.get_by_label("Source", exact=True).select_option("page_feedback")
+    trainer.get_by_role("combobox", name="Process", exact=True).select_option("p2p")
+    trainer.get_by_role("combobox", name="Source", exact=True).select_option("page_feedback")
     trainer.get_by_role("button", name="Filter").click()
     expect(trainer).to_have_url(re.compile(r"process=p2p.*source=page_feedback"))
     expect(trainer.locator(".report-summary")).to_contain_text("1 gap, affecting 1 person")
@@ -84,3 +84,27 @@ def test_a_gap_logged_from_a_page_reaches_a_course_and_the_csv(
     ]
     assert table[0]["process"] == "p2p/invoices" and table[0]["reporter"] == "Jill Newcomer"
     trainer_context.close()
+
+
+def test_a_page_field_offers_pages_as_one_types_and_takes_a_pasted_url(
+    page: Page, live_server_url: str, login, people
+):
+    from wiki.extensions import db
+    from wiki.gaps import services as gaps
+
+    make_page(make_process("p2p/invoices", "Invoice processing"), "Three-way match", "Match.")
+    gap = gaps.log_gap(people["newcomer"], gaps.GapDraft("Freight", "", "p2p/invoices"))
+    login(page, "carrie@example.com")
+    page.goto(f"{live_server_url}/gaps/{gap.id}")
+    field = page.get_by_role("combobox", name="Page (documented)")
+    field.press_sequentially("Three")
+    options = page.locator("#pages-page option")
+    expect(options).to_have_count(1)
+    assert options.first.get_attribute("value") == "/p/p2p/invoices/three-way-match"
+    # A whole URL from the address bar is taken too.
+    field.fill(f"{live_server_url}/p/p2p/invoices/three-way-match?from=search")
+    page.get_by_label("Documented", exact=True).check()
+    page.get_by_role("button", name="Change the status").click()
+    expect(page.locator("dd", has_text="Documented")).to_be_visible()
+    db.session.expire_all()  # the server saved it in a session of its own
+    assert gaps.get_gap(gap.id).documented_page.title == "Three-way match"

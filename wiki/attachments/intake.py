@@ -4,6 +4,7 @@ normalised, its size, its type from the bytes, images cleaned. Pure: no Flask, n
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 
 from wiki.attachments import filetypes, images
@@ -36,7 +37,8 @@ def prepare_file(filename: str, data: bytes, max_bytes: int) -> PreparedFile:
         raise FileRefused(f"“{name}” is empty: there is nothing to store.")
     if len(data) > max_bytes:
         raise FileTooLarge(
-            f"“{name}” is {megabytes(len(data))}; files may be at most {megabytes(max_bytes)}."
+            f"“{name}” is too large ({size_over(len(data))}); files may be at most "
+            f"{megabytes(max_bytes)}. Nothing was stored."
         )
     kind = filetypes.detect(data)
     name = filetypes.check_name(name, kind)
@@ -53,6 +55,13 @@ def prepare_file(filename: str, data: bytes, max_bytes: int) -> PreparedFile:
 
 def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
+
+
+def size_over(size: int) -> str:
+    """The size of something over a limit, rounded up to a tenth of a MB: never shown as the
+    limit itself (a file of 10 MB and one byte once read "is 10 MB; at most 10 MB")."""
+    tenths = math.ceil(size * 10 / 1024 / 1024)
+    return f"{tenths / 10:.1f} MB".replace(".0 MB", " MB")
 
 
 def human_size(size: int) -> str:

@@ -14,8 +14,8 @@ from wiki.buddies import plans
 from wiki.buddies.access import active_assignment
 from wiki.buddies.introductions import introductions_of
 from wiki.buddies.models import BuddyAssignment, Introduction, PlanItem
-from wiki.coaching.models import CoachingSession
-from wiki.coaching.services import last_session_between
+from wiki.coaching.models import CoachingAction, CoachingSession
+from wiki.coaching.services import last_session_between, overdue_actions_between
 from wiki.extensions import db
 from wiki.gaps.models import Gap
 from wiki.processes.models import Page, Process, Revision
@@ -44,6 +44,8 @@ class NewcomerSummary:
     gaps: list[Gap] = field(default_factory=list)  # the gaps the newcomer logged
     # Only where the viewer is the buddy, who took part in it: the date, never the content.
     last_coaching: CoachingSession | None = None
+    # Only where the viewer is the buddy: the pair's coaching actions past their date.
+    overdue_coaching: list[CoachingAction] = field(default_factory=list)
 
 
 @dataclass
@@ -103,10 +105,13 @@ def _running(now: datetime, buddy: User | None = None) -> list[BuddyAssignment]:
 
 
 def newcomers_of(buddy: User, now: datetime) -> list[NewcomerSummary]:
+    """The buddy's newcomers now, those behind their plan first."""
     summaries = [summary_for(a.newcomer, now) for a in _running(now, buddy)]
     for summary in summaries:
         summary.last_coaching = last_session_between(buddy, summary.newcomer)
-    return summaries
+        summary.overdue_coaching = overdue_actions_between(buddy, summary.newcomer, now.date())
+    # Stable: within each group, the order of their start.
+    return sorted(summaries, key=lambda summary: summary.progress.status != "behind")
 
 
 def newcomer_home(newcomer: User, now: datetime) -> NewcomerHome:
@@ -120,18 +125,23 @@ def newcomer_home(newcomer: User, now: datetime) -> NewcomerHome:
         db.session.scalars(select(Process).where(Process.id.in_(process_ids))),
         key=lambda process: process.path,
     )
-    changes = (
+    revisions = (
         db.session.scalars(
             select(Revision)
             .join(Page, Page.id == Revision.page_id)
             .where(Page.process_id.in_(process_ids))
             .options(joinedload(Revision.page), joinedload(Revision.author))
             .order_by(Revision.created_at.desc(), Revision.id.desc())
-            .limit(8)
+            .limit(40)
         ).all()
         if process_ids
         else []
     )
+    # A page edited twice is one change to read: its latest revision only.
+    latest: dict[int, Revision] = {}
+    for revision in revisions:
+        latest.setdefault(revision.page_id, revision)
+    changes = list(latest.values())[:8]
     questions = db.session.scalars(
         select(Question)
         .where(Question.asker_id == newcomer.id)

@@ -13,6 +13,7 @@ from wiki.buddies.models import Introduction, PlanItem
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.notifications.services import notify
+from wiki.people.expertise import experts_for
 from wiki.processes import tree
 from wiki.textutil import clean_text
 from wiki.timeutil import utcnow
@@ -103,3 +104,25 @@ def mark_met(actor: User, introduction_id: int, now: datetime | None = None) -> 
             item.done_at, item.done_by = now, actor
         db.session.commit()
     return introduction
+
+
+def expert_to_meet(item: PlanItem, today: date) -> User | None:
+    """Whom a "meet an expert" item means: the expert the newcomer was introduced to for its
+    process, or else the process's best-ranked expert (never the newcomer themselves)."""
+    if item.kind != "meet_expert" or item.process is None:
+        return None
+    introduced = db.session.scalar(
+        select(Introduction)
+        .where(
+            Introduction.newcomer_id == item.newcomer_id,
+            Introduction.process_id == item.process_id,
+        )
+        .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        .limit(1)
+    )
+    if introduced is not None:
+        return introduced.expert
+    for entry in experts_for(item.process, today):
+        if entry.person.id != item.newcomer_id:
+            return entry.person
+    return None

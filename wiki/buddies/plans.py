@@ -320,12 +320,12 @@ def _target(draft: ItemDraft, errors: dict[str, str]) -> Target:
         errors["kind"] = "Choose what the item asks: " + ", ".join(ITEM_KIND_LABELS.values())
         return kind, title, None, None
     if kind == "read_page":
-        address = draft.page_path.strip().removeprefix("/").removeprefix("p/").strip("/")
-        found = tree.resolve_path(address) if address else None
-        if isinstance(found, str):
-            found = tree.resolve_path(found)
-        if not isinstance(found, Page):
-            errors["page"] = "Give the address of a page, as in /p/procure-to-pay/payments/…"
+        found = tree.page_at_address(draft.page_path)
+        if found is None:
+            errors["page"] = (
+                "Give the address of a page: paste it from the address bar, or write its path, "
+                "as in /p/procure-to-pay/payments/…"
+            )
         else:
             page = found
             title = title or default_title(kind, page, None)

@@ -19,6 +19,8 @@ from wiki.security import roles_required
 from wiki.timeutil import utcnow
 
 bp = Blueprint("buddies", __name__, url_prefix="/buddies")
+# For the plan's "meet an expert" items, wherever a plan is shown.
+bp.add_app_template_global(introductions.expert_to_meet, "expert_to_meet")
 
 ID = "int(max=2147483647)"
 

@@ -124,6 +124,16 @@ def actions_to_review(a: User, b: User) -> list[CoachingAction]:
     )
 
 
+def overdue_actions_between(a: User, b: User, today: date) -> list[CoachingAction]:
+    """The pair's open actions whose date has passed, oldest first (for the participants: the
+    buddy's dashboard and home show them to the buddy, who took part in the session)."""
+    return [
+        action
+        for action in actions_to_review(a, b)
+        if action.due_on is not None and action.due_on < today
+    ]
+
+
 def reviewed_in(session: CoachingSession) -> list[CoachingAction]:
     """The earlier actions this session reviewed (the caller has checked who reads it)."""
     return list(

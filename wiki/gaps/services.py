@@ -265,11 +265,12 @@ def change_status(actor: User, gap: Gap, change: Change, now: datetime | None = 
     if change.status == "planned":
         owner, due = _checked_plan(change.owner_id, change.due_on, errors)
     elif change.status == "documented":
-        found = tree.resolve_path(change.page_path.strip().removeprefix("/").removeprefix("p/"))
-        if isinstance(found, str):
-            found = tree.resolve_path(found)
-        if not isinstance(found, Page):
-            errors["page"] = "Give the address of the page that now answers it."
+        found = tree.page_at_address(change.page_path)
+        if found is None:
+            errors["page"] = (
+                "Give the address of the page that now answers it: paste it from the address "
+                "bar, or write its path, as in /p/procure-to-pay/payments/…"
+            )
         else:
             gap.documented_page, gap.documented_revision = found, found.latest_revision
     elif change.status == "folded":

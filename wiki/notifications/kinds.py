@@ -32,4 +32,37 @@ KINDS: dict[str, str] = {
     "webhook_paused": "A webhook you added was paused after failing again and again",
 }
 
-DEFAULT_DELIVERY = "immediate"
+# What someone is waiting for, or must act on, comes by mail at once; what only keeps them
+# informed comes in the daily digest. A person's own choice overrides either.
+DIGEST_BY_DEFAULT = frozenset(
+    {
+        "question_documented",
+        "question_publication_allowed",
+        "review_due",
+        "verification_due",
+        "verification_passed",
+        "dependency_changed",
+        "expertise_changed",
+        "coaching_answered",
+        "peer_group",
+        "feedforward",
+        "gap_logged",
+        "watched_change",
+    }
+)
+
+# Kinds only some roles can receive (only admins add webhooks): the settings show them to those.
+KIND_ROLES: dict[str, tuple[str, ...]] = {"webhook_paused": ("admin",)}
+
+
+def default_delivery(kind: str) -> str:
+    return "digest" if kind in DIGEST_BY_DEFAULT else "immediate"
+
+
+def kinds_for(roles: set[str]) -> dict[str, str]:
+    """The kinds a person with these roles can receive, in the settings' order."""
+    return {
+        kind: label
+        for kind, label in KINDS.items()
+        if kind not in KIND_ROLES or roles.intersection(KIND_ROLES[kind])
+    }

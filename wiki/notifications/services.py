@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from wiki.auth.models import User
 from wiki.errors import NotFound, ValidationError
 from wiki.extensions import db
-from wiki.notifications.kinds import DEFAULT_DELIVERY, KINDS
+from wiki.notifications.kinds import KINDS, default_delivery, kinds_for
 from wiki.notifications.models import (
     DELIVERIES,
     MAIL_NONE,
@@ -59,7 +59,7 @@ def notify(
     mail_enabled = bool(current_app.config["MAIL_ENABLED"])
     made: list[Notification] = []
     for person_id in people:
-        delivery = deliveries.get(person_id, DEFAULT_DELIVERY)
+        delivery = deliveries.get(person_id) or default_delivery(kind)
         notification = Notification(
             user_id=person_id,
             kind=kind,
@@ -176,22 +176,29 @@ def deliveries_of(person: User) -> dict[str, str]:
             )
         ).all()
     )
-    return {kind: chosen.get(kind, DEFAULT_DELIVERY) for kind in KINDS}
+    return {kind: chosen.get(kind) or default_delivery(kind) for kind in kinds_for(person.roles)}
 
 
 def save_deliveries(person: User, choices: Mapping[str, str]) -> None:
-    """Save a delivery per kind; nothing is saved if one choice is not a known delivery."""
+    """Save a delivery per kind the person can receive; nothing is saved if one choice is not a
+    known delivery. Only choices that differ from the default are kept, so that a better default
+    later reaches everyone who never chose."""
+    kinds = kinds_for(person.roles)
     errors = {
         kind: f"Choose one of: {', '.join(DELIVERIES)}."
-        for kind in KINDS
-        if choices.get(kind, DEFAULT_DELIVERY) not in DELIVERIES
+        for kind in kinds
+        if choices.get(kind, default_delivery(kind)) not in DELIVERIES
     }
     if errors:
         raise ValidationError(errors)
-    for kind in KINDS:
-        db.session.merge(
-            NotificationPreference(
-                user_id=person.id, kind=kind, delivery=choices.get(kind, DEFAULT_DELIVERY)
-            )
-        )
+    for kind in kinds:
+        delivery = choices.get(kind, default_delivery(kind))
+        kept = db.session.get(NotificationPreference, (person.id, kind))
+        if delivery == default_delivery(kind):
+            if kept is not None:
+                db.session.delete(kept)
+        elif kept is None:
+            db.session.add(NotificationPreference(user_id=person.id, kind=kind, delivery=delivery))
+        else:
+            kept.delivery = delivery
     db.session.commit()

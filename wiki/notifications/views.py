@@ -8,7 +8,7 @@ from flask_login import current_user
 from wiki.errors import ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.notifications import services
-from wiki.notifications.kinds import KINDS
+from wiki.notifications.kinds import kinds_for
 from wiki.notifications.models import DELIVERIES
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -63,7 +63,7 @@ def preferences():
     errors: dict[str, str] = {}
     if request.method == "POST":
         # A kind left out of the form keeps its current delivery.
-        choices = {kind: request.form.get(kind, choices[kind]) for kind in KINDS}
+        choices = {kind: request.form.get(kind, choices[kind]) for kind in choices}
         try:
             services.save_deliveries(current_user, choices)
         except ValidationError as refused:
@@ -76,7 +76,7 @@ def preferences():
         errors,
         choices=choices,
         errors=errors,
-        kinds=KINDS,
+        kinds=kinds_for(current_user.roles),
         deliveries=DELIVERIES,
         delivery_labels=DELIVERY_LABELS,
         mail_enabled=current_app.config["MAIL_ENABLED"],

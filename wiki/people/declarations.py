@@ -64,13 +64,15 @@ def save_expertise(
         raise NotAllowed("Only admins and managers change someone else's expertise.")
     today = today or utcnow().date()
     process, away_until = _check(draft, today)
+    # Adding never replaces what was declared for the process (it once silently overwrote the
+    # level and the note); an edit changes its own process only.
+    already = declared_in(person, process)
+    if already is not None and (expertise is None or already.id != expertise.id):
+        whose = "You already have" if actor.id == person.id else f"{person.name} already has"
+        raise ValidationError({"process": f"{whose} expertise in {process.name}; edit that one."})
     if expertise is None:
-        expertise = declared_in(person, process) or Expertise(person=person, process=process)
+        expertise = Expertise(person=person, process=process)
         db.session.add(expertise)
-    elif expertise.process_id != process.id and declared_in(person, process):
-        raise ValidationError(
-            {"process": f"{person.name} already has expertise in {process.name}; edit that one."}
-        )
     expertise.process = process
     expertise.level = draft.level
     expertise.ask_me_about = clean_text(draft.ask_me_about).strip()
@@ -99,6 +101,15 @@ def declared_in(person: User, process: Process) -> Expertise | None:
     return db.session.scalar(
         select(Expertise).where(Expertise.user_id == person.id, Expertise.process_id == process.id)
     )
+
+
+def declared_in_path(person: User, process_path: str) -> Expertise | None:
+    """The person's expertise in the process at this path, if it exists and they declared any."""
+    try:
+        process = tree.get_process(process_path.strip("/"))
+    except NotFound:
+        return None
+    return declared_in(person, process)
 
 
 def _check(draft: ExpertiseDraft, today: date) -> tuple[Process, date | None]:

@@ -50,6 +50,13 @@ def map_view():
 def add_expertise(person_id: int):
     person = _person_to_change(person_id)
     values = {"process": request.args.get("process", ""), "level": "practitioner"}
+    if request.method == "GET" and values["process"]:
+        # A process already declared opens its edit form, with the current values.
+        declared = declarations.declared_in_path(person, values["process"])
+        if declared is not None:
+            return redirect(
+                url_for("people.edit_expertise", person_id=person.id, expertise_id=declared.id)
+            )
     return _expertise_form(person, None, values)
 
 

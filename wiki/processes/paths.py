@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import unquote, urlsplit
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 80
@@ -39,3 +40,17 @@ def wiki_link_path(target: str, current_process_path: str) -> str:
         segments = [slugify(segment) for segment in target.strip("/").split("/")]
         return join_path(*segments)
     return join_path(current_process_path, slugify(target))
+
+
+def address_path(address: str) -> str:
+    """The slug path of a page or process address as people paste it: the address bar's whole
+    URL (any host, with a query or an anchor), "/p/a/b", "p/a/b" or "a/b" -> "a/b"."""
+    text = address.strip()
+    if "://" in text or text.startswith("//"):
+        text = urlsplit(text).path
+    else:
+        text = text.split("#", 1)[0].split("?", 1)[0]
+    text = unquote(text).strip("/")
+    # The page's own screens (history, edit, a revision) name the same page.
+    text = text.split("/+", 1)[0]
+    return text.removeprefix("p/") if text.startswith("p/") else text

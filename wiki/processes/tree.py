@@ -14,7 +14,7 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.processes import links
 from wiki.processes.models import Page, PathRedirect, Process
-from wiki.processes.paths import is_valid_slug, join_path, slugify
+from wiki.processes.paths import address_path, is_valid_slug, join_path, slugify
 from wiki.rendered import kept_html
 from wiki.textutil import clean_line, clean_text
 
@@ -304,6 +304,16 @@ def resolve_path(path: str) -> Page | Process | str | None:
         return process
     moved = moved_to(path)
     return moved.path if moved is not None else None
+
+
+def page_at_address(address: str) -> Page | None:
+    """The page a pasted address names (a whole URL or a path, see paths.address_path),
+    following a move; None when it names no page."""
+    path = address_path(address)
+    found = resolve_path(path) if path else None
+    if isinstance(found, str):
+        found = resolve_path(found)
+    return found if isinstance(found, Page) else None
 
 
 def moved_to(old_path: str) -> Page | Process | None:

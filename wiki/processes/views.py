@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.buddies.dashboard import newcomer_home
 from wiki.buddies.models import ITEM_KIND_LABELS
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
+from wiki.homes.services import home_for
 from wiki.people.expertise import experts_panel
 from wiki.processes import history, page_views, tree
 from wiki.processes.blueprint import bp
@@ -27,8 +27,8 @@ def home():
         roots=tree.process_tree(),
         changes=history.recent_changes(limit=10),
         my_reviews=history.pages_due_for_review(owner_id=current_user.id)[:10],
-        # A newcomer's landing page opens with their buddy, plan and questions.
-        onboarding=newcomer_home(current_user, now) if current_user.is_newcomer else None,
+        # Each person's own work first, one block per role they hold.
+        home=home_for(current_user, now),
         today=now.date(),
         kinds=ITEM_KIND_LABELS,
     )
@@ -180,7 +180,9 @@ def changes_feed():
         "processes/changes.atom.xml",
         revisions=revisions,
         feed_title="Onramp: recent changes" + (f" in {process.name}" if process else ""),
-        self_url=url_for("processes.changes_feed", process=path, _external=True),
+        self_url=url_for(
+            "processes.changes_feed", process=path, token=request.args.get("token"), _external=True
+        ),
         home_url=url_for("processes.changes", process=path, _external=True),
     )
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

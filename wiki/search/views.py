@@ -7,9 +7,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from wiki.errors import NotFound
 from wiki.extensions import csrf
 from wiki.forms import whole_number
-from wiki.processes.tree import process_tree
+from wiki.processes.tree import get_process_by_id, process_tree
 from wiki.search import documents, services, signals
 from wiki.search.models import NOT_HELPFUL
 from wiki.search.offers import offers_for
@@ -34,7 +35,7 @@ def results():
         # misses page: not a new miss.
         record=request.args.get("counted") != "1",
     )
-    process_path = outcome.process.path if outcome.process else None
+    process_path = _closest_process_path(outcome)
     status = 503 if outcome.unavailable else 200
     headers = {"Retry-After": "30"} if outcome.unavailable else {}
     return (
@@ -136,3 +137,17 @@ def misses():
         misses=services.top_misses(current_user, days),
         offers_for=offers_for,
     )
+
+
+def _closest_process_path(outcome: services.SearchOutcome) -> str | None:
+    """Where "ask an expert" and "log a gap" start: the process searched in, or else the
+    process of the best hit (the words' closest process, even when the hits did not help)."""
+    if outcome.process is not None:
+        return outcome.process.path
+    for hit in outcome.results.hits if outcome.results else []:
+        if hit.process_id is not None:
+            try:
+                return get_process_by_id(hit.process_id).path
+            except NotFound:
+                continue
+    return None

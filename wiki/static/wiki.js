@@ -10,6 +10,71 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// The phone menu: without this, "Menu" is a link that CSS answers with :target; with it, a
+// toggle that says whether the menu is open.
+const menuToggle = document.querySelector(".menu-toggle");
+const menu = document.getElementById("site-menu");
+if (menuToggle && menu) {
+  menuToggle.setAttribute("role", "button");
+  menuToggle.setAttribute("aria-expanded", "false");
+  menu.classList.add("menu-enhanced");
+  menuToggle.addEventListener("click", (event) => {
+    event.preventDefault();
+    const open = menu.classList.toggle("is-open");
+    menuToggle.setAttribute("aria-expanded", String(open));
+  });
+  menuToggle.addEventListener("keydown", (event) => {
+    if (event.key === " ") {
+      event.preventDefault();
+      menuToggle.click();
+    }
+  });
+}
+
+// Copy buttons (a new API token): shown only where the script runs, since copying needs it.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const field = document.getElementById(button.dataset.copy);
+  const status = button.parentElement.querySelector(".copy-status");
+  if (!field) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      if (status) status.textContent = "Copied.";
+    } catch {
+      if (status) status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+    }
+  });
+}
+
+// Page pickers: the pages whose titles start with what is typed, offered as their addresses
+// (the quick-find endpoint); the field takes any address or path typed or pasted all the same.
+for (const input of document.querySelectorAll("input[data-page-picker]")) {
+  const list = document.getElementById(input.getAttribute("list"));
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const words = input.value.trim();
+    if (words.length < 2 || words.includes("/")) return;
+    timer = setTimeout(async () => {
+      const response = await fetch(`${input.dataset.pagePicker}?q=${encodeURIComponent(words)}`, {
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const { results } = await response.json();
+      list.replaceChildren();
+      for (const result of results) {
+        if (!result.url.includes("/p/")) continue;
+        const option = document.createElement("option");
+        option.value = result.url;
+        option.label = result.process ? `${result.title} (${result.process})` : result.title;
+        list.append(option);
+      }
+    }, 200);
+  });
+}
+
 // Select the whole invitation link on focus, ready to copy.
 for (const field of document.querySelectorAll("input.copy-field")) {
   field.addEventListener("focus", () => field.select());

@@ -103,6 +103,14 @@ def new_feed_token(person: User) -> str:
     return token
 
 
+def stop_feeds(person: User) -> None:
+    """Revoke the person's feed token: every feed address of theirs stops working."""
+    stored = db.session.get(FeedToken, person.id)
+    if stored is not None:
+        db.session.delete(stored)
+        db.session.commit()
+
+
 def has_feed_token(person: User) -> bool:
     return db.session.get(FeedToken, person.id) is not None
 

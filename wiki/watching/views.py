@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from wiki.processes import tree
 from wiki.processes.models import Page
+from wiki.security import register_feed_reader
 from wiki.watching import services
 
 bp = Blueprint("watching", __name__)
@@ -51,12 +52,24 @@ def unwatch(watch_id: int):
 @bp.post("/watching/feed")
 def new_feed():
     token = services.new_feed_token(current_user)
+    # One secret for all of the person's feeds; each reads as them, with their permissions.
     return render_template(
         "watching/list.html",
         watches=services.watches_of(current_user),
         has_feed=True,
         feed_url=url_for("watching.feed", token=token, _external=True),
+        feed_urls=[
+            ("Recent changes", url_for("processes.changes_feed", token=token, _external=True)),
+            ("Questions", url_for("questions.feed", token=token, _external=True)),
+        ],
     )
+
+
+@bp.post("/watching/feed/stop")
+def stop_feeds():
+    services.stop_feeds(current_user)
+    flash("Your feed addresses no longer work.", "info")
+    return redirect(url_for("watching.watching"))
 
 
 @bp.get("/watching.atom")
@@ -83,3 +96,7 @@ def watch_of(target):
 
 def init_app(app) -> None:
     app.jinja_env.globals["watch_of"] = watch_of
+    # The feeds of recent changes and of questions take the same token as the watch list.
+    register_feed_reader(
+        app, {"processes.changes_feed", "questions.feed"}, services.person_for_feed
+    )
