@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.helpers import set_editor_text
 from wiki.buddies import introductions
 from wiki.buddies import plans as plan_service
 from wiki.buddies import services as buddy_service
@@ -219,13 +220,13 @@ def _submit_blank(field_label: str) -> Callable[[Page], None]:
 
 
 def _preview(page: Page) -> None:
-    page.get_by_role("button", name="Preview").click()
-    expect(page.locator(".preview .prose table")).to_be_visible()
+    # The live preview beside the text (the Preview button is the form's without JavaScript).
+    expect(page.locator("#editor-preview .prose table")).to_be_visible()
 
 
 def _conflict(page: Page) -> None:
     page.locator("input[name=base_revision]").evaluate("input => { input.value = '1'; }")
-    page.get_by_label("Text (markdown)").fill(FIRST_BODY + "\nMy competing change.\n")
+    set_editor_text(page, FIRST_BODY + "\nMy competing change.\n")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Save", exact=True).click()
     assert answer.value.status == 409
