@@ -16,7 +16,16 @@ from wiki.buddies import plans
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.people.expertise import experts_panel
-from wiki.processes import drafts, editing, history, links, page_templates, pages, tree
+from wiki.processes import (
+    drafts,
+    editing,
+    history,
+    links,
+    page_templates,
+    pages,
+    rendered,
+    tree,
+)
 from wiki.processes.blueprint import bp
 from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
@@ -28,11 +37,13 @@ from wiki.watching import services as watching
 def show_page(page: Page):
     plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
     revision = pages.latest_revision(page)
+    html = pages.rendered_html(revision)
     return render_template(
         "processes/page.html",
         page=page,
         revision=revision,
-        html=pages.rendered_html(revision),
+        html=html,
+        contents=rendered.table_of_contents(html),
         backlinks=links.backlinks(page),
         can_review=pages.can_review(current_user, page),
         overdue=page.is_review_overdue(),
@@ -235,9 +246,24 @@ def diff(path: str):
     if older > newer:
         older, newer = newer, older
     old, new = pages.get_revision(page, older), pages.get_revision(page, newer)
+    changes, changed_blocks = rendered.rendered_diff(
+        pages.rendered_html(old), pages.rendered_html(new)
+    )
     return render_template(
         "processes/diff.html", page=page, old=old, new=new,
-        lines=history.diff_revisions(old, new),
+        lines=history.diff_revisions(old, new), changes=changes, changed_blocks=changed_blocks,
+        raw=request.args.get("view") == "raw",
+    )  # fmt: skip
+
+
+@bp.get("/p/<path:path>/+revert/<int(max=2147483647):number>")
+def confirm_revert(path: str, number: int):
+    """Revert asks first: what would come back, and a button that does it (no script needed)."""
+    page = pages.get_page(path)
+    old, current = pages.get_revision(page, number), pages.latest_revision(page)
+    return render_template(
+        "processes/revert.html", page=page, old=old, current=current,
+        lines=history.diff_revisions(current, old),
     )  # fmt: skip
 
 

@@ -136,7 +136,7 @@
     <h2 id="page-picker-heading"></h2>
     <label for="page-picker-input" class="picker-label"></label>
     <input id="page-picker-input" type="search" autocomplete="off">
-    <ul class="picker-results" role="listbox" aria-label="Matches"></ul>
+    <ul class="picker-results" aria-label="Matches"></ul>
     <p class="picker-status" role="status" aria-live="polite"></p>
     <button type="button" class="button picker-close">Close</button>`;
   document.body.append(picker);
