@@ -14,6 +14,7 @@ from wiki.processes.models import EditDraft
 from wiki.search import services as search
 from wiki.tick import run_jobs
 from wiki.timeutil import utcnow
+from wiki.versioning import current_version
 
 
 def _save_draft(client, page_path: str, body: str, base_revision: int = 1, title="Three-way match"):
@@ -119,14 +120,25 @@ def test_a_draft_from_an_older_revision_meets_the_conflict_screen(client, auth, 
 
 def test_tick_removes_drafts_older_than_draft_days(app, people):
     page = factories.make_page("p2p", "Three-way match", "Text.")
-    old = drafts.save_draft(people["member"], page, None, page.title, "Old draft.", 1)
-    old.saved_at = utcnow() - timedelta(days=31)
-    fresh = drafts.save_draft(people["newcomer"], page, None, page.title, "Fresh draft.", 1)
+    drafts.save_draft(people["member"], page, None, page.title, "Old draft.", 1)
+    drafts.get_draft(people["member"], page).saved_at = utcnow() - timedelta(days=31)
     db.session.commit()
+    drafts.save_draft(people["newcomer"], page, None, page.title, "Fresh draft.", 1)
+    fresh = drafts.get_draft(people["newcomer"], page)
     outcome = dict(run_jobs(utcnow()))
     assert outcome["drafts"] == "1 editor draft(s) older than 30 days removed"
     assert drafts.get_draft(people["member"], page) is None
     assert drafts.get_draft(people["newcomer"], page).id == fresh.id
+
+
+def test_a_draft_leaves_the_content_version_alone(app, people):
+    """Page caches are emptied by every writing commit; typing must not empty them."""
+    page = factories.make_page("p2p", "Three-way match", "Text.")
+    before = current_version()
+    drafts.save_draft(people["member"], page, None, page.title, "Typing.", 1)
+    drafts.save_draft(people["member"], page, None, page.title, "Typing on.", 1)
+    drafts.discard_draft(people["member"], page)
+    assert current_version() == before
 
 
 def test_one_draft_per_person_and_page(app, people):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wiki.auth.models import User
@@ -43,44 +43,50 @@ def save_draft(
     title: str,
     body: str,
     base_revision: int | None,
-) -> EditDraft:
-    """Keep the editor's text as the person's draft, replacing the one before."""
+) -> datetime:
+    """Keep the editor's text as the person's draft, replacing the one before; returns when.
+
+    Written outside the session, like a search miss: a draft changes no page, so it must not
+    bump the content version (which empties every worker's page cache) every few seconds of
+    someone's typing."""
     key = draft_key(page, process)
-    title = clean_line(title)[:MAX_TITLE_LENGTH]
-    body = clean_text(body)[: current_app.config["MAX_BODY_CHARS"]]
-    for attempt in range(2):
-        draft = db.session.scalar(
-            select(EditDraft).where(EditDraft.user_id == user.id, EditDraft.key == key)
-        )
-        if draft is None:
-            draft = EditDraft(
-                user_id=user.id,
-                key=key,
-                page_id=page.id if page is not None else None,
-                process_id=None if page is not None else process.id if process else None,
-            )
-            db.session.add(draft)
-        draft.title, draft.body, draft.saved_at = title, body, utcnow()
-        draft.base_revision = base_revision
+    values = {
+        "title": clean_line(title)[:MAX_TITLE_LENGTH],
+        "body": clean_text(body)[: current_app.config["MAX_BODY_CHARS"]],
+        "base_revision": base_revision,
+        "saved_at": utcnow(),
+    }
+    db.session.commit()  # end this session's read, so that it holds no lock
+    table = EditDraft.__table__
+    mine = (table.c.user_id == user.id) & (table.c.key == key)
+    with db.engine.begin() as connection:
+        if connection.execute(update(table).where(mine).values(**values)).rowcount:
+            return values["saved_at"]
         try:
-            db.session.commit()
-            return draft
+            with connection.begin_nested():
+                connection.execute(
+                    insert(table).values(
+                        user_id=user.id,
+                        key=key,
+                        page_id=page.id if page is not None else None,
+                        process_id=None if page is not None else process.id if process else None,
+                        **values,
+                    )
+                )
         except IntegrityError:
             # Two tabs saved the first draft at once: the other row won; update it instead.
-            db.session.rollback()
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+            connection.execute(update(table).where(mine).values(**values))
+    return values["saved_at"]
 
 
 def discard_draft(user: User, page: Page | None, process: Process | None = None) -> bool:
     """Remove the person's draft; True when there was one."""
-    removed = db.session.execute(
-        delete(EditDraft).where(
-            EditDraft.user_id == user.id, EditDraft.key == draft_key(page, process)
-        )
-    )
     db.session.commit()
+    table = EditDraft.__table__
+    with db.engine.begin() as connection:
+        removed = connection.execute(
+            delete(table).where(table.c.user_id == user.id, table.c.key == draft_key(page, process))
+        )
     return bool(removed.rowcount)
 
 

@@ -57,7 +57,7 @@ def editor_titles():
 @bp.post("/editor/draft")
 def save_draft():
     process, page = _subject()
-    draft = drafts.save_draft(
+    saved_at = drafts.save_draft(
         current_user,
         page,
         process,
@@ -65,7 +65,7 @@ def save_draft():
         request.form.get("body", ""),
         whole_number(request.form.get("base_revision")),
     )
-    return jsonify(saved_at=draft.saved_at.isoformat(timespec="seconds") + "Z")
+    return jsonify(saved_at=saved_at.isoformat(timespec="seconds") + "Z")
 
 
 @bp.post("/editor/draft/discard")
