@@ -143,3 +143,49 @@ def test_tick_cleans_up_uploads_of_pages_never_saved(client, auth, people):
     outcome = dict(run_jobs(utcnow() + timedelta(days=31)))
     assert outcome["files"] == "1 never-saved upload(s) removed, 1 unused file content(s) deleted"
     assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
+
+
+SECTIONED = """Intro with [[Vendor list]].
+
+## Steps
+
+1. Open the queue
+2. Check
+
+```
+# not a heading: code
+```
+
+### Table
+
+| a | b |
+| --- | --- |
+| 1 | 2 |
+
+## Exceptions
+
+- **blocked** invoices
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        SECTIONED,
+        SECTIONED + "\n[ref]: https://example.com\n\nSee [the ref][ref].",
+        SECTIONED + "\n## Steps\n\nA repeated heading.",
+        SECTIONED + "\n~~~\n# unclosed fence",
+    ],
+)
+def test_the_preview_by_sections_is_the_page_as_rendered_whole(app, people, body):
+    from flask import g
+
+    from wiki.processes import editing, pages
+
+    page = factories.make_page("p2p", "Three-way match", "Text")
+    factories.make_page("p2p", "Vendor list", "Text")
+    with app.test_request_context():
+        g._login_user = people["member"]
+        whole = pages.preview_html(page.process, body, page)
+        assert editing.preview(people["member"], page.process, page, body) == whole
+        assert editing.preview(people["member"], page.process, page, body) == whole  # cached

@@ -3,8 +3,12 @@ page titles for the link picker."""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -14,6 +18,7 @@ from wiki.markup import render_markdown
 from wiki.processes import links, pages
 from wiki.processes.models import Page, Process
 from wiki.textutil import clean_line
+from wiki.versioning import current_version
 
 MAX_TITLE_RESULTS = 10
 
@@ -28,7 +33,30 @@ class TitleMatch:
 
 def preview(user: User, process: Process, page: Page | None, body: str) -> Markup:
     """The same renderer and sanitiser as the saved page; a new page shows its writer's
-    pending files."""
+    pending files.
+
+    A preview is asked for every pause in typing, and typing changes one section at a time:
+    the text is rendered section by section (split at its headings), and each section's HTML
+    is kept per worker until anything is written (the content version), so a 10 KB page
+    costs the render of the section being typed in. Texts whose parts refer to each other
+    across sections (reference links, footnotes, abbreviations, raw HTML, repeated headings)
+    are rendered whole."""
+    sections = split_sections(body)
+    if sections is None or len(sections) == 1:
+        return _render(user, process, page, body)
+    cache = _section_cache()
+    scope = (current_version(), process.path, page.id if page else 0, 0 if page else user.id)
+    parts = []
+    for section in sections:
+        key = (*scope, section)
+        html = cache.get(key)
+        if html is None:
+            html = cache.put(key, str(_render(user, process, page, section)))
+        parts.append(html)
+    return Markup("\n".join(part for part in parts if part))
+
+
+def _render(user: User, process: Process, page: Page | None, body: str) -> Markup:
     if page is not None:
         return pages.preview_html(page.process, body, page)
     # Imported here: attachments build on pages.
@@ -37,6 +65,69 @@ def preview(user: User, process: Process, page: Page | None, body: str) -> Marku
     return render_markdown(
         body, links.resolver_for(process.path), [preview_extension(user, process)]
     )
+
+
+# Markdown whose parts refer to each other across headings: such a text is rendered whole.
+_WHOLE_ONLY = re.compile(r"^ {0,3}\[[^\]]+\]:|\[\^|^\*\[|\[TOC\]|^\s*<", re.MULTILINE)
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+_HEADING = re.compile(r"(#{1,6})[ \t]+(.*?)[ \t#]*$")
+
+
+def split_sections(body: str) -> list[str] | None:
+    """The text cut before each heading that is not inside fenced code; None when it must be
+    rendered whole."""
+    if _WHOLE_ONLY.search(body):
+        return None
+    sections: list[str] = []
+    current: list[str] = []
+    fence: str | None = None
+    headings: set[str] = set()
+    for line in body.splitlines(keepends=True):
+        opening = _FENCE.match(line)
+        if opening and (fence is None or opening.group(1) == fence):
+            fence = None if fence else opening.group(1)
+        heading = _HEADING.match(line) if fence is None else None
+        if heading:
+            name = heading.group(2).strip().lower()
+            if name in headings:
+                return None  # the page numbers repeated anchors ("steps_1") across the text
+            headings.add(name)
+            if current:
+                sections.append("".join(current))
+                current = []
+        current.append(line)
+    if fence is not None:
+        return None  # an unclosed fence runs to the end of the text
+    if current:
+        sections.append("".join(current))
+    return sections
+
+
+class _SectionCache:
+    """Rendered sections, least recently used out first; one per app and worker."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self.lock:
+            html = self.entries.get(key)
+            if html is not None:
+                self.entries.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: str) -> str:
+        with self.lock:
+            self.entries[key] = html
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return html
+
+
+def _section_cache() -> _SectionCache:
+    return current_app.extensions.setdefault("editor_sections", _SectionCache(2000))
 
 
 def find_titles(user: User, text: str, process: Process | None) -> list[TitleMatch]:
