@@ -147,3 +147,13 @@ def test_one_draft_per_person_and_page(app, people):
         drafts.save_draft(people["member"], page, None, page.title, body, 1)
     rows = db.session.scalars(select(EditDraft)).all()
     assert [row.body for row in rows] == ["three"]
+
+
+def test_a_draft_is_offered_even_when_the_editor_was_seen_before(client, auth, people):
+    """Drafts do not bump the content version, so the page cache must not answer the editor."""
+    page = factories.make_page("p2p", "Three-way match", "Check the hold queue.")
+    auth.login("priya@example.com")
+    for _ in range(2):  # the first view puts a CSRF token in the session (a new cookie)
+        assert "You have unsaved text" not in client.get(f"/p/{page.path}/+edit").get_data(True)
+    _save_draft(client, page.path, "A newer text.")
+    assert "You have unsaved text" in client.get(f"/p/{page.path}/+edit").get_data(True)
