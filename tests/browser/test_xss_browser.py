@@ -31,7 +31,8 @@ FIND_ACTIVE_CONTENT = """() => {
                           'background', 'poster', 'codebase', 'dynsrc', 'lowsrc'];
   const found = [];
   // The site's own scripts; the editor's two load on the editor's screens only.
-  const OWN_SCRIPTS = ['/static/wiki.js', '/static/editor.js', '/static/vendor/easymde/easymde.min.js'];
+  const OWN_SCRIPTS = ['/static/wiki.js', '/static/editor.js',
+                       '/static/vendor/easymde/easymde.min.js'];
   for (const script of document.scripts) {
     if (!script.src || !OWN_SCRIPTS.includes(new URL(script.src).pathname)) {
       found.push('script: ' + script.outerHTML.slice(0, 200));
