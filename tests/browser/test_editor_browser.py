@@ -92,6 +92,25 @@ def test_a_pasted_image_in_a_new_page_is_saved_with_it(page: Page, live_server_u
     assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 90
 
 
+def test_a_refused_file_says_why_and_leaves_the_text_alone(
+    page: Page, live_server_url, login, wiki_page
+):
+    login(page, "priya@example.com")
+    _open_editor(page, f"{live_server_url}/p/{wiki_page}/+edit")
+    page.evaluate(
+        """() => {
+          const data = new DataTransfer();
+          data.items.add(new File(["<html>hi</html>"], "page.png", { type: "image/png" }));
+          const cm = document.querySelector("textarea[name=body]").editor.codemirror;
+          cm.getInputField().dispatchEvent(new ClipboardEvent("paste",
+            { bubbles: true, cancelable: true, clipboardData: data }));
+        }"""
+    )
+    expect(page.locator(".editor-status")).to_contain_text("“page.png” was not uploaded:")
+    expect(page.locator(".editor-progress")).to_be_hidden()
+    expect(editor_text(page)).to_have_value("Check the hold queue.")
+
+
 def test_a_closed_tab_leaves_a_draft_that_is_offered_and_restored(
     page: Page, browser, live_server_url, login, wiki_page
 ):
