@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import on_postgresql
 from wiki.extensions import db
 from wiki.processes import drafts, pages
 from wiki.processes.models import EditDraft
@@ -157,3 +159,14 @@ def test_a_draft_is_offered_even_when_the_editor_was_seen_before(client, auth, p
         assert "You have unsaved text" not in client.get(f"/p/{page.path}/+edit").get_data(True)
     _save_draft(client, page.path, "A newer text.")
     assert "You have unsaved text" in client.get(f"/p/{page.path}/+edit").get_data(True)
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's safety level")
+def test_only_the_draft_commit_skips_waiting_for_the_disk(app):
+    with db.engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        level = "PRAGMA synchronous"
+        assert driver.execute(level).fetchone()[0] == 2  # FULL, as every write
+        with drafts._without_waiting_for_the_disk(connection):
+            assert driver.execute(level).fetchone()[0] == 1  # NORMAL
+        assert driver.execute(level).fetchone()[0] == 2
