@@ -33,6 +33,8 @@ URLS = [
     "/p/p2p/invoices/three-way-match/+edit",
     "/p/p2p/invoices/three-way-match/+history",
     "/p/p2p/invoices/three-way-match/+diff?from=1&to=2",
+    "/p/p2p/invoices/three-way-match/+diff?from=1&to=2&view=raw",
+    "/p/p2p/invoices/three-way-match/+revert/1",
     "/p/p2p/invoices/three-way-match/+revision/1",
     "/p/p2p/invoices/three-way-match/+move",
     "/p/p2p/invoices/three-way-match/+ownership",

@@ -168,6 +168,9 @@ def test_only_experts_and_answerers_may_turn_a_question_into_a_page(client, auth
     auth.login("noor@example.com")
     form = client.get(f"/questions/{question.id}/new-page").get_data(as_text=True)
     assert "Call vendor master data." in form and f"/questions/{question.id}/new-page" in form
+    # Cancel (a button of the editor) creates nothing and goes back to the question.
+    response = client.post(f"/questions/{question.id}/new-page", data={"action": "cancel"})
+    assert response.status_code == 302 and response.location == f"/questions/{question.id}"
     response = client.post(
         f"/questions/{question.id}/new-page",
         data={"title": "Blocked vendors", "body": "Call vendor master data.", "summary": "x"},

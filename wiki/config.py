@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "INVITATION_DAYS": 14,
     "AUDIT_DAYS": 365,
+    # Editor drafts not saved again for this many days are removed by `wiki tick`.
+    "DRAFT_DAYS": 30,
     "LOGIN_DAYS": 30,
     "MAX_BODY_CHARS": 200_000,
     # The largest file one may attach to a page, in megabytes.

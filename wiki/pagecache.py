@@ -29,6 +29,9 @@ UNCACHED_ENDPOINTS = {
     "static",
     "search.results",
     "search.misses",  # misses are written without bumping the content version
+    # The editor offers the person's draft, which is written without bumping it too.
+    "processes.edit",
+    "processes.new_page",
 }
 
 

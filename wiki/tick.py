@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from wiki.attachments.pending import purge_pending_uploads
 from wiki.attachments.services import purge_unused_blobs
 from wiki.audit.services import purge_expired
 from wiki.auth.sync import sync_with_directory
@@ -23,6 +24,7 @@ from wiki.gaps.services import gaps_from_escalations
 from wiki.integrations.signatures import forget_old
 from wiki.notifications import mail
 from wiki.notifications.digest import send_digests
+from wiki.processes.drafts import purge_expired_drafts
 from wiki.processes.reviews import notify_reviews_due
 from wiki.questions.periodic import remind_and_escalate
 from wiki.ratelimit import purge_expired_counts
@@ -82,8 +84,15 @@ def _audit(now: datetime) -> str:
     return f"{purge_expired(days, now)} audit entries older than {days} days removed"
 
 
+def _drafts(now: datetime) -> str:
+    days = current_app.config["DRAFT_DAYS"]
+    return f"{purge_expired_drafts(now)} editor draft(s) older than {days} days removed"
+
+
 def _files(now: datetime) -> str:
-    return f"{purge_unused_blobs()} unused file content(s) deleted"
+    pending = purge_pending_uploads(now)
+    unused = purge_unused_blobs()
+    return f"{pending} never-saved upload(s) removed, {unused} unused file content(s) deleted"
 
 
 def _rate_limits(now: datetime) -> str:
@@ -114,6 +123,7 @@ JOBS = (
     Job("webhooks", _webhooks),
     Job("directory", _directory),
     Job("audit", _audit),
+    Job("drafts", _drafts),
     Job("files", _files),
     Job("rate limits", _rate_limits),
     Job("chat", _chat),
@@ -139,7 +149,8 @@ def run_jobs(now: datetime) -> list[tuple[str, str]]:
 @with_appcontext
 def tick(now_text: str | None) -> None:
     """Run the periodic work: reminders, escalations, review-due notices, mail retries, digests,
-    the audit trail's retention, and expired rate-limit windows."""
+    the audit trail's retention, expired drafts and never-saved uploads, and expired rate-limit
+    windows."""
     try:
         now = datetime.fromisoformat(now_text) if now_text else utcnow()
     except ValueError:

@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.helpers import set_editor_text
 from wiki.buddies import introductions
 from wiki.buddies import plans as plan_service
 from wiki.buddies import services as buddy_service
@@ -219,13 +220,30 @@ def _submit_blank(field_label: str) -> Callable[[Page], None]:
 
 
 def _preview(page: Page) -> None:
-    page.get_by_role("button", name="Preview").click()
-    expect(page.locator(".preview .prose table")).to_be_visible()
+    # The live preview beside the text (the Preview button is the form's without JavaScript).
+    expect(page.locator("#editor-preview .prose table")).to_be_visible()
+
+
+def _draft_offered(page: Page) -> None:
+    page.locator(".CodeMirror").click()
+    page.keyboard.type("A draft line.")
+    expect(page.locator(".editor-status")).to_contain_text("Draft saved", timeout=10_000)
+    page.evaluate("() => { window.onbeforeunload = null; }")
+    page.on("dialog", lambda dialog: dialog.accept())  # leave despite the unsaved change
+    page.reload()
+    page.locator(".draft-offer summary").click()
+    expect(page.locator(".draft-offer tr.diff-added")).to_be_visible()
+
+
+def _page_picker(page: Page) -> None:
+    page.get_by_role("button", name="Link to a page").click()
+    page.get_by_label("Page title").fill("three")
+    expect(page.locator(".picker-choice").first).to_be_visible()
 
 
 def _conflict(page: Page) -> None:
     page.locator("input[name=base_revision]").evaluate("input => { input.value = '1'; }")
-    page.get_by_label("Text (markdown)").fill(FIRST_BODY + "\nMy competing change.\n")
+    set_editor_text(page, FIRST_BODY + "\nMy competing change.\n")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Save", exact=True).click()
     assert answer.value.status == 409
@@ -312,8 +330,12 @@ def test_logged_in_screens_have_no_serious_violations(
             Screen("edit form", f"/p/{PAGE}/+edit"),
             Screen("edit form with preview", f"/p/{PAGE}/+edit", prepare=_preview),
             Screen("edit conflict", f"/p/{PAGE}/+edit", prepare=_conflict),
+            Screen("edit form, a draft offered", f"/p/{PAGE}/+edit", prepare=_draft_offered),
+            Screen("edit form, page picker open", f"/p/{PAGE}/+edit", prepare=_page_picker),
             Screen("history", f"/p/{PAGE}/+history"),
             Screen("diff", f"/p/{PAGE}/+diff?from=1&to=2"),
+            Screen("diff, raw lines", f"/p/{PAGE}/+diff?from=1&to=2&view=raw"),
+            Screen("revert, asking first", f"/p/{PAGE}/+revert/1"),
             Screen("old revision", f"/p/{PAGE}/+revision/1"),
             Screen("recent changes", "/changes"),
             Screen("due for review", "/reviews"),

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Error, Page, expect
 
 from tests import factories
-from tests.browser.helpers import record_dialogs
+from tests.browser.helpers import editor_text, record_dialogs, set_editor_text
 from tests.browser.test_xss_browser import FIND_ACTIVE_CONTENT
 from tests.conftest import REPO
 from wiki.extensions import db
@@ -26,9 +26,18 @@ GIVE_FILE = """([kind, b64, name, type]) => {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const data = new DataTransfer();
   data.items.add(new File([bytes], name, { type }));
-  const text = document.querySelector("textarea[name=body]");
-  text.focus();
-  text.setSelectionRange(text.value.length, text.value.length);
+  const field = document.querySelector("textarea[name=body]");
+  let text = field;
+  if (field.editor) {
+    // The editor (editor.js): the cursor at the end, the event where CodeMirror listens.
+    const cm = field.editor.codemirror;
+    cm.focus();
+    cm.setCursor(cm.lineCount(), 0);
+    text = kind === "paste" ? cm.getInputField() : cm.getScrollerElement();
+  } else {
+    text.focus();
+    text.setSelectionRange(text.value.length, text.value.length);
+  }
   const init = { bubbles: true, cancelable: true };
   const event = kind === "paste"
     ? new ClipboardEvent("paste", { ...init, clipboardData: data })
@@ -54,11 +63,11 @@ def test_a_pasted_screenshot_shows_on_the_saved_page(page: Page, live_server_url
     page.goto(f"{live_server_url}/p/{wiki_page}/+edit")
     screenshot = factories.image_bytes(120, 80, color=(20, 120, 200))
     _give(page, "paste", screenshot, "image.png", "image/png")
-    editor = page.get_by_label("Text (markdown)")
-    expect(editor).to_have_value(
-        re.compile(r"Check the hold queue\.\n!\[screenshot-[\d-]+\]\(attachment:")
+    # On a line of its own, a paragraph of its own, where the cursor was.
+    expect(editor_text(page)).to_have_value(
+        re.compile(r"Check the hold queue\.\n\n!\[screenshot-[\d-]+\]\(attachment:")
     )
-    expect(page.locator(".upload-status")).to_contain_text("Uploaded")
+    expect(page.locator(".editor-status")).to_contain_text("Uploaded")
     page.get_by_role("button", name="Save", exact=True).click()
     image = page.locator(".prose img")
     expect(image).to_have_count(1)
@@ -72,8 +81,8 @@ def test_a_dropped_pdf_is_listed_and_downloads(page: Page, live_server_url, logi
     login(page, "priya@example.com")
     page.goto(f"{live_server_url}/p/{wiki_page}/+edit")
     _give(page, "drop", PDF, "travel-policy.pdf", "application/pdf")
-    expect(page.get_by_label("Text (markdown)")).to_have_value(
-        "Check the hold queue.\n[travel-policy.pdf](attachment:travel-policy.pdf)\n"
+    expect(editor_text(page)).to_have_value(
+        "Check the hold queue.\n\n[travel-policy.pdf](attachment:travel-policy.pdf)\n"
     )
     page.get_by_role("button", name="Save", exact=True).click()
     listed = page.locator(".page-files").get_by_role("link", name="travel-policy.pdf")
@@ -110,7 +119,7 @@ def test_hostile_files_run_no_script_in_chromium(new_context, live_server_url, l
         for item in corpus
     )
     page.goto(f"{live_server_url}/p/{wiki_page}/+edit")
-    page.get_by_label("Text (markdown)").fill(body)
+    set_editor_text(page, body)
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_timeout(100)
     assert page.evaluate(FIND_ACTIVE_CONTENT) == []

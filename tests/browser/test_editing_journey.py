@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.helpers import record_dialogs
+from tests.browser.helpers import editor_text, record_dialogs, set_editor_text
 
 FIRST_BODY = "Welcome to the team.\n\nRead [[Other page]] before your first month-end."
 ADDED_LINE = "Ask your buddy for the vendor list on day two."
@@ -19,7 +19,7 @@ MARTY_LINE = "Marty: the vendor list is in the ERP now, not on a drive."
 def _fill_editor(page: Page, body: str, summary: str, title: str | None = None) -> None:
     if title is not None:
         page.get_by_label("Title").fill(title)
-    page.get_by_label("Text (markdown)").fill(body)
+    set_editor_text(page, body)
     page.get_by_label("Summary of your change").fill(summary)
 
 
@@ -70,7 +70,7 @@ def test_editing_journey(page: Page, browser: Browser, live_server_url: str, log
 
     # Revision 2.
     page.get_by_role("link", name="Edit", exact=True).click()
-    expect(page.get_by_label("Text (markdown)")).to_have_value(FIRST_BODY)
+    expect(editor_text(page)).to_have_value(FIRST_BODY)
     _fill_editor(page, f"{FIRST_BODY}\n\n{ADDED_LINE}", "Added the vendor list")
     _save(page)
     expect(page.locator(".flashes")).to_contain_text("Saved.")
@@ -116,7 +116,7 @@ def test_editing_journey(page: Page, browser: Browser, live_server_url: str, log
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
     theirs = page.locator("section[aria-labelledby=theirs-heading] table.diff")
     expect(theirs.locator("tr.diff-added")).to_contain_text([PRIYA_LINE])
-    expect(page.get_by_label("Text (markdown)")).to_have_value(marty_body)
+    expect(editor_text(page)).to_have_value(marty_body)
     expect(page.get_by_label("Summary of your change")).to_have_value("Marty's correction")
     expect(page.locator("input[name=base_revision]")).to_have_value("3")
 

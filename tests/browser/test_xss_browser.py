@@ -30,8 +30,11 @@ FIND_ACTIVE_CONTENT = """() => {
   const URL_ATTRIBUTES = ['href', 'src', 'srcset', 'action', 'formaction', 'xlink:href', 'data',
                           'background', 'poster', 'codebase', 'dynsrc', 'lowsrc'];
   const found = [];
+  // The site's own scripts; the editor's two load on the editor's screens only.
+  const OWN_SCRIPTS = ['/static/wiki.js', '/static/editor.js',
+                       '/static/vendor/easymde/easymde.min.js'];
   for (const script of document.scripts) {
-    if (!script.src || new URL(script.src).pathname !== '/static/wiki.js') {
+    if (!script.src || !OWN_SCRIPTS.includes(new URL(script.src).pathname)) {
       found.push('script: ' + script.outerHTML.slice(0, 200));
     }
   }

@@ -66,3 +66,20 @@ class Attachment(db.Model):
     @property
     def is_image(self) -> bool:
         return self.blob.media_type.startswith("image/")
+
+
+class PendingUpload(db.Model):
+    """A file pasted into a new page before the page exists: kept for its uploader until the
+    page is saved (then it becomes the page's attachment) or `wiki tick` cleans it up."""
+
+    __tablename__ = "pending_uploads"
+    __table_args__ = (UniqueConstraint("user_id", "process_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

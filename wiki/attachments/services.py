@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from wiki import events
 from wiki.attachments.filetypes import FileRefused
 from wiki.attachments.intake import FileTooLarge, PreparedFile, prepare_file
-from wiki.attachments.models import Attachment, Blob
+from wiki.attachments.models import Attachment, Blob, PendingUpload
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -215,6 +215,17 @@ def servable(user: User, sha256: str, name: str) -> Blob:
         )
     )
     blob = next((blob for blob, page in rows if can_read_page(user, page)), None)
+    if blob is None and user.is_authenticated:
+        # A file pasted into a page not saved yet is shown to its uploader alone.
+        blob = db.session.scalar(
+            select(Blob)
+            .join(PendingUpload, PendingUpload.blob_sha256 == Blob.sha256)
+            .where(
+                Blob.sha256 == sha256,
+                PendingUpload.name == name,
+                PendingUpload.user_id == user.id,
+            )
+        )
     if blob is None:
         raise NotFound("There is no such file, or it was removed.")
     return blob
@@ -248,7 +259,10 @@ def purge_unused_blobs() -> int:
     """Delete the bytes no attachment names any longer (their pages were deleted). One
     statement, so an upload reusing a blob meanwhile either keeps it or is retried."""
     deleted = db.session.execute(
-        delete(Blob).where(Blob.sha256.not_in(select(Attachment.blob_sha256)))
+        delete(Blob).where(
+            Blob.sha256.not_in(select(Attachment.blob_sha256)),
+            Blob.sha256.not_in(select(PendingUpload.blob_sha256)),
+        )
     )
     db.session.commit()
     return deleted.rowcount

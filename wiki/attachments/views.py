@@ -47,8 +47,14 @@ IMMUTABLE = "private, max-age=31536000, immutable"
 # A file is never a page of this site: no script, no styles, no plugins, no same origin.
 FILE_POLICY = "sandbox; default-src 'none'"
 FILE_ENDPOINTS = {"attachments.file", "attachments.by_name"}
-# The requests that may carry a file: the attachments page, the page editor and the API.
-UPLOAD_ENDPOINTS = {"attachments.index", "processes.edit", "api.upload_attachment"}
+# The requests that may carry a file: the attachments page, the page editor (and its uploads
+# for a new page) and the API.
+UPLOAD_ENDPOINTS = {
+    "attachments.index",
+    "processes.edit",
+    "processes.upload_pending",
+    "api.upload_attachment",
+}
 
 
 def init_app(app: Flask) -> None:

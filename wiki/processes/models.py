@@ -179,3 +179,31 @@ class PathRedirect(db.Model):
     old_path: Mapped[str] = mapped_column(String(1200), primary_key=True)
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
     process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+
+
+class EditDraft(db.Model):
+    """Unsaved editor text of one person for one page (or for a new page in a process): kept
+    so that a closed tab loses nothing. Private to its author, never indexed, and expired by
+    `wiki tick` after WIKI_DRAFT_DAYS."""
+
+    __tablename__ = "edit_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "page:<id>" or "new:<process id>": one draft per person per page (or new page), and a
+    # unique key that NULLs cannot slip through on either database.
+    key: Mapped[str] = mapped_column(String(40))
+    # An edit of a page names the page; a new page names its process (and no page).
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    process_id: Mapped[int | None] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The revision the editor started from: restoring it keeps that base, so a page saved by
+    # someone else since goes through the conflict screen.
+    base_revision: Mapped[int | None]
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.attachments import pending
 from wiki.attachments import services as attachments
 from wiki.attachments import views as attachment_views
 from wiki.attachments.names import markdown_reference
@@ -15,7 +16,16 @@ from wiki.buddies import plans
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.people.expertise import experts_panel
-from wiki.processes import history, links, page_templates, pages, tree
+from wiki.processes import (
+    drafts,
+    editing,
+    history,
+    links,
+    page_templates,
+    pages,
+    rendered,
+    tree,
+)
 from wiki.processes.blueprint import bp
 from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
@@ -30,11 +40,13 @@ def show_page(page: Page):
     plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
     readership.count_view(page.id)
     revision = pages.latest_revision(page)
+    html = pages.rendered_html(revision)
     return render_template(
         "processes/page.html",
         page=page,
         revision=revision,
-        html=pages.rendered_html(revision),
+        html=html,
+        contents=rendered.table_of_contents(html),
         backlinks=links.backlinks(page),
         can_review=pages.can_review(current_user, page),
         overdue=page.is_review_overdue(),
@@ -66,17 +78,26 @@ def new_page(path: str):
     if "template" in request.args:
         template_id = whole_number(request.args.get("template")) or 0
         values["body"] = page_templates.get_template(template_id).body
+    saved_draft = drafts.get_draft(current_user, None, process)
+    if request.method == "GET" and saved_draft is not None and request.args.get("draft"):
+        values.update(title=saved_draft.title, body=saved_draft.body)
+        saved_draft = None
     if request.method == "POST":
         draft = _draft()
         values = request.form.to_dict()
+        if request.form.get("action") == "cancel":
+            drafts.discard_draft(current_user, None, process)
+            return redirect(url_for("processes.view", path=process.path))
         if request.form.get("action") == "preview":
-            preview = pages.preview_html(process, draft.body)
+            preview = editing.preview(current_user, process, None, draft.body)
         else:
             try:
                 page = pages.create_page(current_user, process, draft)
             except ValidationError as error:
                 errors = error.errors
             else:
+                pending.adopt_pending(current_user, process, page, draft.body)
+                drafts.discard_draft(current_user, None, process)
                 _watch_if_asked(page)
                 flash(f"Created “{page.title}”.", "success")
                 return redirect(url_for("processes.view", path=page.path))
@@ -90,6 +111,7 @@ def new_page(path: str):
         preview=preview,
         templates=templates,
         base_revision=None,
+        draft_offer=_draft_offer(saved_draft, "", values),
     )
 
 
@@ -104,8 +126,19 @@ def edit(path: str):
         tags = ", ".join(page.tags)
         values = {"title": page.title, "body": latest.body, "summary": "", "tags": tags,
                   "base_tags": tags}  # fmt: skip
-        return _edit_form(page, values, errors, preview, base_revision)
+        saved_draft = drafts.get_draft(current_user, page)
+        if saved_draft is not None and request.args.get("draft"):
+            # Restored on its own base: when the page changed since, saving meets the
+            # conflict screen instead of undoing someone's work.
+            values.update(title=saved_draft.title or page.title, body=saved_draft.body)
+            base_revision = saved_draft.base_revision or base_revision
+            saved_draft = None
+        offer = _draft_offer(saved_draft, latest.body, values)
+        return _edit_form(page, values, errors, preview, base_revision, draft_offer=offer)
     values = request.form.to_dict()
+    if request.form.get("action") == "cancel":
+        drafts.discard_draft(current_user, page)
+        return redirect(url_for("processes.view", path=page.path))
     base_revision = whole_number(request.form.get("base_revision")) or 0
     draft = _draft()
     upload = attachment_views.chosen_file()
@@ -130,6 +163,7 @@ def edit(path: str):
         return _conflict(page, conflict, draft, values)
     except ValidationError as error:
         return _edit_form(page, values, error.errors, preview, base_revision, status=422)
+    drafts.discard_draft(current_user, page)
     _watch_if_asked(page)
     flash("Saved." if changed else "Nothing changed, so no new revision was made.", "success")
     return redirect(url_for("processes.view", path=page.path))
@@ -152,11 +186,21 @@ def _with_upload(page: Page, draft: pages.PageDraft, upload) -> pages.PageDraft:
     return replace(draft, body=f"{draft.body.rstrip()}\n\n{reference}\n".lstrip())
 
 
-def _edit_form(page, values, errors, preview, base_revision, status=200):
+def _edit_form(page, values, errors, preview, base_revision, status=200, draft_offer=None):
     return render_template(
         "processes/edit.html", process=page.process, page=page, values=values, errors=errors,
-        preview=preview, templates=[], base_revision=base_revision,
+        preview=preview, templates=[], base_revision=base_revision, draft_offer=draft_offer,
     ), status  # fmt: skip
+
+
+def _draft_offer(saved_draft, current_body: str, values: dict) -> dict | None:
+    """A draft worth offering back: its time and what it changes against the current text."""
+    if saved_draft is None or saved_draft.body == values.get("body", ""):
+        return None
+    return {
+        "saved_at": saved_draft.saved_at,
+        "lines": history.diff_texts(current_body, saved_draft.body, "current", "draft"),
+    }
 
 
 def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, values):
@@ -211,9 +255,24 @@ def diff(path: str):
     if older > newer:
         older, newer = newer, older
     old, new = pages.get_revision(page, older), pages.get_revision(page, newer)
+    changes, changed_blocks = rendered.rendered_diff(
+        pages.rendered_html(old), pages.rendered_html(new)
+    )
     return render_template(
         "processes/diff.html", page=page, old=old, new=new,
-        lines=history.diff_revisions(old, new),
+        lines=history.diff_revisions(old, new), changes=changes, changed_blocks=changed_blocks,
+        raw=request.args.get("view") == "raw",
+    )  # fmt: skip
+
+
+@bp.get("/p/<path:path>/+revert/<int(max=2147483647):number>")
+def confirm_revert(path: str, number: int):
+    """Revert asks first: what would come back, and a button that does it (no script needed)."""
+    page = pages.get_page(path)
+    old, current = pages.get_revision(page, number), pages.latest_revision(page)
+    return render_template(
+        "processes/revert.html", page=page, old=old, current=current,
+        lines=history.diff_revisions(current, old),
     )  # fmt: skip
 
 

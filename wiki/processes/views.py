@@ -10,13 +10,13 @@ from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.homes.services import home_for
 from wiki.people.expertise import experts_panel
-from wiki.processes import history, page_views, tree
+from wiki.processes import editor_views, history, page_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
 
-__all__ = ["bp"]
+__all__ = ["bp", "editor_views"]  # editor_views registers its routes on bp
 
 
 @bp.get("/")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.attachments import pending
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.notifications import services as notifications
-from wiki.processes import pages, tree
+from wiki.processes import drafts, pages, tree
 from wiki.questions import access, listing, routing, services, to_page
 from wiki.questions import search_documents as _search_documents  # noqa: F401 (registers)
 from wiki.watching import services as watching
@@ -185,6 +186,9 @@ def new_page(question_id: int):
             summary=values.get("summary", ""),
             tags=values.get("tags", ""),
         )
+        if values.get("action") == "cancel":
+            drafts.discard_draft(current_user, None, question.process)
+            return redirect(url_for("questions.view", question_id=question.id))
         if values.get("action") == "preview":
             preview = pages.preview_html(question.process, draft.body)
         else:
@@ -193,6 +197,9 @@ def new_page(question_id: int):
             except ValidationError as error:
                 errors = error.errors
             else:
+                # The editor's draft and pasted files of a new page in this process.
+                pending.adopt_pending(current_user, question.process, page, draft.body)
+                drafts.discard_draft(current_user, None, question.process)
                 flash(f"Created “{page.title}” from the question.", "success")
                 return redirect(url_for("processes.view", path=page.path))
     return form_response(

@@ -171,8 +171,9 @@ if (quickInput) {
 // Files in the editor: drop them on the text or paste a screenshot; each is uploaded to the
 // page's files and its markdown goes where the cursor is. The file field and its button do
 // the same without JavaScript (the reference then goes at the end).
+// When the full editor (editor.js) has taken over the text, paste and drop are its own.
 const editor = document.querySelector("form[data-upload-url]");
-if (editor) {
+if (editor && !editor.dataset.enhanced) {
   const text = editor.querySelector("textarea[name=body]");
   const status = editor.querySelector(".upload-status");
   const maxBytes = Number(editor.dataset.maxBytes);

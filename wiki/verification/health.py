@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wiki.extensions import db
@@ -124,7 +125,11 @@ def snapshot_trust(now: datetime) -> bool:
         return False
     overall = content_health(now).overall
     db.session.add(TrustSnapshot(day=now.date(), viewed=overall.viewed, verified=overall.verified))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another tick kept it meanwhile
+        db.session.rollback()
+        return False
     return True
 
 
