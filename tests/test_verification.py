@@ -228,3 +228,27 @@ def test_content_health_counts_what_is_read_and_verified_per_process(client, aut
     assert "Dunning</a>: 1 views, not verified" in page and "Old fax procedure" in page
     csv_text = client.get("/verification/health?format=csv").text
     assert "All processes,2,1,0.500" in csv_text
+
+
+def test_search_results_show_each_pages_verification(client, auth, people, match):
+    services.verify(people["trainer"], match)
+    factories.make_page("p2p", "Price variance", "When the match fails on price.", people["member"])
+    auth.login("jill@example.com")
+    page = client.get("/search", query_string={"q": "match"}).text
+    assert "Verified</span> by Carrie Trainer, until" in page
+    assert "Not verified</span>" in page
+
+
+def test_a_verifier_away_when_the_reminder_is_due_hands_the_page_to_the_backup(people, match):
+    save_expertise(people["manager"], people["manager"], ExpertiseDraft("p2p", "practitioner"))
+    services.verify(people["trainer"], match, until=date.today() + timedelta(days=10))
+    away = ExpertiseDraft("p2p", "expert", availability="away", away_until="2099-01-01")
+    mine = services.experts_for(match.process, date.today())
+    trainer_expertise = next(e.expertise for e in mine if e.person.id == people["trainer"].id)
+    save_expertise(people["trainer"], people["trainer"], away, trainer_expertise)
+    assert periodic.remind_and_expire(utcnow()) == (1, 0)
+    assert db.session.get(PageTrust, match.id).verifier_id == people["manager"].id
+    assert notices(people["trainer"], "verification_due") == []
+    assert len(notices(people["manager"], "verification_due")) == 1
+    (passed,) = notices(people["manager"], "verification_passed")
+    assert "Carrie Trainer is away" in passed.body

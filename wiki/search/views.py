@@ -16,6 +16,7 @@ from wiki.search.models import NOT_HELPFUL
 from wiki.search.offers import offers_for
 from wiki.security import roles_required
 from wiki.textutil import clean_line
+from wiki.verification import services as verification
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -36,6 +37,7 @@ def results():
         record=request.args.get("counted") != "1",
     )
     process_path = _closest_process_path(outcome)
+    hits = outcome.results.hits if outcome.results else []
     status = 503 if outcome.unavailable else 200
     headers = {"Retry-After": "30"} if outcome.unavailable else {}
     return (
@@ -46,6 +48,8 @@ def results():
             roots=process_tree(),
             offers=offers_for(outcome.text, process_path) if outcome.text else [],
             missed=request.args.get("missed") == "1",
+            badges=verification.badges_by_key([hit.key for hit in hits]),
+            passage_badge=verification.badge_at(outcome.passage.url) if outcome.passage else None,
             # Absolute: a link's ping takes http(s) addresses only.
             opening=lambda hit: url_for(
                 ".opened",

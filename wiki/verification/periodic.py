@@ -12,7 +12,7 @@ from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.people.expertise import experts_for
 from wiki.verification.models import PageTrust
-from wiki.verification.services import REVIEW_WINDOW, record_step
+from wiki.verification.services import REVIEW_WINDOW, is_away, pass_to_backup, record_step
 
 
 def remind_and_expire(now: datetime) -> tuple[int, int]:
@@ -27,6 +27,13 @@ def remind_and_expire(now: datetime) -> tuple[int, int]:
     ).all()
     for trust in due:
         trust.reminded_at = now
+        verifier = trust.verifier
+        if verifier is not None and is_away(verifier, trust.page, now.date()):
+            # Away while the page needs verifying: the backup verifier takes it (and the
+            # reminder).
+            pass_to_backup(trust, verifier, None, "is away")
+            db.session.flush()
+            db.session.refresh(trust)
         if trust.verifier is not None:
             until = trust.verified_until.date().isoformat()
             reminded += len(

@@ -12,7 +12,7 @@ from wiki.auth.models import User
 from wiki.buddies.models import PageRead, PlanItem
 from wiki.extensions import db
 from wiki.gaps.models import CourseModule, module_processes
-from wiki.notifications.services import notify
+from wiki.notifications.services import notify, notify_many
 from wiki.processes.links import backlinks
 from wiki.processes.models import Page, Revision
 from wiki.timeutil import utcnow
@@ -65,32 +65,43 @@ def _edited(page: Page, actor: User | None, minor: bool = False) -> None:
 
 def _tell_readers(page: Page, after: Revision, actor: User | None) -> None:
     """Everyone who read the page recently or has it in their plan hears what changed since
-    the revision they read; a plan's reading item for it opens again."""
+    the revision they read (one notice per group that read the same revision); a plan's
+    reading item for it opens again."""
     since = utcnow() - READ_RECENTLY
-    reads = db.session.scalars(
-        select(PageRead).where(PageRead.page_id == page.id, PageRead.first_read_at >= since)
+    reads = db.session.execute(
+        select(PageRead.user_id, PageRead.first_read_at).where(
+            PageRead.page_id == page.id, PageRead.first_read_at >= since
+        )
     ).all()
     planned = db.session.scalars(
         select(PlanItem).where(PlanItem.page_id == page.id, PlanItem.kind == "read_page")
     ).all()
-    read_at = {read.user_id: read.first_read_at for read in reads}
-    people = {read.user_id for read in reads} | {item.newcomer_id for item in planned}
+    read_at = dict(reads)
+    people = set(read_at) | {item.newcomer_id for item in planned}
     people.discard(actor.id if actor is not None else None)
-    for person_id in sorted(people):
-        person = db.session.get(User, person_id)
-        seen = _revision_at(page, read_at[person_id]) if person_id in read_at else None
-        url = (
-            f"/p/{page.path}/+diff?from={seen.number}&to={after.number}"
-            if seen is not None and seen.number < after.number
-            else f"/p/{page.path}"
-        )
-        notify(
-            [person],
-            "page_changed",
-            f"{page.title} changed since you read it",
-            f"“{page.title}” changed in a way that matters: read what changed.",
-            url,
-        )
+    if people:
+        # The revision each read: the newest one saved before their first reading.
+        history = db.session.execute(
+            select(Revision.number, Revision.created_at)
+            .where(Revision.page_id == page.id)
+            .order_by(Revision.number)
+        ).all()
+        groups: dict[int | None, list[User]] = {}
+        for person in db.session.scalars(select(User).where(User.id.in_(people))):
+            moment = read_at.get(person.id)
+            seen = None if moment is None else _revision_at(history, moment)
+            groups.setdefault(seen, []).append(person)
+        for seen, readers in groups.items():
+            since_read = seen is not None and seen < after.number
+            notify_many(
+                readers,
+                "page_changed",
+                f"{page.title} changed since you read it",
+                f"“{page.title}” changed in a way that matters: read what changed.",
+                f"/p/{page.path}/+diff?from={seen}&to={after.number}"
+                if since_read
+                else f"/p/{page.path}",
+            )
     reopened = [item for item in planned if item.done_at is not None]
     for item in reopened:
         item.done_at, item.done_by_id = None, None
@@ -141,28 +152,17 @@ def _tell_dependants(page: Page, after: Revision) -> None:
 
 def _deactivated(person: User, actor: User | None) -> None:
     """The pages a leaving verifier vouched for pass to the backup verifier of each page's
-    process, who is told; a page without one keeps its date and expires in its time."""
+    process; a page without one keeps its date and expires in its time."""
     for trust in services.pages_verified_by(person):
-        backup = services.backup_verifier(trust.page, instead_of=person)
-        if backup is None:
-            continue
-        trust.verifier_id = backup.id
-        services.record_step(trust.page, "passed", actor, note=f"from {person.name}")
-        notify(
-            [backup],
-            "verification_passed",
-            f"You now verify “{trust.page.title}”",
-            f"{person.name} no longer uses the wiki; you are the backup verifier of "
-            f"{trust.page.process.name}. Keep “{trust.page.title}” verified.",
-            f"/p/{trust.page.path}",
-        )
+        services.pass_to_backup(trust, person, actor, "no longer uses the wiki")
 
 
-def _revision_at(page: Page, moment) -> Revision | None:
-    """The revision that was current at that moment."""
-    return db.session.scalar(
-        select(Revision)
-        .where(Revision.page_id == page.id, Revision.created_at <= moment)
-        .order_by(Revision.number.desc())
-        .limit(1)
-    )
+def _revision_at(history: list, moment) -> int | None:
+    """The number of the revision that was current at that moment (history: (number, saved)
+    in order)."""
+    seen = None
+    for number, saved in history:
+        if saved > moment:
+            break
+        seen = number
+    return seen

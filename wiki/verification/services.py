@@ -15,6 +15,7 @@ from wiki import events
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, ValidationError
 from wiki.extensions import db
+from wiki.notifications.services import notify
 from wiki.people.expertise import experts_for
 from wiki.people.models import LEVELS
 from wiki.processes.models import Page
@@ -62,10 +63,32 @@ def state_of(trust: PageTrust | None, now: datetime | None = None) -> str:
 
 
 def badge(page: Page, now: datetime | None = None) -> Badge:
-    trust = trust_of(page)
+    return _badge_of(trust_of(page), now)
+
+
+def _badge_of(trust: PageTrust | None, now: datetime | None) -> Badge:
     if trust is None:
         return Badge(UNVERIFIED)
     return Badge(state_of(trust, now), trust.verifier, trust.verified_until)
+
+
+def badges_by_key(keys: list[str], now: datetime | None = None) -> dict[str, Badge]:
+    """The badges of the pages among search keys ("page:12"), in one query."""
+    ids = {int(key[5:]): key for key in keys if key.startswith("page:") and key[5:].isdigit()}
+    found = db.session.scalars(select(PageTrust).where(PageTrust.page_id.in_(list(ids))))
+    badges = {key: Badge(UNVERIFIED) for key in ids.values()}
+    for trust in found:
+        badges[ids[trust.page_id]] = Badge(
+            state_of(trust, now), trust.verifier, trust.verified_until
+        )
+    return badges
+
+
+def badge_at(path: str) -> Badge | None:
+    """The badge of the page at an address ("/p/<path>#section"), if it is a page."""
+    page_path = path.split("#", 1)[0].removeprefix("/p/")
+    page = db.session.scalar(select(Page).where(Page.path == page_path))
+    return badge(page) if page is not None else None
 
 
 def can_verify(person: User, page: Page) -> bool:
@@ -175,6 +198,33 @@ def backup_verifier(page: Page, instead_of: User) -> User | None:
         ):
             return entry.person
     return None
+
+
+def is_away(person: User, page: Page, today: date) -> bool:
+    """Away by the expertise they declared in the page's process (or one above)."""
+    return any(
+        entry.person.id == person.id and entry.expertise.is_away(today)
+        for entry in experts_for(page.process, today)
+    )
+
+
+def pass_to_backup(trust: PageTrust, leaving: User, actor: User | None, why: str) -> User | None:
+    """Hand the page's verification to the backup verifier, who is told; None when the
+    process has nobody else to take it (the page then keeps its date and expires in time)."""
+    backup = backup_verifier(trust.page, instead_of=leaving)
+    if backup is None:
+        return None
+    trust.verifier_id = backup.id
+    record_step(trust.page, "passed", actor, note=f"from {leaving.name} ({why})")
+    notify(
+        [backup],
+        "verification_passed",
+        f"You now verify “{trust.page.title}”",
+        f"{leaving.name} {why}; you are the backup verifier of {trust.page.process.name}. "
+        f"Keep “{trust.page.title}” verified.",
+        f"/p/{trust.page.path}",
+    )
+    return backup
 
 
 def pages_verified_by(person: User) -> list[PageTrust]:
