@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup bench-editor bench-slow-receiver
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver
 
 setup: $(STAMP)
 
@@ -108,6 +108,11 @@ bench-markup: setup
 # route (goals: p95 <= 50 ms and <= 20 ms).
 bench-editor: setup
 	$(BIN)/python bench/editor_bench.py
+
+# Content health over 50,000 pages and a million page-view rows, and a save of a verified page
+# that 1,000 readers hear of (a temporary SQLite file; --database-url for PostgreSQL).
+bench-verification: setup
+	$(BIN)/python bench/verification_bench.py
 
 # Issue 31's load: 8 editors x 50 saves beside a webhook receiver and a mail server that drip
 # their answers, against a baseline run without them (about 3 minutes).
