@@ -163,9 +163,9 @@ def test_gap_merge_and_expertise_changed_by_someone_else(client, auth, people):
     assert only("gap_merged").detail == f"gap {other.id} (Hold code) merged into it"
 
     draft = declarations.ExpertiseDraft(process_path="p2p", level="expert")
-    declarations.save_expertise(people["member"], people["member"], draft)
+    declared = declarations.save_expertise(people["member"], people["member"], draft)
     assert entries("expertise_changed") == []  # one's own declaration is not audited
-    declarations.save_expertise(people["manager"], people["member"], draft)
+    declarations.save_expertise(people["manager"], people["member"], draft, declared)
     changed = only("expertise_changed")
     assert (changed.actor_id, changed.subject) == (
         people["manager"].id,

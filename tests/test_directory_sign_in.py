@@ -210,7 +210,8 @@ def test_an_email_the_directory_moves_onto_another_account_is_refused_and_report
 def test_a_directory_account_is_not_offered_a_wiki_password_to_change(client, directory):
     assert sign_in(client, "jill", JILL_PASSWORD).status_code == 302
     home = client.get("/").get_data(as_text=True)
-    assert 'title="Your account"' in home and 'title="Change your password"' not in home
+    # The name in the header leads to the profile, which offers the company account instead.
+    assert "API tokens and company account" in home and "API tokens and password" not in home
     account = client.get("/account/password").get_data(as_text=True)
     assert "You sign in with your company account" in account
     assert 'name="current_password"' not in account

@@ -129,14 +129,17 @@ def experts(process_id: int, query: ListQuery):
 def declare_expertise(person_id: int, json: ExpertiseIn):
     """Declare or change expertise in a process: your own, or anyone's as a manager or admin."""
     person = accounts.get_user(person_id)
+    process = tree.get_process_by_id(json.process_id)
     draft = declarations.ExpertiseDraft(
-        process_path=tree.get_process_by_id(json.process_id).path,
+        process_path=process.path,
         level=json.level,
         ask_me_about=json.ask_me_about,
         availability=json.availability,
         away_until=json.away_until.isoformat() if json.away_until else "",
     )
-    return expertise_out(declarations.save_expertise(current_user, person, draft))
+    # PUT: what the person declared for the process already is changed, never added twice.
+    declared = declarations.declared_in(person, process)
+    return expertise_out(declarations.save_expertise(current_user, person, draft, declared))
 
 
 @bp.delete(f"/people/{PERSON}/expertise/<int(max=2147483647):expertise_id>")
