@@ -24,8 +24,13 @@ def comments_of_pages(session: Session, page_ids: list[int] | None) -> dict[int,
     if page_ids is not None:
         query = query.where(Comment.page_id.in_(page_ids))
     texts: dict[int, list[str]] = {}
+    lengths: dict[int, int] = {}
     for page_id, body in session.execute(query):
-        texts.setdefault(page_id, []).append(plain_text(body).text)
+        if lengths.get(page_id, 0) >= MAX_WORDS:
+            continue  # enough of this page's words: older comments are not read
+        words = plain_text(body).text
+        texts.setdefault(page_id, []).append(words)
+        lengths[page_id] = lengths.get(page_id, 0) + len(words) + 1
     return {page_id: " ".join(words)[:MAX_WORDS] for page_id, words in texts.items()}
 
 
