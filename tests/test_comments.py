@@ -244,3 +244,21 @@ def test_five_hundred_comments_render_in_one_page_view(client, auth, page, peopl
     auth.login("jill@example.com")
     html = client.get(f"/p/{page.path}").get_data(as_text=True)
     assert "250 open" in html and "Answer 249" in html
+
+
+def test_the_search_index_matches_the_database_after_comments_come_and_go(app, page, people):
+    first = comments.add_comment(people["member"], page, "The quokka approval.")
+    comments.add_comment(people["admin"], page, "Noted.", reply_to=first.id)
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    assert result.exit_code == 0 and "The index matches the database." in result.output
+    pages.delete_page(people["admin"], page)
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    assert result.exit_code == 0 and "The index matches the database." in result.output
+
+
+def test_a_quote_whose_text_moves_elsewhere_in_the_page_is_kept(page, people):
+    comments.add_comment(people["member"], page, "Why?", quote="Tolerance is 2 %.")
+    moved = "## Limits\n\nTolerance is *2 %*.\n\n## Steps\n\nMatch the order and the invoice."
+    pages.save_page(people["member"], page, pages.PageDraft(page.title, moved, ""), 1)
+    (thread,) = comments.threads_of(people["member"], page)
+    assert thread.outdated is False and thread.first.quote == "Tolerance is 2 %."
