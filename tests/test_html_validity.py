@@ -11,6 +11,7 @@ from tests.conftest import REPO
 from wiki.buddies import plans
 from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
+from wiki.comments import services as comments
 from wiki.extensions import db
 from wiki.feedforward import services as feedforward
 from wiki.gaps import courses as gap_courses
@@ -94,6 +95,10 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     question = factories.make_question(people["newcomer"], page.process, [people["admin"]])
     questions.add_post(people["admin"], question, "Two *percent*.")
     admin = people["admin"].id
+    # A discussion on the page: a quoted passage gone from the text, a reply, one resolved.
+    first = comments.add_comment(people["member"], page, "Is *this* right?", quote="Old words")
+    comments.add_comment(people["admin"], page, "Yes.", reply_to=first.id)
+    comments.resolve(people["admin"], comments.add_comment(people["member"], page, "Typo."))
     # A plan template applied to Jill, whose buddy is the admin.
     template = plans.create_template(people["admin"], "AP analyst", "Accounts payable")
     plans.add_template_item(

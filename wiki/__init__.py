@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki.auth.views import bp as auth_bp
     from wiki.buddies.views import bp as buddies_bp
     from wiki.coaching.views import bp as coaching_bp
+    from wiki.comments import views as comments_views
     from wiki.feedforward.views import bp as feedforward_bp
     from wiki.forums.views import bp as forums_bp
     from wiki.gaps.course_views import bp as courses_bp
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(courses_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(watching_views.bp)
+    app.register_blueprint(comments_views.bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(integrations_bp)
     app.register_blueprint(verification_bp)

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from wiki.auth import models as _auth_models  # noqa: F401
     from wiki.buddies import models as _buddy_models  # noqa: F401
     from wiki.coaching import models as _coaching_models  # noqa: F401
+    from wiki.comments import models as _comment_models  # noqa: F401
     from wiki.feedforward import models as _feedforward_models  # noqa: F401
     from wiki.forums import models as _forum_models  # noqa: F401
     from wiki.gaps import models as _gap_models  # noqa: F401

@@ -27,6 +27,10 @@ page_verification_expired = _events.signal("page-verification-expired")  # no ac
 file_added = _events.signal("file-added")
 file_removed = _events.signal("file-removed")
 
+# Comments on a page: the sender is the comment; actor: who wrote it, or resolved its thread.
+comment_added = _events.signal("comment-added")
+comment_resolved = _events.signal("comment-resolved")
+
 # Questions: the sender is the question; no keyword arguments.
 question_asked = _events.signal("question-asked")
 question_answered = _events.signal("question-answered")

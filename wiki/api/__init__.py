@@ -3,6 +3,7 @@
 from wiki.api import (  # noqa: F401  (their routes join the blueprint)
     attachments,
     coaching,
+    comments,
     gaps,
     notifications,
     pages,

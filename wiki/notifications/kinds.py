@@ -27,7 +27,8 @@ KINDS: dict[str, str] = {
     "feedforward": "FeedForward: asked for ideas, an idea for you, thanks for yours",
     "gap_assigned": "A gap is planned for you to document",
     "gap_logged": "A gap is logged in a process you follow",
-    "watched_change": "A page you watch changed: edited, added, moved, reviewed",
+    "watched_change": "A page you watch changed: edited, added, moved, reviewed, commented on",
+    "mention": "Someone mentioned you in a comment",
     "sign_in_help": "A link to sign in on your device after failed sign-ins to your account",
     "webhook_paused": "A webhook you added was paused after failing again and again",
 }

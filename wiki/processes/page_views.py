@@ -13,6 +13,7 @@ from wiki.attachments import views as attachment_views
 from wiki.attachments.names import markdown_reference
 from wiki.auth import services as accounts
 from wiki.buddies import plans
+from wiki.comments import services as comments
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.people.expertise import experts_panel
@@ -55,6 +56,7 @@ def show_page(page: Page):
         files=list(attachments.current_attachments(page.id).values()),
         trust=verification.badge(page),
         can_verify=verification.can_verify(current_user, page),
+        discussion=comments.threads_of(current_user, page),
     )
 
 

@@ -68,6 +68,11 @@ def register_asked(
     EXPANSIONS[expansion[0]] = expansion[1]
 
 
+def watch_for_pages(model: type, watch: Callable[[object, str], Iterable[str]]) -> None:
+    """Have a flushed change of model (a comment) touch the page keys watch gives."""
+    TYPES["page"].watches[model] = watch
+
+
 def asked_text(session: Session, ids: list[int] | None) -> dict[int, str]:
     found: dict[int, str] = {}
     for provider in ASKED:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from wiki.comments import services as comments
 from wiki.errors import NotFound
 from wiki.extensions import csrf
 from wiki.forms import whole_number
@@ -50,6 +51,7 @@ def results():
             missed=request.args.get("missed") == "1",
             badges=verification.badges_by_key([hit.key for hit in hits]),
             passage_badge=verification.badge_at(outcome.passage.url) if outcome.passage else None,
+            comment_counts=_comment_counts(outcome),
             # Absolute: a link's ping takes http(s) addresses only.
             opening=lambda hit: url_for(
                 ".opened",
@@ -141,6 +143,17 @@ def misses():
         misses=services.top_misses(current_user, days),
         offers_for=offers_for,
     )
+
+
+def _comment_counts(outcome: services.SearchOutcome) -> dict[str, int]:
+    """Hit key → the open discussions on that page, for the pages among the results."""
+    page_ids = [
+        documents.split_key(hit.key)[1]
+        for hit in (outcome.results.hits if outcome.results else [])
+        if hit.type == "page"
+    ]
+    counts = comments.open_counts(page_ids)
+    return {documents.key("page", page_id): count for page_id, count in counts.items()}
 
 
 def _closest_process_path(outcome: services.SearchOutcome) -> str | None:

@@ -261,3 +261,31 @@ document.addEventListener("click", (event) => {
     navigator.sendBeacon(link.getAttribute("ping"));
   }
 });
+
+// A passage selected in a page's text becomes the quote of a new comment
+// (comments/_page_comments.html): a button appears under the selection's page; without
+// script the quote field is filled by hand.
+(() => {
+  const prose = document.querySelector(".page > .prose");
+  const quote = document.getElementById("comment-quote");
+  if (!prose || !quote) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button button-small comment-on-selection";
+  button.textContent = "Comment on the selected text";
+  button.hidden = true;
+  prose.after(button);
+  let selected = "";
+  document.addEventListener("selectionchange", () => {
+    const selection = document.getSelection();
+    const inside =
+      selection && selection.rangeCount && !selection.isCollapsed &&
+      prose.contains(selection.getRangeAt(0).commonAncestorContainer);
+    if (inside) selected = selection.toString().replace(/\s+/g, " ").trim().slice(0, 1000);
+    button.hidden = !(inside && selected);
+  });
+  button.addEventListener("click", () => {
+    quote.value = selected;
+    document.getElementById("comment-body").focus();
+  });
+})();

@@ -1,4 +1,5 @@
-"""Watchers hear of what happens to the pages they watch: receivers of the pages' events."""
+"""Watchers hear of what happens to the pages they watch: receivers of the pages' events
+(and of the comments on them)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ def connect() -> None:
     events.page_verified.connect(_verified, weak=False)
     events.file_added.connect(_file_added, weak=False)
     events.file_removed.connect(_file_removed, weak=False)
+    events.comment_added.connect(_comment_added, weak=False)
 
 
 def _created(page, actor) -> None:
@@ -42,3 +44,7 @@ def _file_added(page, actor, name: str) -> None:
 
 def _file_removed(page, actor, name: str) -> None:
     tell_watchers(page, actor, f"removed the file {name} from", f"file {name} removed")
+
+
+def _comment_added(comment, actor) -> None:
+    tell_watchers(comment.page, actor, "commented on", "new comment")

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from wiki import events as wiki_events
+from wiki.api.comments import comment_out
 from wiki.api.gaps import gap_out
 from wiki.api.pages import page_summary
 from wiki.api.processes import process_out
@@ -70,6 +71,8 @@ def connect() -> None:
     wiki_events.page_edited.connect(_page_edited, weak=False)
     wiki_events.page_review_due.connect(_page_review_due, weak=False)
     wiki_events.page_verification_expired.connect(_page_verification_expired, weak=False)
+    wiki_events.comment_added.connect(_comment_added, weak=False)
+    wiki_events.comment_resolved.connect(_comment_resolved, weak=False)
     wiki_events.question_asked.connect(_question_asked, weak=False)
     wiki_events.question_answered.connect(_question_answered, weak=False)
     wiki_events.question_escalated.connect(_question_escalated, weak=False)
@@ -126,6 +129,28 @@ def _who(actor) -> str:
 def _announce_page(event_name: str, page, did: str) -> None:
     summary = f"{did} “{page.title}” in {page.process.name}"
     emit(event_name, page_shape(page), summary, f"/p/{page.path}")
+
+
+def comment_shape(comment) -> dict:
+    """The comment as the API shows it, with the page it is on."""
+    return comment_out(comment).model_dump(mode="json") | {
+        "page": page_shape(comment.page),
+        "url": f"/p/{comment.page.path}#comment-{comment.id}",
+    }
+
+
+def _comment_added(comment, actor) -> None:
+    page = comment.page
+    summary = f"{_who(actor)} commented on “{page.title}” in {page.process.name}"
+    emit("comment.created", comment_shape(comment), summary, f"/p/{page.path}#comment-{comment.id}")
+
+
+def _comment_resolved(comment, actor) -> None:
+    page = comment.page
+    summary = f"{_who(actor)} resolved a discussion on “{page.title}” in {page.process.name}"
+    emit(
+        "comment.resolved", comment_shape(comment), summary, f"/p/{page.path}#comment-{comment.id}"
+    )
 
 
 def _question_asked(question) -> None:

@@ -16,6 +16,8 @@ EVENTS = {
     "page.updated": "A page is edited",
     "page.review_due": "A page is due for review",
     "page.verification_expired": "A page's verification expired",
+    "comment.created": "A comment is written on a page",
+    "comment.resolved": "A discussion on a page is resolved",
     "question.asked": "A question is asked",
     "question.answered": "A question is answered",
     "question.escalated": "A question went unanswered too long",

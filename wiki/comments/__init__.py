@@ -1,0 +1,1 @@
+"""Comments on pages: threads, mentions, resolving, and comments on a quoted passage."""
