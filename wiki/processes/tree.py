@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from wiki.audit import services as audit
 from wiki.auth.models import User
@@ -296,7 +297,10 @@ def remember_old_path(
 def resolve_path(path: str) -> Page | Process | str | None:
     """What a URL path names: a page, a process, the current path of a moved one, or None."""
     path = path.strip("/")
-    page = db.session.scalar(select(Page).where(Page.path == path))
+    # The process comes with the page: its view shows the trail and the process's questions.
+    page = db.session.scalar(
+        select(Page).where(Page.path == path).options(joinedload(Page.process))
+    )
     if page is not None:
         return page
     process = db.session.scalar(select(Process).where(Process.path == path))

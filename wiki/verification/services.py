@@ -71,11 +71,15 @@ def badge(page: Page, now: datetime | None = None) -> Badge:
 def can_verify(person: User, page: Page) -> bool:
     """The page's owner, or an expert of its process (or a process above) at practitioner or
     above."""
-    if page.owner_id == person.id:
-        return True
-    return any(
-        entry.person.id == person.id and entry.expertise.level_rank >= MIN_LEVEL
+    return page.owner_id == person.id or person.id in verifier_ids(page)
+
+
+def verifier_ids(page: Page) -> frozenset[int]:
+    """The experts who may verify the page besides its owner (the same for every viewer)."""
+    return frozenset(
+        entry.person.id
         for entry in experts_for(page.process, utcnow().date())
+        if entry.expertise.level_rank >= MIN_LEVEL
     )
 
 

@@ -1,0 +1,114 @@
+"""First views: what every reader sees the same is drawn once per content version and shared by
+every session, so a fresh session's first view of a page runs few SQL statements; and every
+change (an edit, new expertise, a new file, a rename) shows on the next view of every session."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import event
+
+from tests import factories
+from wiki.extensions import db
+from wiki.people.declarations import ExpertiseDraft, save_expertise
+from wiki.processes import pages, tree
+
+URL = "/p/p2p/three-way-match"
+# A fresh session's first view once another reader has seen the page since the last change:
+# the session's end, the user with their roles, the page with its process, the questions the
+# viewer may see, the unread count and the watch state. (The page cache reads the content
+# version before these on a raw connection, which no engine event sees: a seventh.)
+# Raise it only with a reason.
+MOST_STATEMENTS = 6
+
+
+def _session(app, email: str):
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": factories.PASSWORD})
+    return client
+
+
+def _statements_of(app, client, url: str) -> list[str]:
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args) -> None:
+        # Only this thread's: a search index may be built beside the test.
+        if threading.current_thread() is threading.main_thread():
+            statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return statements
+
+
+@pytest.fixture
+def page(app, people):
+    page = factories.make_page("p2p", "Three-way match", "Match [the order](/p/p2p).", tags="ap")
+    factories.make_page("p2p", "Invoices", "See [[/p2p/Three-way match]].")
+    factories.attach(page, "screen.png")
+    save_expertise(people["admin"], people["admin"], ExpertiseDraft("p2p", "expert", "matching"))
+    return page
+
+
+def test_a_fresh_sessions_first_view_runs_few_statements(app, people, page):
+    first = _session(app, "ada@example.com")
+    assert first.get(URL).status_code == 200  # stores the page's HTML: a write
+    assert first.get(URL).status_code == 200  # draws the shared parts at this version
+    fresh = _session(app, "marty@example.com")  # signing in writes too (the audit log)
+    _session(app, "carrie@example.com").get(URL)  # someone has seen it since
+    statements = _statements_of(app, fresh, URL)
+    assert len(statements) <= MOST_STATEMENTS, "\n".join(statements)
+
+
+def test_the_shared_parts_show_the_same_page_to_everyone(app, people, page):
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    for _ in range(2):
+        for client, name in ((ada, "Ada Admin"), (priya, "Priya Member")):
+            html = client.get(URL).get_data(as_text=True)
+            assert name in html and "screen.png" in html and "Invoices" in html
+            assert "Who knows" in html and "matching" in html and ">ap<" in html
+    # Verifying is the owner's or an expert's: Ada is one, Priya is not.
+    assert "Verify this page" in ada.get(URL).get_data(as_text=True)
+    assert "Verify this page" not in priya.get(URL).get_data(as_text=True)
+
+
+def test_an_edit_shows_on_every_sessions_next_view(app, people, page):
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    ada.get(URL), priya.get(URL)
+    pages.save_page(people["member"], page, pages.PageDraft("Three-way match", "Edited"), 1)
+    for client in (ada, priya):
+        html = client.get(URL).get_data(as_text=True)
+        assert "Edited" in html and "Match the order" not in html and "revision 2" in html
+
+
+def test_new_expertise_shows_on_every_sessions_next_view(app, people, page):
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    ada.get(URL), priya.get(URL)
+    draft = ExpertiseDraft("p2p", "practitioner", "credit notes")
+    save_expertise(people["member"], people["member"], draft)
+    for client in (ada, priya):
+        assert "credit notes" in client.get(URL).get_data(as_text=True)
+    assert "Verify this page" in priya.get(URL).get_data(as_text=True)
+
+
+def test_a_new_file_shows_on_every_sessions_next_view(app, people, page):
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    ada.get(URL), priya.get(URL)
+    factories.attach(page, "terms.txt", b"net 30")
+    for client in (ada, priya):
+        assert "terms.txt" in client.get(URL).get_data(as_text=True)
+
+
+def test_a_renamed_process_shows_on_every_sessions_next_view(app, people, page):
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    ada.get(URL), priya.get(URL)
+    process = tree.get_process("p2p")
+    tree.update_process(people["admin"], process, "Paying suppliers", "p2p", "")
+    for client in (ada, priya):
+        html = client.get(URL).get_data(as_text=True)
+        assert "Paying suppliers" in html  # the trail, the sidebar and the experts panel
+        assert html.count("Paying suppliers") >= 3

@@ -1,0 +1,72 @@
+"""The parts of a page's view that every reader sees the same (trail, body, files, backlinks,
+verification badge, experts), drawn once per content version and shared by every session of
+the worker (versioning.shared_part); the view adds what is each person's own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import get_template_attribute
+from flask_login import current_user
+from markupsafe import Markup
+
+from wiki.attachments import services as attachments
+from wiki.people.expertise import experts_panel
+from wiki.processes import links, pages, rendered
+from wiki.processes.models import Page
+from wiki.verification import services as verification
+from wiki.versioning import shared_part
+
+PARTS = "processes/_page_parts.html"
+
+
+@dataclass(frozen=True)
+class PageParts:
+    trail: Markup
+    owner: str
+    badge: Markup
+    updated: Markup
+    body: Markup
+    guide: Markup
+    verifier_ids: frozenset[int]
+
+
+def page_parts(page: Page, today: date) -> PageParts:
+    # The day is part of the key: review and verification states turn with the date.
+    return shared_part(("page", page.id, today), lambda: _draw_page(page))
+
+
+def experts_part(page: Page, today: date) -> Markup:
+    """The experts panel of the page's process; with nobody in it, it invites the viewer."""
+    key = ("experts", page.process_id, today)
+    drawn = shared_part(key, lambda: _draw_experts(page, today))
+    if drawn is None:
+        drawn = shared_part((*key, current_user.id), lambda: _draw_experts(page, today, True))
+    return drawn
+
+
+def _draw(macro: str, *args) -> Markup:
+    return Markup(get_template_attribute(PARTS, macro)(*args))
+
+
+def _draw_page(page: Page) -> PageParts:
+    revision = pages.latest_revision(page)
+    html = pages.rendered_html(revision)
+    files = list(attachments.current_attachments(page.id).values())
+    return PageParts(
+        trail=_draw("trail", page),
+        owner=page.owner.name if page.owner else "nobody",
+        badge=_draw("badge", verification.badge(page)),
+        updated=_draw("updated", page, revision),
+        body=_draw("body", html, files),
+        guide=_draw("guide", rendered.table_of_contents(html), links.backlinks(page)),
+        verifier_ids=verification.verifier_ids(page),
+    )
+
+
+def _draw_experts(page: Page, today: date, for_viewer: bool = False) -> Markup | None:
+    panel = experts_panel(page.process, today)
+    if not panel.experts and not for_viewer:
+        return None
+    return _draw("experts", panel, page.process, current_user if for_viewer else None)
