@@ -13,6 +13,7 @@ from tests import factories
 from wiki.extensions import db
 from wiki.people.declarations import ExpertiseDraft, save_expertise
 from wiki.processes import pages, tree
+from wiki.processes.models import Page
 
 URL = "/p/p2p/three-way-match"
 # A fresh session's first view once another reader has seen the page since the last change:
@@ -112,3 +113,29 @@ def test_a_renamed_process_shows_on_every_sessions_next_view(app, people, page):
         html = client.get(URL).get_data(as_text=True)
         assert "Paying suppliers" in html  # the trail, the sidebar and the experts panel
         assert html.count("Paying suppliers") >= 3
+
+
+def test_a_process_of_hundreds_of_pages_shows_one_screen_with_a_pager(app, client, auth, people):
+    process = factories.make_process("p2p")
+    db.session.add_all(
+        Page(process_id=process.id, slug=f"step-{n:03}", title=f"Step {n:03}",
+             path=f"p2p/step-{n:03}")
+        for n in range(1, 321)
+    )  # fmt: skip
+    db.session.commit()
+    auth.login("priya@example.com")
+    html = client.get("/p/p2p").get_data(as_text=True)
+    assert "Step 001" in html and "Step 050" in html and "Step 051" not in html
+    assert "Pages 1–50 of 320" in html and 'rel="next" href="/p/p2p?page=2"' in html
+    assert 'rel="prev"' not in html
+    html = client.get("/p/p2p?page=2").get_data(as_text=True)
+    assert "Step 050" not in html and "Step 051" in html and "Step 100" in html
+    assert 'rel="prev" href="/p/p2p?page=1"' in html and "Screen 2 of 7" in html
+    html = client.get("/p/p2p?page=99").get_data(as_text=True)  # past the end: the last
+    assert (
+        "Step 320" in html
+        and "Step 301" in html
+        and "Step 300" not in html
+        and 'rel="next"' not in html
+    )
+    assert "Pages 301–320 of 320" in html

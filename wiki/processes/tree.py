@@ -94,6 +94,46 @@ def page_counts(processes: list[Process]) -> dict[int, int]:
     return {process_id: count for process_id, count in rows}
 
 
+PAGES_PER_SCREEN = 50
+
+
+@dataclass(frozen=True)
+class PageScreen:
+    """One screen of a process's pages by title, and where it sits among them."""
+
+    pages: list[Page]
+    number: int
+    total: int
+    per_screen: int = PAGES_PER_SCREEN
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.per_screen))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * self.per_screen + 1 if self.pages else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.pages) - 1 if self.pages else 0
+
+
+def pages_screen(process: Process, number: int = 1) -> PageScreen:
+    """The process's pages on screen `number` (1 up; past the end shows the last): a process
+    of thousands of pages is counted by its index and only one screen of them is read."""
+    total = page_counts([process]).get(process.id, 0)
+    number = min(max(1, number), max(1, -(-total // PAGES_PER_SCREEN)))
+    shown = db.session.scalars(
+        select(Page)
+        .where(Page.process_id == process.id)
+        .order_by(Page.title, Page.id)
+        .offset((number - 1) * PAGES_PER_SCREEN)
+        .limit(PAGES_PER_SCREEN)
+    ).all()
+    return PageScreen(list(shown), number, total)
+
+
 def description_html(process: Process) -> Markup:
     return kept_html(process, "description", "description_html", links.resolver_for(process.path))
 

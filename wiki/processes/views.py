@@ -52,6 +52,7 @@ def _show_process(process: Process):
         process=process,
         description=tree.description_html(process),
         page_counts=tree.page_counts(process.children),
+        screen=tree.pages_screen(process, whole_number(request.args.get("page")) or 1),
         can_manage=tree.can_manage_processes(current_user),
         questions=recent_in_process(current_user, process),
         panel=experts_panel(process, utcnow().date()),
