@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from tests import factories
+from wiki import versioning
 from wiki.extensions import db
 from wiki.people.declarations import ExpertiseDraft, save_expertise
 from wiki.processes import pages, tree
@@ -139,3 +140,16 @@ def test_a_process_of_hundreds_of_pages_shows_one_screen_with_a_pager(app, clien
         and 'rel="next"' not in html
     )
     assert "Pages 301–320 of 320" in html
+
+
+def test_shared_parts_are_bounded_and_follow_the_newest_version(monkeypatch):
+    monkeypatch.setattr(versioning, "SHARED_LIMIT", 3)
+    parts = versioning.SharedParts()
+    for key in "abcd":
+        parts.fetch(1, key, key.upper)
+    assert list(parts.parts) == ["b", "c", "d"]  # the least recently used went first
+    assert parts.fetch(1, "b", lambda: "rebuilt") == "B"
+    assert list(parts.parts) == ["c", "d", "b"]
+    assert parts.fetch(2, "b", lambda: "new") == "new" and parts.parts == {"b": "new"}
+    # A request that read an older version gets its part, but it is not kept.
+    assert parts.fetch(1, "z", lambda: "old") == "old" and "z" not in parts.parts

@@ -63,7 +63,9 @@ def _forget_on_rollback(session: Session) -> None:
 # is built, so a part is never older than the version it is kept under.
 
 VERSION_ENVIRON = "wiki.content_version"
-SHARED_LIMIT = 4096  # parts kept per version; past it the worker starts again from empty
+# Parts kept per worker, the oldest dropped first: a page's parts are its body and a little more,
+# so about a thousand of them is tens of megabytes even for long pages.
+SHARED_LIMIT = 1024
 
 
 class SharedParts:
@@ -77,15 +79,16 @@ class SharedParts:
     def fetch(self, version: int, key: Hashable, build: Callable[[], Any]) -> Any:
         with self.lock:
             if version == self.version and key in self.parts:
+                self.parts[key] = self.parts.pop(key)  # the most recently used last
                 return self.parts[key]
         value = build()
         with self.lock:
             if version > self.version:
                 self.version, self.parts = version, {}
             if version == self.version:
-                if len(self.parts) >= SHARED_LIMIT:
-                    self.parts = {}
                 self.parts[key] = value
+                while len(self.parts) > SHARED_LIMIT:
+                    del self.parts[next(iter(self.parts))]
         return value
 
 
