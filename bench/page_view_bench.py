@@ -196,11 +196,16 @@ def profile(tmpdir: Path, count: int = 500) -> None:
     # The page cache off: this profiles what rendering a page costs.
     config = {"DATABASE_URL": url, "SECRET_KEY": "bench", "PAGE_CACHE_SIZE": 0}
     app = create_app(config, instance_path=str(tmpdir))
-    client = app.test_client()
-    body = client.get("/login").data
-    form = {"csrf_token": csrf_token(body), "email": EMAIL, "password": PASSWORD}
-    response = client.post("/login", data=form)
-    assert response.status_code in (302, 303), response.status_code
+
+    def signed_in(email: str = EMAIL):
+        client = app.test_client()
+        body = client.get("/login").data
+        form = {"csrf_token": csrf_token(body), "email": email, "password": PASSWORD}
+        response = client.post("/login", data=form)
+        assert response.status_code in (302, 303), response.status_code
+        return client
+
+    client = signed_in()
 
     statements: list[str] = []
     with app.app_context():
@@ -216,6 +221,14 @@ def profile(tmpdir: Path, count: int = 500) -> None:
         response = client.get(path)
         assert response.status_code == 200 and title in response.get_data(as_text=True)
         print(f"\n=== {name} {path}: {len(statements)} SQL statements ===")
+        for i, sql in enumerate(statements, 1):
+            print(f"{i:3}. {sql[:300]}{' ...' if len(sql) > 300 else ''}")
+        # A fresh session's first view (signing in is a write: someone else views it after).
+        fresh = signed_in(MEMBERS[0])
+        signed_in(MEMBERS[1]).get(path)
+        statements.clear()
+        assert fresh.get(path).status_code == 200
+        print(f"=== {name}, a fresh session's first view: {len(statements)} SQL statements ===")
         for i, sql in enumerate(statements, 1):
             print(f"{i:3}. {sql[:300]}{' ...' if len(sql) > 300 else ''}")
     event.remove(engine, "before_cursor_execute", on_execute)
