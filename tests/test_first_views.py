@@ -153,3 +153,14 @@ def test_shared_parts_are_bounded_and_follow_the_newest_version(monkeypatch):
     assert parts.fetch(2, "b", lambda: "new") == "new" and parts.parts == {"b": "new"}
     # A request that read an older version gets its part, but it is not kept.
     assert parts.fetch(1, "z", lambda: "old") == "old" and "z" not in parts.parts
+
+
+def test_the_process_pages_experts_panel_follows_new_expertise(app, people, page):
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    for client in (ada, priya):
+        assert "credit notes" not in client.get("/p/p2p").get_data(as_text=True)
+    save_expertise(
+        people["member"], people["member"], ExpertiseDraft("p2p", "owner", "credit notes")
+    )
+    for client in (ada, priya):
+        assert "credit notes" in client.get("/p/p2p").get_data(as_text=True)

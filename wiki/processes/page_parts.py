@@ -1,6 +1,7 @@
 """The parts of a page's view that every reader sees the same (trail, body, files, backlinks,
-verification badge, experts), drawn once per content version and shared by every session of
-the worker (versioning.shared_part); the view adds what is each person's own."""
+verification badge, experts; a process's experts for its own page too), drawn once per content
+version and shared by every session of the worker (versioning.shared_part); the view adds what
+is each person's own."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from markupsafe import Markup
 from wiki.attachments import services as attachments
 from wiki.people.expertise import experts_panel
 from wiki.processes import links, pages, rendered
-from wiki.processes.models import Page
+from wiki.processes.models import Page, Process
 from wiki.verification import services as verification
 from wiki.versioning import shared_part
 
@@ -37,12 +38,12 @@ def page_parts(page: Page, today: date) -> PageParts:
     return shared_part(("page", page.id, today), lambda: _draw_page(page))
 
 
-def experts_part(page: Page, today: date) -> Markup:
-    """The experts panel of the page's process; with nobody in it, it invites the viewer."""
-    key = ("experts", page.process_id, today)
-    drawn = shared_part(key, lambda: _draw_experts(page, today))
+def experts_part(process: Process, today: date) -> Markup:
+    """The experts panel of a process; with nobody in it, it invites the viewer."""
+    key = ("experts", process.id, today)
+    drawn = shared_part(key, lambda: _draw_experts(process, today))
     if drawn is None:
-        drawn = shared_part((*key, current_user.id), lambda: _draw_experts(page, today, True))
+        drawn = shared_part((*key, current_user.id), lambda: _draw_experts(process, today, True))
     return drawn
 
 
@@ -65,8 +66,8 @@ def _draw_page(page: Page) -> PageParts:
     )
 
 
-def _draw_experts(page: Page, today: date, for_viewer: bool = False) -> Markup | None:
-    panel = experts_panel(page.process, today)
+def _draw_experts(process: Process, today: date, for_viewer: bool = False) -> Markup | None:
+    panel = experts_panel(process, today)
     if not panel.experts and not for_viewer:
         return None
-    return _draw("experts", panel, page.process, current_user if for_viewer else None)
+    return _draw("experts", panel, process, current_user if for_viewer else None)

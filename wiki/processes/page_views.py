@@ -44,7 +44,7 @@ def show_page(page: Page):
         "processes/page.html",
         page=page,
         parts=parts,
-        experts=page_parts.experts_part(page, today),
+        experts=page_parts.experts_part(page.process, today),
         can_review=pages.can_review(current_user, page),
         overdue=page.is_review_overdue(),
         questions=recent_in_process(current_user, page.process),
