@@ -15,6 +15,7 @@ from wiki.extensions import db
 from wiki.people.declarations import ExpertiseDraft, save_expertise
 from wiki.processes import pages, tree
 from wiki.processes.models import Page
+from wiki.timeutil import utcnow
 
 URL = "/p/p2p/three-way-match"
 # A fresh session's first view once another reader has seen the page since the last change:
@@ -164,3 +165,20 @@ def test_the_process_pages_experts_panel_follows_new_expertise(app, people, page
     )
     for client in (ada, priya):
         assert "credit notes" in client.get("/p/p2p").get_data(as_text=True)
+
+
+def test_a_drawn_verification_badge_turns_with_time_alone(app, people, page, monkeypatch):
+    from datetime import timedelta
+
+    from wiki.processes import page_parts
+    from wiki.verification import services as verification
+
+    ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
+    marty = _session(app, "marty@example.com")
+    trust = verification.verify(people["admin"], page, until=utcnow().date() + timedelta(days=30))
+    assert ">Verified<" in ada.get(URL).get_data(as_text=True)  # may store the page's HTML
+    assert ">Verified<" in marty.get(URL).get_data(as_text=True)  # drawn at a settled version
+    later = trust.verified_until - timedelta(days=1)  # inside the review window: no write
+    monkeypatch.setattr(page_parts, "utcnow", lambda: later)
+    monkeypatch.setattr(verification, "utcnow", lambda: later)
+    assert ">Review due<" in priya.get(URL).get_data(as_text=True)

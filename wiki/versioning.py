@@ -76,9 +76,11 @@ class SharedParts:
         self.parts: dict[Hashable, Any] = {}
         self.lock = threading.Lock()
 
-    def fetch(self, version: int, key: Hashable, build: Callable[[], Any]) -> Any:
+    def fetch(
+        self, version: int, key: Hashable, build: Callable[[], Any], renew: bool = False
+    ) -> Any:
         with self.lock:
-            if version == self.version and key in self.parts:
+            if version == self.version and key in self.parts and not renew:
                 self.parts[key] = self.parts.pop(key)  # the most recently used last
                 return self.parts[key]
         value = build()
@@ -100,9 +102,10 @@ def request_version() -> int:
     return g.content_version
 
 
-def shared_part(key: Hashable, build: Callable[[], Any]) -> Any:
-    """The part under key for the current version, built (and kept) if this worker has none.
+def shared_part(key: Hashable, build: Callable[[], Any], renew: bool = False) -> Any:
+    """The part under key for the current version, built (and kept) if this worker has none
+    (or when renew says the kept one has turned stale with time).
 
     Keep only plain values and markup in it: ORM objects belong to one request's session."""
     parts = current_app.extensions.setdefault("wiki.shared_parts", SharedParts())
-    return parts.fetch(request_version(), key, build)
+    return parts.fetch(request_version(), key, build, renew)

@@ -6,7 +6,7 @@ is each person's own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import get_template_attribute
 from flask_login import current_user
@@ -16,6 +16,7 @@ from wiki.attachments import services as attachments
 from wiki.people.expertise import experts_panel
 from wiki.processes import links, pages, rendered
 from wiki.processes.models import Page, Process
+from wiki.timeutil import utcnow
 from wiki.verification import services as verification
 from wiki.versioning import shared_part
 
@@ -31,11 +32,17 @@ class PageParts:
     body: Markup
     guide: Markup
     verifier_ids: frozenset[int]
+    fresh_until: datetime | None = None
 
 
 def page_parts(page: Page, today: date) -> PageParts:
-    # The day is part of the key: review and verification states turn with the date.
-    return shared_part(("page", page.id, today), lambda: _draw_page(page))
+    # The day is part of the key (availability and dates turn with it); a verification badge
+    # can turn within the day, when the parts are drawn again.
+    key = ("page", page.id, today)
+    parts = shared_part(key, lambda: _draw_page(page))
+    if parts.fresh_until is not None and utcnow() >= parts.fresh_until:
+        parts = shared_part(key, lambda: _draw_page(page), renew=True)
+    return parts
 
 
 def experts_part(process: Process, today: date) -> Markup:
@@ -55,14 +62,16 @@ def _draw_page(page: Page) -> PageParts:
     revision = pages.latest_revision(page)
     html = pages.rendered_html(revision)
     files = list(attachments.current_attachments(page.id).values())
+    badge = verification.badge(page)
     return PageParts(
         trail=_draw("trail", page),
         owner=page.owner.name if page.owner else "nobody",
-        badge=_draw("badge", verification.badge(page)),
+        badge=_draw("badge", badge),
         updated=_draw("updated", page, revision),
         body=_draw("body", html, files),
         guide=_draw("guide", rendered.table_of_contents(html), links.backlinks(page)),
         verifier_ids=verification.verifier_ids(page),
+        fresh_until=badge.turns_at,
     )
 
 

@@ -40,6 +40,7 @@ class Badge:
     state: str
     verifier: User | None = None
     until: datetime | None = None
+    turns_at: datetime | None = None  # when the state changes with time alone (a drawn badge's end)
 
     @property
     def label(self) -> str:
@@ -65,7 +66,9 @@ def badge(page: Page, now: datetime | None = None) -> Badge:
     trust = trust_of(page)
     if trust is None:
         return Badge(UNVERIFIED)
-    return Badge(state_of(trust, now), trust.verifier, trust.verified_until)
+    state = state_of(trust, now)
+    turns = {VERIFIED: trust.verified_until - REVIEW_WINDOW, REVIEW_DUE: trust.verified_until}
+    return Badge(state, trust.verifier, trust.verified_until, turns.get(state))
 
 
 def can_verify(person: User, page: Page) -> bool:
