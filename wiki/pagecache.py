@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import is_resource_modified, parse_cookie, unquote_etag
 
 from wiki.extensions import db
-from wiki.versioning import VERSION_QUERY
+from wiki.versioning import VERSION_ENVIRON, VERSION_QUERY
 
 # Set by the app on a response it is willing to have repeated to the same session.
 STORABLE = "wiki.page_cache.storable"
@@ -106,6 +106,7 @@ class PageCacheMiddleware:
         except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error):
             # The database does not answer: the app says so (503), not this layer (a bare 500).
             return self.wsgi_app(environ, start_response)
+        environ[VERSION_ENVIRON] = version  # the shared parts are kept under the same reading
         entry = self.cache.get(key, version)
         if entry is not None and _unchanged_for(environ, entry):
             kept = [(name, value) for name, value in entry.headers if name.lower() in _ON_304]

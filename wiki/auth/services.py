@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki import events
@@ -95,6 +96,13 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise NotFound("There is no such person.")
     return user
+
+
+def signed_in_user(user_id: int) -> User | None:
+    """The person of a session, with their roles in the same query (every screen asks them)."""
+    return db.session.get(
+        User, user_id, options=[joinedload(User.role_rows)], populate_existing=True
+    )
 
 
 def active_people() -> list[User]:

@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from wiki.auth import devices, services, sign_in
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotFound, ValidationError
-from wiki.extensions import db, login_manager
+from wiki.extensions import login_manager
 from wiki.forms import form_response
 from wiki.ratelimit import configured, failed_login, limiter, login_account
 from wiki.security import safe_next_path
@@ -52,7 +52,7 @@ def load_user(session_id: str) -> User | None:
     ended = session.get(SESSION_ID)
     if ended is not None and services.session_ended(ended):
         return None
-    user = db.session.get(User, int(user_id))
+    user = services.signed_in_user(int(user_id))
     if user is None or user.session_generation != int(generation):
         return None
     return user

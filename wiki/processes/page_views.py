@@ -16,12 +16,11 @@ from wiki.buddies import plans
 from wiki.comments import services as comments
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
-from wiki.people.expertise import experts_panel
 from wiki.processes import (
     drafts,
     editing,
     history,
-    links,
+    page_parts,
     page_templates,
     pages,
     rendered,
@@ -40,23 +39,18 @@ from wiki.watching import services as watching
 def show_page(page: Page):
     plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
     readership.count_view(page.id)
-    revision = pages.latest_revision(page)
-    html = pages.rendered_html(revision)
+    today = utcnow().date()
+    parts = page_parts.page_parts(page, today)
     return render_template(
         "processes/page.html",
         page=page,
-        revision=revision,
-        html=html,
-        contents=rendered.table_of_contents(html),
-        backlinks=links.backlinks(page),
+        parts=parts,
+        experts=page_parts.experts_part(page.process, today),
         can_review=pages.can_review(current_user, page),
         overdue=page.is_review_overdue(),
         questions=recent_in_process(current_user, page.process),
-        panel=experts_panel(page.process, utcnow().date()),
-        files=list(attachments.current_attachments(page.id).values()),
-        trust=verification.badge(page),
-        can_verify=verification.can_verify(current_user, page),
-        discussion=comments.threads_of(current_user, page),
+        can_verify=page.owner_id == current_user.id or current_user.id in parts.verifier_ids,
+        discussion=comments.threads_of(current_user, page) if parts.has_comments else [],
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from wiki.audit import services as audit
 from wiki.auth.models import User
@@ -91,6 +92,46 @@ def page_counts(processes: list[Process]) -> dict[int, int]:
         .group_by(Page.process_id)
     )
     return {process_id: count for process_id, count in rows}
+
+
+PAGES_PER_SCREEN = 50
+
+
+@dataclass(frozen=True)
+class PageScreen:
+    """One screen of a process's pages by title, and where it sits among them."""
+
+    pages: list[Page]
+    number: int
+    total: int
+    per_screen: int = PAGES_PER_SCREEN
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.per_screen))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * self.per_screen + 1 if self.pages else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.pages) - 1 if self.pages else 0
+
+
+def pages_screen(process: Process, number: int = 1) -> PageScreen:
+    """The process's pages on screen `number` (1 up; past the end shows the last): a process
+    of thousands of pages is counted by its index and only one screen of them is read."""
+    total = page_counts([process]).get(process.id, 0)
+    number = min(max(1, number), max(1, -(-total // PAGES_PER_SCREEN)))
+    shown = db.session.scalars(
+        select(Page)
+        .where(Page.process_id == process.id)
+        .order_by(Page.title, Page.id)
+        .offset((number - 1) * PAGES_PER_SCREEN)
+        .limit(PAGES_PER_SCREEN)
+    ).all()
+    return PageScreen(list(shown), number, total)
 
 
 def description_html(process: Process) -> Markup:
@@ -296,7 +337,10 @@ def remember_old_path(
 def resolve_path(path: str) -> Page | Process | str | None:
     """What a URL path names: a page, a process, the current path of a moved one, or None."""
     path = path.strip("/")
-    page = db.session.scalar(select(Page).where(Page.path == path))
+    # The process comes with the page: its view shows the trail and the process's questions.
+    page = db.session.scalar(
+        select(Page).where(Page.path == path).options(joinedload(Page.process))
+    )
     if page is not None:
         return page
     process = db.session.scalar(select(Process).where(Process.path == path))

@@ -9,8 +9,7 @@ from wiki.buddies.models import ITEM_KIND_LABELS
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.homes.services import home_for
-from wiki.people.expertise import experts_panel
-from wiki.processes import editor_views, history, page_views, tree
+from wiki.processes import editor_views, history, page_parts, page_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
 from wiki.questions.listing import recent_in_process
@@ -52,9 +51,10 @@ def _show_process(process: Process):
         process=process,
         description=tree.description_html(process),
         page_counts=tree.page_counts(process.children),
+        screen=tree.pages_screen(process, whole_number(request.args.get("page")) or 1),
         can_manage=tree.can_manage_processes(current_user),
         questions=recent_in_process(current_user, process),
-        panel=experts_panel(process, utcnow().date()),
+        experts=page_parts.experts_part(process, utcnow().date()),
     )
 
 

@@ -41,6 +41,7 @@ class Badge:
     state: str
     verifier: User | None = None
     until: datetime | None = None
+    turns_at: datetime | None = None  # when the state changes with time alone (a drawn badge's end)
 
     @property
     def label(self) -> str:
@@ -69,7 +70,9 @@ def badge(page: Page, now: datetime | None = None) -> Badge:
 def _badge_of(trust: PageTrust | None, now: datetime | None) -> Badge:
     if trust is None:
         return Badge(UNVERIFIED)
-    return Badge(state_of(trust, now), trust.verifier, trust.verified_until)
+    state = state_of(trust, now)
+    turns = {VERIFIED: trust.verified_until - REVIEW_WINDOW, REVIEW_DUE: trust.verified_until}
+    return Badge(state, trust.verifier, trust.verified_until, turns.get(state))
 
 
 def badges_by_key(keys: list[str], now: datetime | None = None) -> dict[str, Badge]:
@@ -94,11 +97,15 @@ def badge_at(path: str) -> Badge | None:
 def can_verify(person: User, page: Page) -> bool:
     """The page's owner, or an expert of its process (or a process above) at practitioner or
     above."""
-    if page.owner_id == person.id:
-        return True
-    return any(
-        entry.person.id == person.id and entry.expertise.level_rank >= MIN_LEVEL
+    return page.owner_id == person.id or person.id in verifier_ids(page)
+
+
+def verifier_ids(page: Page) -> frozenset[int]:
+    """The experts who may verify the page besides its owner (the same for every viewer)."""
+    return frozenset(
+        entry.person.id
         for entry in experts_for(page.process, utcnow().date())
+        if entry.expertise.level_rank >= MIN_LEVEL
     )
 
 

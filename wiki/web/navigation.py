@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, g
+from flask import Flask, g, get_template_attribute
 from flask_login import current_user
+from markupsafe import Markup
 
 from wiki.notifications.services import unread_count
 from wiki.people.models import LEVEL_LABELS, availability_text
 from wiki.processes import tree
 from wiki.timeutil import utcnow
+from wiki.versioning import shared_part
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +34,19 @@ def request_tree() -> list[tree.TreeNode]:
     return g.sidebar_tree
 
 
+def sidebar_html(current_path: str = "") -> str:
+    """The sidebar drawn once per content version and place in the tree, for every session
+    (it shows every member the same processes)."""
+    if not current_user.is_authenticated:
+        return ""
+
+    def draw() -> str:
+        tree_list = get_template_attribute("_macros.html", "tree_list")
+        return str(tree_list(request_tree(), current_path))
+
+    return Markup(shared_part(("sidebar", current_path), draw))
+
+
 def _unread_notifications() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
@@ -39,6 +54,7 @@ def _unread_notifications() -> int:
 def _layout_context() -> dict:
     return {
         "sidebar_tree": request_tree,
+        "sidebar_html": sidebar_html,
         "unread_notifications": _unread_notifications,
         "now_utc": utcnow,
     }

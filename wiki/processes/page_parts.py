@@ -1,0 +1,91 @@
+"""The parts of a page's view that every reader sees the same (trail, body, files, backlinks,
+verification badge, experts; a process's experts for its own page too), drawn once per content
+version and shared by every session of the worker (versioning.shared_part); the view adds what
+is each person's own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import get_template_attribute
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from wiki.attachments import services as attachments
+from wiki.comments.models import Comment
+from wiki.extensions import db
+from wiki.people.expertise import experts_panel
+from wiki.processes import links, pages, rendered
+from wiki.processes.models import Page, Process
+from wiki.timeutil import utcnow
+from wiki.verification import services as verification
+from wiki.versioning import shared_part
+
+PARTS = "processes/_page_parts.html"
+
+
+@dataclass(frozen=True)
+class PageParts:
+    trail: Markup
+    owner: str
+    badge: Markup
+    updated: Markup
+    body: Markup
+    guide: Markup
+    verifier_ids: frozenset[int]
+    fresh_until: datetime | None = None
+    # Whether anyone commented: a page without comments reads none per view.
+    has_comments: bool = False
+
+
+def page_parts(page: Page, today: date) -> PageParts:
+    # The day is part of the key (availability and dates turn with it); a verification badge
+    # can turn within the day, when the parts are drawn again.
+    key = ("page", page.id, today)
+    parts = shared_part(key, lambda: _draw_page(page))
+    if parts.fresh_until is not None and utcnow() >= parts.fresh_until:
+        parts = shared_part(key, lambda: _draw_page(page), renew=True)
+    return parts
+
+
+def experts_part(process: Process, today: date) -> Markup:
+    """The experts panel of a process; with nobody in it, it invites the viewer."""
+    key = ("experts", process.id, today)
+    drawn = shared_part(key, lambda: _draw_experts(process, today))
+    if drawn is None:
+        drawn = shared_part((*key, current_user.id), lambda: _draw_experts(process, today, True))
+    return drawn
+
+
+def _draw(macro: str, *args) -> Markup:
+    return Markup(get_template_attribute(PARTS, macro)(*args))
+
+
+def _draw_page(page: Page) -> PageParts:
+    revision = pages.latest_revision(page)
+    html = pages.rendered_html(revision)
+    files = list(attachments.current_attachments(page.id).values())
+    badge = verification.badge(page)
+    return PageParts(
+        trail=_draw("trail", page),
+        owner=page.owner.name if page.owner else "nobody",
+        badge=_draw("badge", badge),
+        updated=_draw("updated", page, revision),
+        body=_draw("body", html, files),
+        guide=_draw("guide", rendered.table_of_contents(html), links.backlinks(page)),
+        verifier_ids=verification.verifier_ids(page),
+        fresh_until=badge.turns_at,
+        has_comments=db.session.scalar(
+            select(Comment.id).where(Comment.page_id == page.id).limit(1)
+        )
+        is not None,
+    )
+
+
+def _draw_experts(process: Process, today: date, for_viewer: bool = False) -> Markup | None:
+    panel = experts_panel(process, today)
+    if not panel.experts and not for_viewer:
+        return None
+    return _draw("experts", panel, process, current_user if for_viewer else None)
