@@ -4,6 +4,7 @@ waiting changes are written once it can take them, and a rebuild that fails leav
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -69,9 +70,11 @@ def test_a_read_only_index_answers_searches_and_takes_the_waiting_changes_later(
 
 
 def _remount_read_only(disk: Path) -> None:
-    """The kernel refuses while a file there is open for writing (whoosh may be finishing a
-    segment in the background): try again for a few seconds."""
-    for _ in range(50):
+    """The kernel refuses while a file there is open for writing: whoosh may be finishing a
+    segment, or a writer given up on (a lock that timed out on a busy machine) may hold its lock
+    file until it is collected. Collect, and try again for a few seconds."""
+    for _ in range(100):
+        gc.collect()
         if subprocess.run(["mount", "-o", "remount,ro", str(disk)]).returncode == 0:
             return
         time.sleep(0.1)
