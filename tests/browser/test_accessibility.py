@@ -66,6 +66,12 @@ class Screen:
     shows: str | None = None  # a CSS selector the screen must show, so that it is not audited empty
 
 
+def _form_post(response) -> bool:
+    """The form's own answer, not the editor's live preview or draft saves (/editor/...),
+    which a page may send while the form is being submitted."""
+    return response.request.method == "POST" and "/editor/" not in response.url
+
+
 @pytest.fixture(scope="module")
 def axe() -> Axe:
     return Axe()
@@ -211,7 +217,7 @@ def _submit_blank(field_label: str) -> Callable[[Page], None]:
 
     def prepare(page: Page) -> None:
         page.get_by_role("textbox", name=field_label, exact=True).fill("   ")
-        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        with page.expect_response(_form_post) as answer:
             page.get_by_role("button", name="Save", exact=True).click()
         assert answer.value.status == 422
         expect(page.locator(".error-summary")).to_be_visible()
@@ -244,7 +250,7 @@ def _page_picker(page: Page) -> None:
 def _conflict(page: Page) -> None:
     page.locator("input[name=base_revision]").evaluate("input => { input.value = '1'; }")
     set_editor_text(page, FIRST_BODY + "\nMy competing change.\n")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    with page.expect_response(_form_post) as answer:
         page.get_by_role("button", name="Save", exact=True).click()
     assert answer.value.status == 409
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
@@ -254,7 +260,7 @@ def _refused_upload(page: Page) -> None:
     page.get_by_label("Upload a file").set_input_files(
         files=[{"name": "page.png", "mimeType": "image/png", "buffer": b"<html>hi</html>"}]
     )
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    with page.expect_response(_form_post) as answer:
         page.get_by_role("button", name="Upload", exact=True).click()
     assert answer.value.status == 422
     expect(page.locator(".error-summary")).to_be_visible()
@@ -263,7 +269,7 @@ def _refused_upload(page: Page) -> None:
 def _refused_expertise(page: Page) -> None:
     page.get_by_role("combobox", name="Process", exact=True).select_option(value=PROCESS)
     page.get_by_label("Away", exact=True).check()
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    with page.expect_response(_form_post) as answer:
         page.get_by_role("button", name="Save", exact=True).click()
     assert answer.value.status == 422
     expect(page.locator(".error-summary")).to_be_visible()
@@ -273,7 +279,7 @@ def _refused_coaching(page: Page) -> None:
     """The last plan is not reviewed: the form comes back with the error at the action."""
     expect(page.locator(".review-action")).to_be_visible()
     page.get_by_label("What would a good outcome of today be?").fill("Plan the month-end.")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    with page.expect_response(_form_post) as answer:
         page.get_by_role("button", name="Record the session").click()
     assert answer.value.status == 422
     expect(page.locator(".error-summary")).to_be_visible()
@@ -288,7 +294,7 @@ def _open_quick_find(page: Page) -> None:
 def _wrong_password(page: Page) -> None:
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill("not the password")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    with page.expect_response(_form_post) as answer:
         page.get_by_role("button", name="Log in").click()
     assert answer.value.status == 401
     expect(page.locator("#login-error")).to_be_visible()

@@ -110,7 +110,9 @@ def test_editing_journey(page: Page, browser: Browser, live_server_url: str, log
 
     marty_body = f"{FIRST_BODY}\n\n{MARTY_LINE}"
     _fill_editor(page, marty_body, "Marty's correction")
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+    # The form's answer, not the live preview's or a draft's (/editor/...), sent meanwhile.
+    saved = lambda response: response.request.method == "POST" and "/editor/" not in response.url  # noqa: E731
+    with page.expect_response(saved) as answer:
         _save(page)
     assert answer.value.status == 409
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
