@@ -113,6 +113,10 @@ def test_a_private_question_and_a_coaching_record_never_reach_an_assistant(live_
     assert failed and "no page" in text.lower()
 
 
+def bearer(number: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer made-up-{number}"}
+
+
 def test_without_a_valid_token_mcp_answers_401_and_too_many_calls_429(app, live_server_url, demo):
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Accept": "application/json, text/event-stream"}
@@ -123,3 +127,14 @@ def test_without_a_valid_token_mcp_answers_401_and_too_many_calls_429(app, live_
     token = {**headers, "Authorization": f"Bearer {factories.make_token(demo['newcomer'])}"}
     answers = [requests.post(f"{live_server_url}/mcp", json=body, headers=token) for _ in range(3)]
     assert answers[2].status_code == 429 and "Too many requests" in answers[2].json()["error"]
+    # Made-up tokens, a new one each time, meet the limit of the address.
+    app.config.update(RATELIMIT_API="100 per minute", RATELIMIT_API_ADDRESS="3 per minute")
+    made_up = [
+        requests.post(
+            f"{live_server_url}/mcp",
+            json=body,
+            headers={**headers, "Authorization": f"Bearer x{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert made_up[-1] == 429

@@ -172,33 +172,38 @@ def wait_text() -> str:
 
 
 def hit_or_refuse(app: Flask, environ: dict, scope: str) -> Response | None:
-    """For an app served beside Flask's views (the MCP server): count the request against
-    RATELIMIT_API for the token it presents (else its address), as the API counts its own.
-    Returns the 429 to answer with when it is over, else None."""
+    """For an app served beside Flask's views (the MCP server): count the request as the API
+    counts its own, against RATELIMIT_API for the token it presents and RATELIMIT_API_ADDRESS
+    for its address (so that made-up tokens are no way round the limit). Returns the 429 to
+    answer with when either is over, else None."""
     from wiki.auth import tokens
 
     incoming = Request(environ)
     header = incoming.headers.get("Authorization", "")
     secret = tokens.presented_secret(header) if header else None
-    caller = "token:" + tokens.secret_hash(secret)[:32] if secret else incoming.remote_addr or ""
+    checks = [("RATELIMIT_API_ADDRESS", f"{scope}-address", incoming.remote_addr or "")]
+    if secret:
+        checks.append(("RATELIMIT_API", scope, "token:" + tokens.secret_hash(secret)[:32]))
     with app.app_context():
         if not app.config["RATELIMIT_ENABLED"]:
             return None
-        limit = parse(app.config["RATELIMIT_API"])
-        try:
-            if limiter.limiter.hit(limit, scope, caller):
-                return None
-        except SQLAlchemyError:  # cannot count: let it through, as the views' limits do
-            return None
-        from wiki.audit import services as audit
+        for setting, window, caller in checks:
+            limit = parse(app.config[setting])
+            try:
+                if limiter.limiter.hit(limit, window, caller):
+                    continue
+            except SQLAlchemyError:  # cannot count: let it through, as the views' limits do
+                continue
+            from wiki.audit import services as audit
 
-        audit.record("rate_limit_hit", detail=f"{incoming.method} {incoming.path}: {limit}")
-        db.session.commit()
-        reset = limiter.limiter.get_window_stats(limit, scope, caller).reset_time
-    seconds = max(1, math.ceil(reset - time.time()))
-    return Response(
-        json.dumps({"error": f"Too many requests: wait {seconds} seconds.", "status": 429}),
-        status=429,
-        headers={"Retry-After": str(seconds)},
-        mimetype="application/json",
-    )
+            audit.record("rate_limit_hit", detail=f"{incoming.method} {incoming.path}: {limit}")
+            db.session.commit()
+            reset = limiter.limiter.get_window_stats(limit, window, caller).reset_time
+            seconds = max(1, math.ceil(reset - time.time()))
+            return Response(
+                json.dumps({"error": f"Too many requests: wait {seconds} seconds.", "status": 429}),
+                status=429,
+                headers={"Retry-After": str(seconds)},
+                mimetype="application/json",
+            )
+    return None
