@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Computed, ForeignKey, Index, String, Text
+from sqlalchemy import Computed, ForeignKey, Index, String, Text, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -151,3 +151,21 @@ class SearchWord(db.Model):
     word: Mapped[str] = mapped_column(Text, primary_key=True)
     # Documents holding the word at the last rebuild; a word new since then counts 1.
     documents: Mapped[int] = mapped_column(default=1)
+
+
+def add_once_a_day(model: type[SearchMiss] | type[SearchSignal], row: dict, same: tuple) -> None:
+    """Write the row unless one with the same values in `same` was written today (a reload or
+    a second look the same day counts once). Written outside the session, on a connection of
+    its own: a miss or a signal changes no page, so it must not bump the content version and
+    empty every worker's page cache."""
+    table = model.__table__
+    today = row["created_at"].replace(hour=0, minute=0, second=0, microsecond=0)
+    db.session.commit()  # end this session's read, so that it holds no lock and sees the row
+    with db.engine.begin() as connection:
+        counted = connection.scalar(
+            select(table.c.id)
+            .where(*(table.c[name] == row[name] for name in same), table.c.created_at >= today)
+            .limit(1)
+        )
+        if counted is None:
+            connection.execute(insert(table).values(**row))

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from wiki.auth.models import User
 from wiki.errors import NotAllowed
@@ -18,7 +18,7 @@ from wiki.processes.tree import get_process
 from wiki.search import answering, codes, documents, questions, signals
 from wiki.search.index_schema import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
-from wiki.search.models import NO_RESULTS, SearchMiss
+from wiki.search.models import NO_RESULTS, SearchMiss, add_once_a_day
 from wiki.search.passages import Passage, passage_for
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
@@ -202,35 +202,13 @@ def record_miss(
     day is the same gap, not another one for the trainers' report."""
     text = clean_line(text)[:MAX_QUERY]
     normalized = " ".join(text.lower().split())
-    process_id = process.id if process else None
-    now = utcnow()
-    db.session.commit()  # end this session's read, so that it holds no lock and sees the miss
-    # Written outside the session: a miss changes no page, so it must not bump the content
-    # version and empty every worker's page cache.
-    with db.engine.begin() as connection:
-        counted = connection.scalar(
-            select(SearchMiss.id)
-            .where(
-                SearchMiss.user_id == user.id,
-                SearchMiss.normalized == normalized,
-                SearchMiss.kind == kind,
-                SearchMiss.created_at >= now.replace(hour=0, minute=0, second=0, microsecond=0),
-            )
-            .limit(1)
-        )
-        if counted is not None:
-            return
-        connection.execute(
-            insert(SearchMiss).values(
-                query=text,
-                normalized=normalized,
-                user_id=user.id,
-                process_id=process_id,
-                kind=kind,
-                result_count=result_count,
-                created_at=now,
-            )
-        )
+    add_once_a_day(
+        SearchMiss,
+        {"query": text, "normalized": normalized, "user_id": user.id,
+         "process_id": process.id if process else None, "kind": kind,
+         "result_count": result_count, "created_at": utcnow()},
+        same=("user_id", "normalized", "kind"),
+    )  # fmt: skip
 
 
 @dataclass

@@ -10,11 +10,11 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from wiki.auth.models import User
 from wiki.extensions import db
-from wiki.search.models import SearchSignal
+from wiki.search.models import SearchSignal, add_once_a_day
 from wiki.search.questions import words_of
 from wiki.timeutil import utcnow
 
@@ -52,32 +52,12 @@ def record(user: User, text: str, document_key: str, kind: str) -> None:
     query = normalized(text)
     if not query or kind not in WEIGHTS:
         return
-    now = utcnow()
-    db.session.commit()  # end this session's read, so that it holds no lock and sees the signal
-    # Written outside the session: a signal changes no page, so it must not bump the content
-    # version and empty every worker's page cache.
-    with db.engine.begin() as connection:
-        counted = connection.scalar(
-            select(SearchSignal.id)
-            .where(
-                SearchSignal.user_id == user.id,
-                SearchSignal.normalized == query,
-                SearchSignal.document_key == document_key,
-                SearchSignal.kind == kind,
-                SearchSignal.created_at >= now.replace(hour=0, minute=0, second=0, microsecond=0),
-            )
-            .limit(1)
-        )
-        if counted is None:
-            connection.execute(
-                insert(SearchSignal).values(
-                    normalized=query,
-                    document_key=document_key,
-                    user_id=user.id,
-                    kind=kind,
-                    created_at=now,
-                )
-            )
+    add_once_a_day(
+        SearchSignal,
+        {"normalized": query, "document_key": document_key, "user_id": user.id, "kind": kind,
+         "created_at": utcnow()},
+        same=("user_id", "normalized", "document_key", "kind"),
+    )  # fmt: skip
 
 
 def places_up(text: str) -> dict[str, float]:
