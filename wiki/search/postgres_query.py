@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from wiki.search import index_query as shared
 from wiki.search.index_query import STOP_WORDS, correctable_words
-from wiki.search.index_schema import Filters, Hit, Results, Segment
+from wiki.search.index_schema import Filters, Hit, Results, Segment, marked
 from wiki.search.query_syntax import (
     NOTHING,
     WORD,
@@ -317,8 +317,10 @@ def _hits(connection: Connection, rows, terms: list[str]) -> list[Hit]:
             Hit(
                 key=row.key,
                 type=row.type,
-                title=_segments(marked_title)[0] if marked_title else [(title, False)],
-                snippet=_snippet(marked_body),
+                marking=marked(
+                    _segments(marked_title)[0] if marked_title else [(title, False)],
+                    _snippet(marked_body),
+                ),
                 url=url,
                 process_id=process_id,
                 score=float(row.score),
@@ -414,8 +416,7 @@ def quick_find(connection: Connection, text_: str, readers: list[str], limit: in
         Hit(
             key=row.key,
             type=row.type,
-            title=[(row.title, False)],
-            snippet=[],
+            marking=marked([(row.title, False)], []),
             url=row.url,
             process_id=row.process_id,
             score=float(row.score),
