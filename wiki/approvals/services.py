@@ -137,40 +137,36 @@ def _apply(actor: User, request: ChangeRequest, draft: pages.PageDraft, base: in
 
 
 def ask_for_changes(actor: User, request: ChangeRequest, comment: str) -> ChangeRequest:
-    comment = _required_comment(comment)
-    _require_decider(actor, request)
-    _decide(actor, request, CHANGES_ASKED, comment)
-    events.change_request_changes_asked.send(request, actor=actor)
-    _tell_author(request, f"{actor.name} asks for changes to your change of “{request.page.title}”")
-    db.session.commit()
-    return request
+    """Send the request back to its author, who brings it up to date by editing again."""
+    if not clean_text(comment).strip():
+        raise ValidationError({"comment": "Say what should change."})
+    return _close(actor, request, CHANGES_ASKED, comment)
 
 
 def reject(actor: User, request: ChangeRequest, comment: str = "") -> ChangeRequest:
+    """The request is closed; its text never becomes the page's."""
+    return _close(actor, request, REJECTED, comment)
+
+
+_CLOSED = {
+    CHANGES_ASKED: (events.change_request_changes_asked, "asks for changes to"),
+    REJECTED: (events.change_request_rejected, "rejected"),
+}
+
+
+def _close(actor: User, request: ChangeRequest, state: str, comment: str) -> ChangeRequest:
     comment = clean_text(comment).strip()
     if len(comment) > MAX_COMMENT:
         raise ValidationError({"comment": f"Keep the comment under {MAX_COMMENT:,} characters."})
     _require_decider(actor, request)
-    _decide(actor, request, REJECTED, comment)
-    events.change_request_rejected.send(request, actor=actor)
-    _tell_author(request, f"{actor.name} rejected your change of “{request.page.title}”")
-    db.session.commit()
-    return request
-
-
-def _decide(actor: User, request: ChangeRequest, state: str, comment: str) -> None:
     request.state, request.comment = state, comment
     request.decided_by, request.decided_at = actor, utcnow()
     request.updated_at = request.decided_at
-
-
-def _required_comment(comment: str) -> str:
-    comment = clean_text(comment).strip()
-    if not comment:
-        raise ValidationError({"comment": "Say what should change."})
-    if len(comment) > MAX_COMMENT:
-        raise ValidationError({"comment": f"Keep the comment under {MAX_COMMENT:,} characters."})
-    return comment
+    signal, did = _CLOSED[state]
+    signal.send(request, actor=actor)
+    _tell_author(request, f"{actor.name} {did} your change of “{request.page.title}”")
+    db.session.commit()
+    return request
 
 
 def _require_decider(actor: User, request: ChangeRequest) -> None:
