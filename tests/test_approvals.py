@@ -173,6 +173,8 @@ def test_asking_for_changes_needs_a_comment_and_the_author_brings_the_request_up
     assert change.state == "changes_asked" and change.comment == "Name the form."
     auth.logout()
     auth.login("priya@example.com")
+    # She goes on from her request's text, not the page's.
+    assert "First try." in client.get(f"/p/{controlled.path}/+edit").get_data(as_text=True)
     edit(client, controlled, TEXT + "\nFile form F-12.\n")
     db.session.refresh(change)
     assert change.state == "open" and "F-12" in change.body
@@ -277,6 +279,28 @@ def test_a_newcomer_suggests_edits_and_the_page_owner_approves(app, client, auth
     latest = pages.latest_revision(page)
     assert "newcomer's tip" in latest.body and "Priya edits directly" in latest.body
     assert latest.author_id == people["newcomer"].id
+
+
+def test_the_api_lists_a_pages_change_requests(client, controlled, people):
+    change = approvals.open_request(
+        people["member"],
+        controlled,
+        pages.PageDraft(controlled.title, TEXT + "y\n"),
+        1,
+        "controlled",
+    )
+    approvals.reject(people["manager"], change, "Not now.")
+    token = factories.make_token(people["trainer"])
+    answer = client.get(
+        f"/api/v1/pages/{controlled.id}/change-requests", headers=factories.bearer(token)
+    )
+    assert answer.status_code == 200
+    [listed] = answer.get_json()["requests"]
+    assert listed["state"] == "rejected" and listed["comment"] == "Not now."
+    assert (
+        listed["author"]["name"] == "Priya Member"
+        and listed["decided_by"]["name"] == "Marty Manager"
+    )
 
 
 def test_the_auditors_csv_lists_each_change_of_the_period(client, auth, controlled, people):

@@ -28,7 +28,7 @@ from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.processes import pages
 from wiki.processes.merge import merge_texts
-from wiki.processes.models import Page
+from wiki.processes.models import Page, Revision
 from wiki.textutil import clean_text, safe_cell
 from wiki.timeutil import utcnow
 
@@ -55,13 +55,7 @@ def open_request(
     """Keep a held-back edit as a request; the author's waiting request on the page is
     brought up to date instead of a second one being opened."""
     draft = pages.checked_draft(draft, page)
-    request = db.session.scalar(
-        select(ChangeRequest).where(
-            ChangeRequest.page_id == page.id,
-            ChangeRequest.author_id == actor.id,
-            ChangeRequest.state.in_(WAITING),
-        )
-    )
+    request = _waiting_of(actor, page)
     is_new = request is None
     if request is None:
         request = ChangeRequest(page=page, author=actor, kind=kind)
@@ -83,12 +77,47 @@ def open_request(
     return request
 
 
+def resumed_request(person: User, page: Page) -> pages.PageDraft | None:
+    """The text of the person's waiting request on the page, to edit on from the page's
+    current revision: written on an older one, it carries the changes made since (merged);
+    None when there is no such request, or when those changes touch the same lines (the
+    editor then starts from the page, and the request page keeps the text)."""
+    request = _waiting_of(person, page)
+    if request is None:
+        return None
+    if request.base_revision == page.latest_revision:
+        return pages.PageDraft(request.title, request.body, request.summary)
+    return _on_latest(request, pages.latest_revision(page))
+
+
+def _on_latest(request: ChangeRequest, latest: Revision) -> pages.PageDraft | None:
+    """The request's change applied to the page's latest revision (both kept, as an editor's
+    conflict screen merges them); None when they touch the same lines."""
+    base = pages.get_revision(request.page, request.base_revision)
+    body = merge_texts(base.body, latest.body, request.body)
+    if body is None:
+        return None
+    # Their new title stays unless the request changed it too.
+    title = latest.title if request.title == base.title else request.title
+    return pages.PageDraft(title, body, request.summary)
+
+
+def _waiting_of(person: User, page: Page) -> ChangeRequest | None:
+    return db.session.scalar(
+        select(ChangeRequest).where(
+            ChangeRequest.page_id == page.id,
+            ChangeRequest.author_id == person.id,
+            ChangeRequest.state.in_(WAITING),
+        )
+    )
+
+
 def approve(actor: User, request: ChangeRequest) -> ChangeRequest:
     """The request's text becomes the page's current revision, saved by its author and
     approved by the actor. A page saved meanwhile is merged with it when the changes touch
     different lines; when they overlap, RequestConflict and nothing changes."""
     _require_decider(actor, request)
-    page, base = request.page, pages.get_revision(request.page, request.base_revision)
+    page = request.page
     draft = pages.PageDraft(request.title, request.body, request.summary)
     base_number = request.base_revision
     for _attempt in range(3):  # a save landing between two tries sends the merge round again
@@ -96,16 +125,14 @@ def approve(actor: User, request: ChangeRequest) -> ChangeRequest:
             changed = _apply(actor, request, draft, base_number)
             break
         except pages.PageConflict as conflict:
-            latest = conflict.latest
-            merged = merge_texts(base.body, latest.body, request.body)
+            merged = _on_latest(request, conflict.latest)
             if merged is None:
                 raise RequestConflict(
                     f"“{page.title}” changed since this request was written "
-                    f"(revision {latest.number}), on the same lines: ask its author for "
-                    "changes, so that they write it again on the current text."
+                    f"(revision {conflict.latest.number}), on the same lines: ask its author "
+                    "for changes, so that they write it again on the current text."
                 ) from conflict
-            title = latest.title if request.title == base.title else request.title
-            draft, base_number = pages.PageDraft(title, merged, request.summary), latest.number
+            draft, base_number = merged, conflict.latest.number
     else:
         raise RequestConflict(f"“{page.title}” keeps changing: try again in a moment.")
     request.revision_number = page.latest_revision if changed else None

@@ -124,6 +124,9 @@ def edit(path: str):
         tags = ", ".join(page.tags)
         values = {"title": page.title, "body": latest.body, "summary": "", "tags": tags,
                   "base_tags": tags}  # fmt: skip
+        resumed = approvals.resumed_request(current_user, page)
+        if resumed is not None:  # the person's own request waits: they go on with its text
+            values.update(title=resumed.title, body=resumed.body, summary=resumed.summary)
         saved_draft = drafts.get_draft(current_user, page)
         if saved_draft is not None and request.args.get("draft"):
             # Restored on its own base: when the page changed since, saving meets the
