@@ -368,3 +368,16 @@ def test_webhooks_hear_of_opened_and_decided_requests(app, controlled, people, r
 def test_the_period_must_be_in_order(app, people):
     with pytest.raises(Exception, match="ends before"):
         approvals.audit_rows(people["admin"], date(2026, 2, 1), date(2026, 1, 1))
+
+
+def test_a_revert_of_a_controlled_page_opens_a_request(client, auth, controlled, people):
+    pages.save_page(
+        people["member"], controlled, pages.PageDraft(controlled.title, TEXT + "Later.\n"), 1,
+        approved_by=people["manager"],
+    )  # fmt: skip
+    auth.login("priya@example.com")
+    response = client.post(f"/p/{controlled.path}/+revert/1")
+    change = the_request(people["member"])
+    assert response.location.endswith(f"/change-requests/{change.id}")
+    assert change.body == TEXT and change.base_revision == 2
+    assert pages.latest_revision(controlled).number == 2
