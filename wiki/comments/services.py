@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import has_request_context
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +16,7 @@ from wiki.auth.models import User
 from wiki.comments.models import MAX_BODY, MAX_QUOTE, Comment
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.markup import plain_text
+from wiki.markup import plain_text, render_markdown
 from wiki.notifications.services import notify
 from wiki.processes import links, pages
 from wiki.processes.models import Page
@@ -71,6 +72,10 @@ def add_comment(
         quote=quote,
         revision_number=page.latest_revision,
     )
+    if has_request_context():
+        # Rendered as it is written (the web, the API), so that no reader of a page with many
+        # new comments waits for them all; written elsewhere, the page's next view renders it.
+        comment.body_html = str(render_markdown(body, links.resolver_for(page.process.path)))
     db.session.add(comment)
     db.session.flush()
     if parent is not None and parent.resolved_at is not None:
