@@ -8,6 +8,8 @@ import subprocess
 
 from tests import factories
 from tests.conftest import REPO
+from wiki.approvals import rules as approval_rules
+from wiki.approvals import services as approvals
 from wiki.buddies import plans
 from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
@@ -137,8 +139,19 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
     gap_courses.add_module(people["admin"], course, "Invoices", ["p2p/invoices"])
     forum, forum_meeting = factories.make_forum_meeting(people, "p2p", "p2p/invoices")
+    # A controlled process: the page waits on the member's change request, the admin decides.
+    approval_rules.set_control(
+        people["admin"], tree.get_process("p2p"), [people["admin"]], "expert"
+    )
+    change = approvals.open_request(
+        people["member"], page, pages.PageDraft(page.title, body + "\nAsked.\n"), 2, "controlled"
+    )
     urls = [
         *URLS,
+        "/change-requests/",
+        f"/change-requests/{change.id}",
+        "/p/p2p/+control",
+        "/p/p2p/invoices/+control",
         "/forums/",
         f"/forums/{forum.id}",
         f"/forums/{forum.id}/meetings/{forum_meeting.id}",
