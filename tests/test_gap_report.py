@@ -10,9 +10,11 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from tests.factories import make_process
 from tests.test_markup_xss import problems_in
+from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.gaps.models import Gap
 from wiki.gaps.report import ReportFilters, build_report
@@ -106,6 +108,25 @@ def test_the_report_counts_people_ages_and_misses_along_the_tree(fixture):
     assert weeks["2026-11-16"] == (1, 0)  # freight, logged on the Sunday
     assert weeks["2026-11-09"] == (1, 0)
     assert weeks["2026-11-02"] == (1, 1)  # the Skonto gap logged and documented that week
+
+
+def test_a_gap_hundreds_of_people_said_me_too_to_counts_them_all(fixture):
+    # Its people, written out, are too long for the index covering the report on PostgreSQL.
+    crowd = db.session.scalars(
+        insert(User).returning(User.id),
+        [{"email": f"crowd{n}@example.com", "name": f"Crowd {n}"} for n in range(600)],
+    ).all()
+    many = gap("Nobody knows the cut-off", "p2p/payments", 8, [fixture["newcomer"]])
+    for person in crowd:
+        many.add_affected(person)
+    db.session.commit()
+    assert len(many.people_affected) > 2000
+    report = build_report(ReportFilters(), NOW)
+    rows = {row.process.path: row for row in report.rows}
+    assert (report.total, report.people) == (6, 603)
+    assert (rows["p2p/payments"].total, rows["p2p/payments"].people) == (2, 602)
+    assert (rows["p2p"].total, rows["p2p"].people) == (5, 603)
+    assert rows["p2p/payments"].median_age_days == 6.5
 
 
 def test_filters_narrow_by_subtree_period_source_and_status(fixture):
