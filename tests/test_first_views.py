@@ -7,10 +7,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from tests import factories
 from wiki import versioning
+from wiki.audit.models import AuditEntry
+from wiki.buddies.models import PlanItem
 from wiki.extensions import db
 from wiki.people.declarations import ExpertiseDraft, save_expertise
 from wiki.processes import pages, tree
@@ -64,6 +66,42 @@ def test_a_fresh_sessions_first_view_runs_few_statements(app, people, page):
     fresh = _session(app, "marty@example.com")  # signing in writes too (the audit log)
     _session(app, "carrie@example.com").get(URL)  # someone has seen it since
     statements = _statements_of(app, fresh, URL)
+    assert len(statements) <= MOST_STATEMENTS, "\n".join(statements)
+
+
+def _settled(app) -> tuple[int, int]:
+    """Two sessions have seen the page since the last change; the versions then."""
+    first = _session(app, "ada@example.com")
+    first.get(URL), first.get(URL)  # the first stores the page's HTML: a write
+    _session(app, "carrie@example.com").get(URL)
+    return versioning.current_version(), versioning.current_shared_version()
+
+
+def test_a_sign_in_moves_no_version_and_the_next_first_view_is_shared(app, people, page):
+    before = _settled(app)
+    fresh = _session(app, "marty@example.com")  # its audit entry is written all the same
+    assert db.session.scalar(select(func.count()).where(AuditEntry.kind == "login")) == 3
+    assert (versioning.current_version(), versioning.current_shared_version()) == before
+    statements = _statements_of(app, fresh, URL)
+    assert len(statements) <= MOST_STATEMENTS, "\n".join(statements)
+
+
+def test_a_newcomers_first_read_keeps_the_shared_parts_but_shows_on_their_pages(app, people, page):
+    db.session.add(
+        PlanItem(newcomer=people["newcomer"], kind="read_page", title="Read the match",
+                 due_on=utcnow().date(), page=page)
+    )  # fmt: skip
+    db.session.commit()
+    jill = _session(app, "jill@example.com")
+    home = jill.get("/").get_data(as_text=True)  # kept in her session's page cache
+    version, shared_version = _settled(app)
+    jill.get(URL)  # her first read of the page
+    assert versioning.current_shared_version() == shared_version
+    assert versioning.current_version() > version  # her own pages show it
+    assert "0 of 1 plan items done" in home
+    assert "1 of 1 plan items done" in jill.get("/").get_data(as_text=True)
+    other = _session(app, "priya@example.com")
+    statements = _statements_of(app, other, URL)
     assert len(statements) <= MOST_STATEMENTS, "\n".join(statements)
 
 

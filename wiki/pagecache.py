@@ -32,6 +32,8 @@ UNCACHED_ENDPOINTS = {
     # The editor offers the person's draft, which is written without bumping it too.
     "processes.edit",
     "processes.new_page",
+    # A sign-in writes an entry without bumping the content version (see versioning.unseen).
+    "audit.entries",
 }
 
 
@@ -102,11 +104,11 @@ class PageCacheMiddleware:
             return self.wsgi_app(environ, start_response)
         key = (cookie, f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
         try:
-            version = self._version()
+            version, shared_version = self._versions()
         except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error):
             # The database does not answer: the app says so (503), not this layer (a bare 500).
             return self.wsgi_app(environ, start_response)
-        environ[VERSION_ENVIRON] = version  # the shared parts are kept under the same reading
+        environ[VERSION_ENVIRON] = shared_version  # the shared parts follow the same reading
         entry = self.cache.get(key, version)
         if entry is not None and _unchanged_for(environ, entry):
             kept = [(name, value) for name, value in entry.headers if name.lower() in _ON_304]
@@ -137,7 +139,8 @@ class PageCacheMiddleware:
         self.cache.put(key, _Entry(version, time.monotonic(), list(captured["headers"]), content))
         return [content]
 
-    def _version(self) -> int:
+    def _versions(self) -> tuple[int, int]:
+        """The version (page caches follow it) and the shared version (shared parts do)."""
         # A raw pooled connection: a tenth of the cost of going through the ORM session.
         connection = self.engine.raw_connection()
         try:
@@ -147,7 +150,7 @@ class PageCacheMiddleware:
             cursor.close()
         finally:
             connection.close()
-        return row[0] if row else 0
+        return (row[0], row[1]) if row else (0, 0)
 
 
 # Not pages, but as safe to repeat to the same session: a file at its content address never

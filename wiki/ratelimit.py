@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.wrappers import Request, Response
 
 from wiki.extensions import db
+from wiki.versioning import unseen
 
 DATABASE_STORAGE = "wikidb://"
 # Where an answer keeps the Retry-After it sets itself (see _retry_after_only_when_refused).
@@ -44,6 +45,7 @@ def _audit_breach(limit) -> None:
 limiter = Limiter(key_func=get_remote_address, on_breach=_audit_breach)
 
 
+@unseen
 class RateCount(db.Model):
     """One rate-limit window's count, shared by every worker of every host."""
 

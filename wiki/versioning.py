@@ -1,5 +1,9 @@
-"""The content version: a counter that every writing commit bumps, so that every worker's caches
-know, with one small query, when anything they hold may be stale."""
+"""The content versions: counters that writing commits bump, so that every worker's caches know,
+with one small query, when anything they hold may be stale. `version` moves with every write
+that any page shows (the page caches, which hold a person's whole page, follow it);
+`shared_version` only with those that change what every reader sees the same (the shared
+parts follow it). A write to tables only their own people see, or that no cached page shows,
+moves less (see personal and unseen)."""
 
 from __future__ import annotations
 
@@ -13,42 +17,79 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from wiki.extensions import db
 
-WROTE = "wiki_wrote"
-VERSION_QUERY = "SELECT version FROM site_state WHERE id = 1"
+WROTE = "wiki_wrote"  # in session.info: the widest reach of the transaction's writes
+VERSION_QUERY = "SELECT version, shared_version FROM site_state WHERE id = 1"
+
+# How far a write reaches, the widest of its tables' (see personal and unseen).
+UNSEEN, PERSONAL, SHARED = 0, 1, 2
+_REACH: dict[str, int] = {}  # table name → its reach, when less than SHARED
 
 
 class SiteState(db.Model):
-    """A single row: the version of everything stored."""
+    """A single row: the versions of everything stored."""
 
     __tablename__ = "site_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+    shared_version: Mapped[int] = mapped_column(default=0)
+
+
+def personal(model: type) -> type:
+    """Mark a model whose rows only their own people see, in the parts of a page read on every
+    request (a newcomer's reads and plan items): writing one empties the page caches but keeps
+    the shared parts."""
+    _REACH[model.__tablename__] = PERSONAL
+    return model
+
+
+def unseen(model: type) -> type:
+    """Mark a model that no cached page shows (the audit trail, read on pages that are never
+    cached): writing one alone moves neither version."""
+    _REACH[model.__tablename__] = UNSEEN
+    return model
 
 
 def current_version() -> int:
-    return db.session.execute(text(VERSION_QUERY)).scalar() or 0
+    return db.session.execute(text(VERSION_QUERY)).first()[0] or 0
+
+
+def current_shared_version() -> int:
+    return db.session.execute(text(VERSION_QUERY)).first()[1] or 0
+
+
+def _note(session: Session, reach: int) -> None:
+    session.info[WROTE] = max(reach, session.info.get(WROTE, UNSEEN))
+
+
+def _reach_of(objects) -> int:
+    return max((_REACH.get(type(obj).__tablename__, SHARED) for obj in objects), default=UNSEEN)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_write(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[WROTE] = True
+        table = getattr(state.statement, "table", None)
+        _note(state.session, _REACH.get(getattr(table, "name", ""), SHARED))
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _context) -> None:
-    session.info[WROTE] = True
+    # What the flush wrote is still listed here, until after_flush_postexec.
+    _note(session, _reach_of([*session.new, *session.dirty, *session.deleted]))
 
 
 @event.listens_for(Session, "before_commit")
 def _bump_on_commit(session: Session) -> None:
     # Objects not flushed yet will be flushed by this commit: they count as a write too.
-    if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
-        session.execute(
-            update(SiteState).where(SiteState.id == 1).values(version=SiteState.version + 1)
-        )
-    session.info.pop(WROTE, None)
+    _note(session, _reach_of([*session.new, *session.dirty, *session.deleted]))
+    reach = session.info.get(WROTE, UNSEEN)
+    if reach != UNSEEN:
+        values = {"version": SiteState.version + 1}
+        if reach == SHARED:
+            values["shared_version"] = SiteState.shared_version + 1
+        session.execute(update(SiteState).where(SiteState.id == 1).values(**values))
+    session.info.pop(WROTE, None)  # after the bump, which notes itself as a write
 
 
 @event.listens_for(Session, "after_rollback")
@@ -95,10 +136,10 @@ class SharedParts:
 
 
 def request_version() -> int:
-    """The content version as this request first saw it."""
+    """The shared version as this request first saw it."""
     if "content_version" not in g:
         seen = request.environ.get(VERSION_ENVIRON) if has_request_context() else None
-        g.content_version = current_version() if seen is None else seen
+        g.content_version = current_shared_version() if seen is None else seen
     return g.content_version
 
 

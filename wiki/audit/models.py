@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.timeutil import utcnow
+from wiki.versioning import unseen
 
 KINDS = {
     "login": "Logged in",
@@ -50,6 +51,7 @@ KINDS = {
 }
 
 
+@unseen  # read only on the audit pages, which are never cached
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_kind_at", "kind", "at"),)

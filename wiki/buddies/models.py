@@ -13,6 +13,7 @@ from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
+from wiki.versioning import personal
 
 DEFAULT_ASSIGNMENT_DAYS = 90
 
@@ -90,6 +91,7 @@ class PlanTemplateItem(db.Model):
     process: Mapped[Process | None] = relationship()
 
 
+@personal  # shown to the newcomer and their buddy, read on every request
 class PlanItem(db.Model):
     """One thing on one newcomer's plan, with its due date and when it was done."""
 
@@ -124,6 +126,7 @@ class PlanItem(db.Model):
         return not self.is_done and self.due_on < today
 
 
+@personal
 class PageRead(db.Model):
     """The first time a newcomer opened a page: it ticks plan items that ask to read it."""
 
