@@ -124,7 +124,10 @@ def biggest_process(database: Path) -> tuple[str, str]:
 def bump_version(database: Path) -> None:
     """What an edit does to every cache: the content version moves on."""
     with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE site_state SET version = version + 1 WHERE id = 1")
+        connection.execute(
+            "UPDATE site_state SET version = version + 1, shared_version = shared_version + 1"
+            " WHERE id = 1"
+        )
 
 
 def cold_script(tmpdir: Path, cookies: list[str], paths: list[str]) -> Path:

@@ -181,6 +181,18 @@ def test_a_process_of_hundreds_of_pages_shows_one_screen_with_a_pager(app, clien
     assert "Pages 301–320 of 320" in html
 
 
+def test_the_sidebar_marks_the_current_process_and_those_above_it(app, client, auth, people):
+    for path in ("p2p", "p2p/invoices", "p2p/invoices-old", "o2c"):
+        factories.make_process(path)
+    auth.login("priya@example.com")
+    for url in ("/p/o2c", "/p/p2p/invoices"):  # the tree is drawn once, marked for each
+        html = client.get(url).get_data(as_text=True)
+    assert '<a href="/p/p2p" class="in-path">' in html
+    assert '<a href="/p/p2p/invoices" class="in-path" aria-current="page">' in html
+    assert '<a href="/p/p2p/invoices-old">' in html and '<a href="/p/o2c">' in html
+    assert html.count('class="in-path"') == 2  # nothing else, nothing left from /p/o2c
+
+
 def test_shared_parts_are_bounded_and_follow_the_newest_version(monkeypatch):
     monkeypatch.setattr(versioning, "SHARED_LIMIT", 3)
     parts = versioning.SharedParts()

@@ -59,10 +59,15 @@ class Page(db.Model):
     """A document in one process; its text lives in its revisions."""
 
     __tablename__ = "pages"
-    __table_args__ = (UniqueConstraint("process_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("process_id", "slug"),
+        # A process's pages by title, as its page lists them a screen at a time: read in
+        # order from the index, not sorted from all of the process's pages on every view.
+        Index("ix_pages_process_id_title", "process_id", "title", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"))
     slug: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200))
     # process.path + "/" + slug, kept in step like Process.path.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, g, get_template_attribute
+from flask import Flask, g, get_template_attribute, url_for
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from wiki.notifications.services import unread_count
 from wiki.people.models import LEVEL_LABELS, availability_text
@@ -35,16 +35,33 @@ def request_tree() -> list[tree.TreeNode]:
 
 
 def sidebar_html(current_path: str = "") -> str:
-    """The sidebar drawn once per content version and place in the tree, for every session
-    (it shows every member the same processes)."""
+    """The sidebar drawn once per content version, for every session (it shows every member
+    the same processes), and marked for each place in the tree from that one drawing: with
+    hundreds of processes, drawing the tree again for every process's pages would cost more
+    than the rest of a first view."""
     if not current_user.is_authenticated:
         return ""
 
     def draw() -> str:
         tree_list = get_template_attribute("_macros.html", "tree_list")
-        return str(tree_list(request_tree(), current_path))
+        return str(tree_list(tree.process_outline()))
 
-    return Markup(shared_part(("sidebar", current_path), draw))
+    # Marked per request, not kept per place: a few replacements in the text cost less than
+    # keeping a copy of the whole tree for every page in the shared parts.
+    return Markup(_marked(shared_part(("sidebar",), draw), current_path))
+
+
+def _marked(drawn: str, current_path: str) -> str:
+    """The drawn tree (tree_list) with the current process and those above it marked: each
+    link's exact text is found, so that "p2p" never matches "p2p-old"."""
+    base = url_for("processes.view", path="_")[:-1]
+    parts = current_path.split("/") if current_path else []
+    for depth in range(1, len(parts) + 1):
+        path = "/".join(parts[:depth])
+        link = f'<a href="{escape(base + path)}">'
+        mark = ' class="in-path"' + (' aria-current="page"' if path == current_path else "")
+        drawn = drawn.replace(link, f"{link[:-1]}{mark}>", 1)
+    return drawn
 
 
 def _unread_notifications() -> int:
