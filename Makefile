@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver bench-comments
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-process-page bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver bench-comments
 
 setup: $(STAMP)
 
@@ -95,6 +95,10 @@ bench-find: setup
 # The trainer's gap report over 100,000 gaps in 2,000 processes, against a plain COUNT.
 bench-report: setup
 	$(BIN)/python bench/report_bench.py
+
+# The process page with the most pages (5,000) at 50,000 pages, warm and cold, beside a small one.
+bench-process-page: setup
+	$(BIN)/python bench/process_page_bench.py
 
 # Uploading a 5 MB image, and serving an image by its content address against the bare route.
 bench-attachments: setup
