@@ -100,7 +100,9 @@ def process_tree_under(process: Process) -> list[TreeNode]:
 
 
 def page_counts(processes: list[Process]) -> dict[int, int]:
-    """How many pages each of these processes holds, in one query."""
+    """How many pages each of these processes holds, in one query (none for no processes)."""
+    if not processes:
+        return {}
     rows = db.session.execute(
         select(Page.process_id, func.count(Page.id))
         .where(Page.process_id.in_([process.id for process in processes]))

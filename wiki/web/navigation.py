@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, g, get_template_attribute, url_for
+from flask import Flask, g, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -43,7 +43,6 @@ def sidebar_html(current_path: str = "") -> str:
         return ""
 
     def draw() -> str:
-        tree_list = get_template_attribute("_macros.html", "tree_list")
         return str(tree_list(tree.process_outline()))
 
     # Marked per request, not kept per place: a few replacements in the text cost less than
@@ -64,6 +63,27 @@ def _marked(drawn: str, current_path: str) -> str:
     return drawn
 
 
+def tree_list(nodes: list[tree.TreeNode]) -> Markup:
+    """The process tree as nested lists of links (the sidebar, the home page's map). Drawn in
+    Python rather than by a recursive macro: the sidebar draws every process, hundreds of
+    them, after every change."""
+    base = url_for("processes.view", path="_")[:-1]
+    parts: list[str] = []
+
+    def draw(level: list[tree.TreeNode]) -> None:
+        parts.append("<ul>")
+        for node in level:
+            link = escape(base + node.process.path)
+            parts.append(f'<li><a href="{link}">{escape(node.process.name)}</a>')
+            if node.children:
+                draw(node.children)
+            parts.append("</li>")
+        parts.append("</ul>")
+
+    draw(nodes)
+    return Markup("".join(parts))
+
+
 def _unread_notifications() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
@@ -72,6 +92,7 @@ def _layout_context() -> dict:
     return {
         "sidebar_tree": request_tree,
         "sidebar_html": sidebar_html,
+        "tree_list": tree_list,
         "unread_notifications": _unread_notifications,
         "now_utc": utcnow,
     }
