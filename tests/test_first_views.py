@@ -105,6 +105,18 @@ def test_a_newcomers_first_read_keeps_the_shared_parts_but_shows_on_their_pages(
     assert len(statements) <= MOST_STATEMENTS, "\n".join(statements)
 
 
+def test_a_sign_out_keeps_the_shared_parts_and_answers_no_copy_of_its_cookie(app, people, page):
+    _, shared_version = _settled(app)
+    marty = _session(app, "marty@example.com")
+    marty.get(URL), marty.get(URL)
+    copy = app.test_client()
+    copy.set_cookie("session", marty.get_cookie("session").value)
+    assert _statements_of(app, copy, URL) == []  # answered by the page cache
+    assert marty.post("/logout").status_code == 302
+    assert versioning.current_shared_version() == shared_version
+    assert copy.get(URL).status_code == 302  # to sign in, not the kept page
+
+
 def test_the_shared_parts_show_the_same_page_to_everyone(app, people, page):
     ada, priya = _session(app, "ada@example.com"), _session(app, "priya@example.com")
     for _ in range(2):

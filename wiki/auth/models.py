@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.extensions import db
 from wiki.timeutil import utcnow
+from wiki.versioning import personal
 
 ROLES = ("admin", "manager", "trainer", "member")
 
@@ -73,6 +74,9 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
+# Ending a session must empty the page caches, which would otherwise answer a copy of its
+# cookie; what every reader sees is unchanged.
+@personal
 class EndedSession(db.Model):
     """A session its person logged out of. The session lives in a signed cookie, which a copy
     would keep alive: its id is kept here until the cookie would have expired anyway, and a
