@@ -2,7 +2,7 @@
 in two partial indexes (short and long people_affected)
 
 Revision ID: 5b7e1d3c9a21
-Revises: c90b9e3d4027
+Revises: 1ca0fe268d79
 Create Date: 2026-12-07 12:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b7e1d3c9a21'
-down_revision = 'c90b9e3d4027'
+down_revision = '1ca0fe268d79'
 branch_labels = None
 depends_on = None
 
