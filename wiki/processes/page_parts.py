@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from wiki.approvals.models import ChangeRequest
 from wiki.attachments import services as attachments
 from wiki.comments.models import Comment
 from wiki.extensions import db
@@ -38,6 +39,8 @@ class PageParts:
     fresh_until: datetime | None = None
     # Whether anyone commented: a page without comments reads none per view.
     has_comments: bool = False
+    # Whether anyone asked for a change to it (a controlled page): likewise.
+    has_change_requests: bool = False
 
 
 def page_parts(page: Page, today: date) -> PageParts:
@@ -79,6 +82,10 @@ def _draw_page(page: Page) -> PageParts:
         fresh_until=badge.turns_at,
         has_comments=db.session.scalar(
             select(Comment.id).where(Comment.page_id == page.id).limit(1)
+        )
+        is not None,
+        has_change_requests=db.session.scalar(
+            select(ChangeRequest.id).where(ChangeRequest.page_id == page.id).limit(1)
         )
         is not None,
     )

@@ -52,7 +52,7 @@ def show_page(page: Page):
         questions=recent_in_process(current_user, page.process),
         can_verify=page.owner_id == current_user.id or current_user.id in parts.verifier_ids,
         discussion=comments.threads_of(current_user, page) if parts.has_comments else [],
-        waiting=approvals.waiting_on(page),
+        waiting=approvals.waiting_on(page) if parts.has_change_requests else [],
     )
 
 
