@@ -5,12 +5,14 @@ all under gunicorn in the same run.
 Run from the repository root:  .venv/bin/python bench/editor_bench.py
 (or `make bench-editor`). Options: --requests N (default 300 each).
 
-Goals (issue 25): preview p95 <= 50 ms for a 10 KB page; draft save p95 <= 20 ms.
+Goals (issue 25): preview p95 <= 50 ms for a 10 KB page (while typing, and for a text the
+server has never seen); draft save p95 <= 20 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import tempfile
@@ -18,7 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from page_view_bench import (
+from serving import (
     BENCH,
     REPO,
     Server,
@@ -34,18 +36,62 @@ PREVIEW_GOAL_MS = 50.0
 DRAFT_GOAL_MS = 20.0
 
 
-def ten_kb_page() -> str:
-    """About 10 KB of ordinary page markdown: headings, paragraphs, lists, a table, links."""
-    section = (
-        "## Step {n}: check the invoice\n\n"
-        "Open the **hold queue** and pick the oldest invoice. Compare it with the purchase "
-        "order and the goods receipt; see [[Three-way match]] and [the policy](https://example.com).\n\n"
-        "- Quantity within tolerance\n- Price within tolerance\n- [ ] Ask the buyer if not\n\n"
-        "| Field | Where |\n| --- | --- |\n| PO number | header |\n| Amount | lines |\n\n"
-        "```\nMIRO -> Enter invoice\n```\n\n"
-    )
+SECTION = (
+    "## Step {n}: check the invoice\n\n"
+    "Open the **hold queue** and pick the oldest invoice. Compare it with the purchase "
+    "order and the goods receipt; see [[Three-way match]] and [the policy](https://example.com).\n\n"
+    "- Quantity within tolerance\n- Price within tolerance\n- [ ] Ask the buyer if not\n\n"
+    "| Field | Where |\n| --- | --- |\n| PO number | header |\n| Amount | lines |\n\n"
+    "```\nMIRO -> Enter invoice\n```\n\n"
+)
+WORDS = [
+    "invoice",
+    "vendor",
+    "supplier",
+    "payment",
+    "receipt",
+    "tolerance",
+    "buyer",
+    "ledger",
+    "posting",
+    "account",
+    "period",
+    "approval",
+    "hold",
+    "queue",
+    "clearing",
+    "variance",
+    "freight",
+    "discount",
+    "currency",
+    "credit",
+    "memo",
+    "batch",
+    "reconcile",
+    "accrual",
+    "close",
+    "journal",
+    "entry",
+    "cost",
+    "centre",
+    "budget",
+    "release",
+    "block",
+    "reversal",
+]
+
+
+def ten_kb_page(seed: int | None = None) -> str:
+    """About 10 KB of ordinary page markdown: headings, paragraphs, lists, a table, links.
+    With a seed, the words are drawn anew, so no part of the text was ever seen before."""
+    draw = random.Random(seed)
     text, n = "", 1
     while len(text.encode()) < 10 * 1024:
+        section = SECTION
+        if seed is not None:
+            for phrase in ("check the invoice", "hold queue", "oldest invoice", "purchase", "PO"):
+                section = section.replace(phrase, " ".join(draw.choices(WORDS, k=2)))
+            section = section.replace("Three-way match", draw.choice(WORDS).title())
         text += section.format(n=n)
         n += 1
     return text
@@ -107,8 +153,9 @@ def main() -> int:
                 return urlencode({"csrf_token": token, "page": PAGE, "body": text}).encode()
 
             def cold(number: int) -> bytes:
-                # Every section new: the first preview of a text, or a paste over all of it.
-                text = body.replace("oldest invoice", f"oldest invoice c{number}")
+                # A text never seen before (each section new): the first preview of a text, or
+                # a paste over all of it.
+                text = ten_kb_page(seed=number)
                 return urlencode({"csrf_token": token, "page": PAGE, "body": text}).encode()
 
             draft = urlencode(
@@ -137,7 +184,7 @@ def main() -> int:
                 "/editor/preview",
                 form_headers,
                 cold,
-                max(30, args.requests // 5),
+                max(30, args.requests // 3),
             )
             draft_times = timed(
                 wiki.port, "POST", "/editor/draft", form_headers, draft, args.requests
@@ -154,7 +201,7 @@ def main() -> int:
     rows = [
         ("bare Flask route (GET /)", bare_times + bare_after, None),
         ("preview while typing", preview_times, PREVIEW_GOAL_MS),
-        ("preview, all sections new", cold_times, None),
+        ("preview, text never seen", cold_times, PREVIEW_GOAL_MS),
         ("draft save", draft_times, DRAFT_GOAL_MS),
     ]
     met = True

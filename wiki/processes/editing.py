@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -14,8 +15,7 @@ from sqlalchemy import func, select
 
 from wiki.auth.models import User
 from wiki.extensions import db
-from wiki.markup import render_markdown
-from wiki.processes import links, pages
+from wiki.processes import pages
 from wiki.processes.models import Page, Process
 from wiki.textutil import clean_line
 from wiki.versioning import current_version
@@ -41,9 +41,10 @@ def preview(user: User, process: Process, page: Page | None, body: str) -> Marku
     costs the render of the section being typed in. Texts whose parts refer to each other
     across sections (reference links, footnotes, abbreviations, raw HTML, repeated headings)
     are rendered whole."""
+    render = _renderer(user, process, page, body)
     sections = split_sections(body)
     if sections is None or len(sections) == 1:
-        return _render(user, process, page, body)
+        return render(body)
     cache = _section_cache()
     scope = (current_version(), process.path, page.id if page else 0, 0 if page else user.id)
     parts = []
@@ -51,20 +52,20 @@ def preview(user: User, process: Process, page: Page | None, body: str) -> Marku
         key = (*scope, section)
         html = cache.get(key)
         if html is None:
-            html = cache.put(key, str(_render(user, process, page, section)))
+            html = cache.put(key, str(render(section)))
         parts.append(html)
     return Markup("\n".join(part for part in parts if part))
 
 
-def _render(user: User, process: Process, page: Page | None, body: str) -> Markup:
+def _renderer(
+    user: User, process: Process, page: Page | None, body: str
+) -> Callable[[str], Markup]:
     if page is not None:
-        return pages.preview_html(page.process, body, page)
+        return pages.renderer_for(page.process, body, page)
     # Imported here: attachments build on pages.
     from wiki.attachments.pending import preview_extension
 
-    return render_markdown(
-        body, links.resolver_for(process.path), [preview_extension(user, process)]
-    )
+    return pages.renderer_for(process, body, extra=[preview_extension(user, process)])
 
 
 # Markdown whose parts refer to each other across headings: such a text is rendered whole.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Collection, Iterable
+
 from flask import url_for
 from sqlalchemy import delete, select, update
 
@@ -12,12 +15,18 @@ from wiki.processes.paths import parent_path, wiki_link_path
 from wiki.rendered import forget_linked_html
 
 
-def resolver_for(process_path: str) -> LinkResolver:
-    """Resolve wiki links written in a page or description of the process at process_path."""
+def resolver_for(process_path: str, texts: Iterable[str] = ()) -> LinkResolver:
+    """Resolve wiki links written in a page or description of the process at process_path.
+    The links of texts (those about to be rendered) are looked up together, any other once
+    when first met: a page links the same page again and again, and a preview renders its
+    sections one by one with one resolver."""
+    paths = {wiki_link_path(t, process_path) for text in texts for t in find_wiki_links(text)}
+    existing = existing_paths(paths)
 
+    @functools.cache
     def resolve(target: str) -> LinkTarget:
         path = wiki_link_path(target, process_path)
-        if path_exists(path):
+        if path in existing if path in paths else path_exists(path):
             return LinkTarget(url_for("processes.view", path=path), True)
         title = target.rstrip("/").rsplit("/", 1)[-1] if target.startswith("/") else target
         return LinkTarget(
@@ -28,11 +37,18 @@ def resolver_for(process_path: str) -> LinkResolver:
 
 
 def path_exists(path: str) -> bool:
-    return (
-        db.session.scalar(select(Page.id).where(Page.path == path)) is not None
-        or db.session.scalar(select(Process.id).where(Process.path == path)) is not None
-        or db.session.get(PathRedirect, path) is not None
-    )
+    return bool(existing_paths({path}))
+
+
+def existing_paths(paths: Collection[str]) -> set[str]:
+    """Those of the paths that lead somewhere: a page, a process, or an old path of either."""
+    found: set[str] = set()
+    for column in (Page.path, Process.path, PathRedirect.old_path):
+        unknown = set(paths) - found
+        if not unknown:
+            break
+        found.update(db.session.scalars(select(column).where(column.in_(unknown))))
+    return found
 
 
 def record_links(page: Page, body: str) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import markdown
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select, update
@@ -139,8 +140,20 @@ def preview_html(process: Process, body: str, page: Page | None = None) -> Marku
 
 
 def _render(process: Process, body: str, page: Page | None) -> Markup:
-    extensions = rendering.extensions_for(page) if page is not None else []
-    return render_markdown(body, links.resolver_for(process.path), extensions)
+    return renderer_for(process, body, page)(body)
+
+
+def renderer_for(
+    process: Process,
+    text: str,
+    page: Page | None = None,
+    extra: Sequence[markdown.Extension] = (),
+) -> Callable[[str], Markup]:
+    """Render text, or its parts one by one (a preview's sections), as a page of the process
+    (or this page) is rendered; what it refers to (pages, files) is looked up once for all."""
+    extensions = [*(rendering.extensions_for(page) if page is not None else []), *extra]
+    resolve = links.resolver_for(process.path, [text])
+    return lambda body: render_markdown(body, resolve, extensions)
 
 
 def create_page(
