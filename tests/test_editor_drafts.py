@@ -97,6 +97,67 @@ def test_a_new_page_draft_is_kept_per_process_and_removed_when_created(client, a
     assert db.session.scalar(select(func.count()).select_from(EditDraft)) == 0
 
 
+def _question_answered_by_noor(people):
+    """A question in p2p answered by Noor, an expert of the process: she may make it a page."""
+    from wiki.people.models import Expertise
+    from wiki.questions import services as questions
+
+    noor = factories.make_user(email="noor@example.com", name="Noor Expert")
+    db.session.add(Expertise(person=noor, process=factories.make_process("p2p"), level="expert"))
+    db.session.commit()
+    question = factories.make_question(people["newcomer"], "p2p", [noor], title="Blocked vendors")
+    questions.add_post(noor, question, "Call vendor master data.")
+    return question
+
+
+def test_a_draft_of_a_page_from_a_question_is_offered_back_there_and_only_there(
+    client, auth, people
+):
+    question = _question_answered_by_noor(people)
+    editor = f"/questions/{question.id}/new-page"
+    auth.login("noor@example.com")
+    form = client.get(editor).get_data(as_text=True)
+    assert f'data-question="{question.id}"' in form  # the editor sends it with its drafts
+    # Noor types (the editor saves her draft), leaves, and opens the same link again.
+    response = client.post(
+        "/editor/draft",
+        data={"process": "p2p", "question": question.id, "title": "Blocked vendors",
+              "body": "Call vendor master data.\n\nQUESTIONDRAFT: then release the block."},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    html = client.get(editor).get_data(as_text=True)
+    assert "You have unsaved text from" in html
+    assert "QUESTIONDRAFT" in html  # in the diff against the text pre-filled from the question
+    assert f"/questions/{question.id}/new-page?draft=1" in html
+    restored = client.get(f"{editor}?draft=1").get_data(as_text=True)
+    assert "You have unsaved text" not in restored
+    assert "QUESTIONDRAFT: then release the block.</textarea>" in restored
+    assert "Pre-filled from the question" in restored  # still the question's page, its credit
+    # A new page opened the usual way in the same process is another page: no offer there.
+    assert "You have unsaved text" not in client.get("/p/p2p/+new").get_data(as_text=True)
+    # Saving the page from the question removes its draft.
+    response = client.post(
+        editor, data={"title": "Blocked vendors", "body": "Release the block.", "summary": "x"}
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(EditDraft)) == 0
+
+
+def test_discarding_a_draft_of_a_page_from_a_question_goes_back_to_its_editor(client, auth, people):
+    question = _question_answered_by_noor(people)
+    auth.login("noor@example.com")
+    client.post("/editor/draft", data={"process": "p2p", "question": question.id, "body": "x"})
+    client.post("/editor/draft", data={"process": "p2p", "body": "A blank new page."})
+    response = client.post(
+        "/editor/draft/discard", data={"process": "p2p", "question": question.id}
+    )
+    assert response.location == f"/questions/{question.id}/new-page"
+    assert "You have unsaved text" not in client.get(response.location).get_data(as_text=True)
+    # The process's own new-page draft is untouched.
+    assert "You have unsaved text" in client.get("/p/p2p/+new").get_data(as_text=True)
+
+
 def test_a_draft_from_an_older_revision_meets_the_conflict_screen(client, auth, people):
     page = factories.make_page("p2p", "Three-way match", "Line one.\n\nLine two.")
     auth.login("priya@example.com")

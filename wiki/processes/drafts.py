@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wiki.auth.models import User
 from wiki.extensions import db
+from wiki.processes import history
 from wiki.processes.models import EditDraft, Page, Process
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
@@ -20,22 +21,39 @@ from wiki.timeutil import utcnow
 MAX_TITLE_LENGTH = 200
 
 
-def draft_key(page: Page | None, process: Process | None) -> str:
-    """One draft per person per page, and one per person per process for a new page."""
+def draft_key(page: Page | None, process: Process | None, question_id: int | None = None) -> str:
+    """One draft per person per page, one per person per process for a new page, and one per
+    person per question for the page made from that question's answer (pre-filled from it, so
+    not the process's blank new page)."""
     if page is not None:
         return f"page:{page.id}"
     if process is None:
         raise ValueError("A draft belongs to a page or to a process.")
+    if question_id is not None:
+        return f"question:{question_id}"
     return f"new:{process.id}"
 
 
-def get_draft(user: User, page: Page | None, process: Process | None = None) -> EditDraft | None:
+def get_draft(
+    user: User, page: Page | None, process: Process | None = None, question_id: int | None = None
+) -> EditDraft | None:
     """The person's own draft: the query names the user, so nobody reads another's draft."""
     return db.session.scalar(
         select(EditDraft).where(
-            EditDraft.user_id == user.id, EditDraft.key == draft_key(page, process)
+            EditDraft.user_id == user.id, EditDraft.key == draft_key(page, process, question_id)
         )
     )
+
+
+def draft_offer(saved_draft: EditDraft | None, current_body: str, shown_body: str) -> dict | None:
+    """A draft worth offering back (not the text the editor shows already): its time and what
+    it changes against the current text."""
+    if saved_draft is None or saved_draft.body == shown_body:
+        return None
+    return {
+        "saved_at": saved_draft.saved_at,
+        "lines": history.diff_texts(current_body, saved_draft.body, "current", "draft"),
+    }
 
 
 def save_draft(
@@ -45,13 +63,14 @@ def save_draft(
     title: str,
     body: str,
     base_revision: int | None,
+    question_id: int | None = None,
 ) -> datetime:
     """Keep the editor's text as the person's draft, replacing the one before; returns when.
 
     Written outside the session, like a search miss: a draft changes no page, so it must not
     bump the content version (which empties every worker's page cache) every few seconds of
     someone's typing."""
-    key = draft_key(page, process)
+    key = draft_key(page, process, question_id)
     values = {
         "title": clean_line(title)[:MAX_TITLE_LENGTH],
         "body": clean_text(body)[: current_app.config["MAX_BODY_CHARS"]],
@@ -104,13 +123,16 @@ def _without_waiting_for_the_disk(connection: Connection) -> Iterator[None]:
             driver.execute("PRAGMA synchronous = FULL")
 
 
-def discard_draft(user: User, page: Page | None, process: Process | None = None) -> bool:
+def discard_draft(
+    user: User, page: Page | None, process: Process | None = None, question_id: int | None = None
+) -> bool:
     """Remove the person's draft; True when there was one."""
+    key = draft_key(page, process, question_id)
     db.session.commit()
     table = EditDraft.__table__
     with db.engine.begin() as connection:
         removed = connection.execute(
-            delete(table).where(table.c.user_id == user.id, table.c.key == draft_key(page, process))
+            delete(table).where(table.c.user_id == user.id, table.c.key == key)
         )
     return bool(removed.rowcount)
 

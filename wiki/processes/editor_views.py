@@ -28,6 +28,11 @@ def _subject() -> tuple[Process, Page | None]:
     abort(404)
 
 
+def _question_id() -> int | None:
+    """A page made from a question's answer keeps its draft apart (field "question")."""
+    return whole_number(request.values.get("question"))
+
+
 @bp.post("/editor/preview")
 def editor_preview():
     process, page = _subject()
@@ -64,6 +69,7 @@ def save_draft():
         request.form.get("title", ""),
         request.form.get("body", ""),
         whole_number(request.form.get("base_revision")),
+        _question_id(),
     )
     return jsonify(saved_at=saved_at.isoformat(timespec="seconds") + "Z")
 
@@ -71,10 +77,13 @@ def save_draft():
 @bp.post("/editor/draft/discard")
 def discard_draft():
     process, page = _subject()
-    drafts.discard_draft(current_user, page, process)
+    question_id = _question_id()
+    drafts.discard_draft(current_user, page, process, question_id)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(discarded=True)
     flash("The draft was discarded.", "success")
+    if question_id is not None and page is None:
+        return redirect(url_for("questions.new_page", question_id=question_id))
     if page is not None:
         return redirect(url_for("processes.edit", path=page.path))
     return redirect(url_for("processes.new_page", path=process.path))

@@ -109,7 +109,7 @@ def new_page(path: str):
         preview=preview,
         templates=templates,
         base_revision=None,
-        draft_offer=_draft_offer(saved_draft, "", values),
+        draft_offer=drafts.draft_offer(saved_draft, "", values.get("body", "")),
     )
 
 
@@ -134,7 +134,7 @@ def edit(path: str):
             values.update(title=saved_draft.title or page.title, body=saved_draft.body)
             base_revision = saved_draft.base_revision or base_revision
             saved_draft = None
-        offer = _draft_offer(saved_draft, latest.body, values)
+        offer = drafts.draft_offer(saved_draft, latest.body, values["body"])
         return _edit_form(page, values, errors, preview, base_revision, draft_offer=offer)
     values = request.form.to_dict()
     if request.form.get("action") == "cancel":
@@ -210,16 +210,6 @@ def _edit_form(page, values, errors, preview, base_revision, status=200, draft_o
         preview=preview, templates=[], base_revision=base_revision, draft_offer=draft_offer,
         held=pages.needs_approval(current_user, page),
     ), status  # fmt: skip
-
-
-def _draft_offer(saved_draft, current_body: str, values: dict) -> dict | None:
-    """A draft worth offering back: its time and what it changes against the current text."""
-    if saved_draft is None or saved_draft.body == values.get("body", ""):
-        return None
-    return {
-        "saved_at": saved_draft.saved_at,
-        "lines": history.diff_texts(current_body, saved_draft.body, "current", "draft"),
-    }
 
 
 def _conflict(page: Page, conflict: pages.PageConflict, draft: pages.PageDraft, values):

@@ -178,6 +178,11 @@ def new_page(question_id: int):
     errors: dict[str, str] = {}
     preview = None
     values = to_page.start_page_values(question)
+    prefilled_body = values["body"]
+    saved_draft = drafts.get_draft(current_user, None, question.process, question.id)
+    if request.method == "GET" and saved_draft is not None and request.args.get("draft"):
+        values.update(title=saved_draft.title, body=saved_draft.body)
+        saved_draft = None
     if request.method == "POST":
         values = request.form.to_dict()
         draft = pages.PageDraft(
@@ -187,7 +192,7 @@ def new_page(question_id: int):
             tags=values.get("tags", ""),
         )
         if values.get("action") == "cancel":
-            drafts.discard_draft(current_user, None, question.process)
+            drafts.discard_draft(current_user, None, question.process, question.id)
             return redirect(url_for("questions.view", question_id=question.id))
         if values.get("action") == "preview":
             preview = pages.preview_html(question.process, draft.body)
@@ -197,9 +202,9 @@ def new_page(question_id: int):
             except ValidationError as error:
                 errors = error.errors
             else:
-                # The editor's draft and pasted files of a new page in this process.
+                # The editor's draft, and the files pasted into a new page in this process.
                 pending.adopt_pending(current_user, question.process, page, draft.body)
-                drafts.discard_draft(current_user, None, question.process)
+                drafts.discard_draft(current_user, None, question.process, question.id)
                 flash(f"Created “{page.title}” from the question.", "success")
                 return redirect(url_for("processes.view", path=page.path))
     return form_response(
@@ -214,6 +219,7 @@ def new_page(question_id: int):
         base_revision=None,
         form_action=url_for("questions.new_page", question_id=question.id),
         from_question=question,
+        draft_offer=drafts.draft_offer(saved_draft, prefilled_body, values.get("body", "")),
     )
 
 

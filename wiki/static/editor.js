@@ -20,11 +20,13 @@
   const PREVIEW_DELAY = 300;
   const DRAFT_DELAY = 2000;
 
-  // What every request of the editor carries: the CSRF token and the page (or new page's process).
+  // What every request of the editor carries: the CSRF token and the page (or new page's
+  // process, and the question a new page is made from: its draft is kept apart).
   const formFor = (fields) => {
     const data = new FormData();
     data.append("csrf_token", token);
     data.append(form.dataset.subjectField, form.dataset.subject);
+    if (form.dataset.question) data.append("question", form.dataset.question);
     for (const [name, value] of Object.entries(fields)) data.append(name, value);
     return data;
   };
