@@ -57,3 +57,24 @@ def test_every_migration_goes_down_and_up_again_with_the_demo_content_loaded(
         assert db.session.scalar(text("SELECT count(*) FROM pages")) == pages_before
         db.session.remove()
         db.engine.dispose()
+
+
+def test_page_codes_are_filled_from_each_page_s_newest_revision(another_database, tmp_path):
+    """The code registry reads page_codes: its migration records the codes of the pages there."""
+    app = create_app(
+        {"DATABASE_URL": another_database, "SECRET_KEY": "test", "SEARCH_BACKEND": "whoosh"},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        upgrade()
+        loaded = app.test_cli_runner().invoke(args=["content", "load", str(REPO / "content")])
+        assert loaded.exit_code == 0, loaded.output
+        recorded = set(db.session.execute(text("SELECT page_id, code FROM page_codes")).all())
+        assert recorded  # the demo content writes ERP codes
+        db.session.remove()
+        downgrade(revision="c90b9e3d4027")
+        upgrade()
+        again = set(db.session.execute(text("SELECT page_id, code FROM page_codes")).all())
+        assert again == recorded
+        db.session.remove()
+        db.engine.dispose()

@@ -85,3 +85,26 @@ def test_a_code_no_page_mentions_is_not_found(client, auth, people, pages):
     auth.login("ada@example.com")
     for code in ["ZZZ_NONE", "%3Cscript%3E", "ZFI_3WM%27--"]:
         assert client.post(f"/glossary/codes/{code}", data={"page": ""}).status_code == 404
+
+
+def test_the_registry_follows_each_edit_revert_and_deletion_at_once(client, auth, people, pages):
+    from wiki.processes import pages as page_services
+
+    author, payment = people["member"], pages["other"]
+    page_services.save_page(
+        author, payment, page_services.PageDraft(payment.title, "Release ZAP_HOLD first."), 1
+    )
+    auth.login("jill@example.com")
+    registry = client.get("/glossary/codes").text
+    assert "ZAP_HOLD" in registry and "ZAP_PAYRUN" not in registry
+    page_services.revert_page(author, payment, 1)
+    registry = client.get("/glossary/codes").text
+    assert "ZAP_PAYRUN" in registry and "ZAP_HOLD" not in registry
+    # A code in a title counts too; a page deleted takes its codes along.
+    page_services.save_page(
+        author, payment, page_services.PageDraft("Payment run ZAP_RUN2", "Weekly."), 3
+    )
+    assert "ZAP_RUN2" in client.get("/glossary/codes").text
+    page_services.delete_page(people["admin"], payment)
+    registry = client.get("/glossary/codes").text
+    assert "ZAP_RUN2" not in registry and "ZFI_3WM" in registry

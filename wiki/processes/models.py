@@ -1,4 +1,4 @@
-"""Processes, pages, revisions, tags, links, templates and redirects from old paths."""
+"""Processes, pages, revisions, tags, links, ERP codes, templates and redirects from old paths."""
 
 from __future__ import annotations
 
@@ -163,6 +163,18 @@ class PageLink(db.Model):
         ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
     )
     target_path: Mapped[str] = mapped_column(String(1200), primary_key=True, index=True)
+
+
+class PageCode(db.Model):
+    """An ERP code (ZFI_3WM) that a page's newest revision writes in its title or text, kept at
+    save like its links, so that the code registry reads this table, not every page's text."""
+
+    __tablename__ = "page_codes"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
 
 class PageTemplate(db.Model):

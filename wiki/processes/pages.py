@@ -17,7 +17,7 @@ from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.markup import render_markdown
-from wiki.processes import links, rendering
+from wiki.processes import links, page_codes, rendering
 from wiki.processes.models import Page, PageReview, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
 from wiki.processes.tree import (
@@ -389,6 +389,7 @@ def append_revision(
         )
     )
     links.record_links(page, body)
+    page_codes.record_codes(page, title, body)
 
 
 def _rename(page: Page, title: str, slug: str) -> None:

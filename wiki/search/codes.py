@@ -4,21 +4,19 @@ trainer or admin chose another, and the choices search reads to show that page f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from wiki.auth.models import User
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.processes.models import Page, PageTag, Revision
+from wiki.processes.models import Page, PageCode, PageTag
 from wiki.search.documents import key
 from wiki.search.models import CodePage
 
 EDITORS = ("trainer", "admin")
-# A code as pages write it: letters, then an underscore and more (ZFI_3WM, ZAP_PAYRUN).
-CODE = re.compile(r"\b[A-Z][A-Z0-9]{1,5}_[A-Z0-9_]*[A-Z0-9]\b")
 
 
 @dataclass
@@ -45,37 +43,49 @@ def can_choose(user: User) -> bool:
 
 
 def list_codes() -> list[CodeEntry]:
-    """Every code the pages mention (in their title or latest text) or are tagged with."""
+    """Every code the pages mention (in their title or latest text)."""
+    return _entries()
+
+
+def get_code(code: str) -> CodeEntry:
+    found = _entries(code)
+    if not found:
+        raise NotFound("No page mentions that code.")
+    return found[0]
+
+
+def _entries(only: str | None = None) -> list[CodeEntry]:
+    """The codes the pages write, as recorded at each save (wiki.processes.page_codes), with
+    the pages that mention them, the page tagged with each, and the trainers' choices."""
+    mentions = select(PageCode.code, Page).join(Page, Page.id == PageCode.page_id)
+    if only is not None:
+        mentions = mentions.where(PageCode.code == only)
     entries: dict[str, CodeEntry] = {}
-    pages = {page.id: page for page in db.session.scalars(select(Page))}
-    rows = db.session.execute(
-        select(Revision.page_id, Revision.title, Revision.body).join(
-            Page, (Page.id == Revision.page_id) & (Page.latest_revision == Revision.number)
-        )
-    )
-    for page_id, title, body in rows:
-        for code in sorted(set(CODE.findall(title)) | set(CODE.findall(body))):
-            entries.setdefault(code, CodeEntry(code)).pages.append(pages[page_id])
+    for code, page in db.session.execute(mentions):
+        entries.setdefault(code, CodeEntry(code)).pages.append(page)
     by_tag = {tag_of(code): entry for code, entry in entries.items()}
-    for page_id, tag in db.session.execute(select(PageTag.page_id, PageTag.tag)):
-        entry = by_tag.get(tag.lower())
-        if entry is not None and entry.tagged is None:
-            entry.tagged = pages[page_id]
-            if entry.tagged not in entry.pages:
-                entry.pages.append(entry.tagged)
-    for choice in db.session.scalars(select(CodePage)):
-        if choice.code in entries:
+    if by_tag:
+        tagged = db.session.execute(
+            select(PageTag.tag, Page)
+            .join(Page, Page.id == PageTag.page_id)
+            .where(func.lower(PageTag.tag).in_(list(by_tag)))
+            .order_by(PageTag.page_id)
+        )
+        for tag, page in tagged:
+            entry = by_tag[tag.lower()]
+            if entry.tagged is None:
+                entry.tagged = page
+                if page not in entry.pages:
+                    entry.pages.append(page)
+        for choice in db.session.scalars(
+            select(CodePage)
+            .where(CodePage.code.in_(list(entries)))
+            .options(joinedload(CodePage.page), joinedload(CodePage.chosen_by))
+        ):
             entries[choice.code].choice = choice
     for entry in entries.values():
         entry.pages.sort(key=lambda page: page.title.lower())
     return [entries[code] for code in sorted(entries)]
-
-
-def get_code(code: str) -> CodeEntry:
-    found = next((entry for entry in list_codes() if entry.code == code), None)
-    if found is None:
-        raise NotFound("No page mentions that code.")
-    return found
 
 
 def choose_page(user: User, code: str, page_id: str) -> CodeEntry:
