@@ -104,6 +104,19 @@ def make_question(
     return questions.ask_question(asker, process, draft)
 
 
+def make_answered_question(asker: User, process_path: str, title: str, answer: str):
+    """A question answered by Noor, an expert of the process (so she may make it a page)."""
+    from wiki.people.models import Expertise
+    from wiki.questions import services as questions
+
+    noor = make_user(email="noor@example.com", name="Noor Expert")
+    db.session.add(Expertise(person=noor, process=make_process(process_path), level="expert"))
+    db.session.commit()
+    question = make_question(asker, process_path, [noor], title=title)
+    questions.add_post(noor, question, answer)
+    return question
+
+
 def assign_buddy(newcomer: User, buddy: User) -> None:
     """A 90-day buddy assignment from the newcomer fixture's start date."""
     db.session.add(

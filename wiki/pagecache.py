@@ -32,6 +32,7 @@ UNCACHED_ENDPOINTS = {
     # The editor offers the person's draft, which is written without bumping it too.
     "processes.edit",
     "processes.new_page",
+    "questions.new_page",
     # A sign-in writes an entry without bumping the content version (see versioning.unseen).
     "audit.entries",
 }

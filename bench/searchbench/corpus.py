@@ -254,9 +254,10 @@ def generate(vocabulary: Vocabulary, pages: int, seed: int) -> Corpus:
     return Corpus(users, roles, processes, page_rows, revision_rows, tag_rows)
 
 
-def build_database(tmpdir: Path, corpus: Corpus, url: str | None = None):
+def build_database(tmpdir: Path, corpus: Corpus, url: str | None = None, revision: str = "head"):
     """A migrated wiki database holding the corpus (a SQLite file in tmpdir, or the empty
-    database at url); returns the app on it, with the search backend that database has."""
+    database at url); returns the app on it, with the search backend that database has. The
+    rows go in at that migration (then `upgrade()` runs those after it on them)."""
     from flask_migrate import upgrade
     from sqlalchemy import insert, text
 
@@ -268,7 +269,7 @@ def build_database(tmpdir: Path, corpus: Corpus, url: str | None = None):
     url = url or "sqlite:///" + str(tmpdir / "wiki.db")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}, instance_path=str(tmpdir))
     with app.app_context():
-        upgrade()
+        upgrade(revision=revision)
         with db.engine.begin() as connection:
             for model, rows in (
                 (User, corpus.users),

@@ -139,6 +139,32 @@ def test_a_closed_tab_leaves_a_draft_that_is_offered_and_restored(
     expect(second.locator(".draft-offer")).to_have_count(0)
 
 
+def test_a_draft_of_a_page_from_a_question_is_offered_again_from_the_question(
+    page: Page, live_server_url, login, people
+):
+    question = factories.make_answered_question(
+        people["newcomer"], "p2p", "Blocked vendors", "Call vendor master data."
+    )
+    editor = f"{live_server_url}/questions/{question.id}/new-page"
+    db.session.remove()
+    login(page, "noor@example.com")
+    _open_editor(page, editor)
+    _type_in_editor(page, "\n\nThen release the block")
+    expect(page.locator(".editor-status")).to_contain_text("Draft saved", timeout=10_000)
+    second = page.context.new_page()
+    page.close()  # mid-edit, without saving
+    _open_editor(second, f"{live_server_url}/p/p2p/+new")
+    expect(second.locator(".draft-offer")).to_have_count(0)  # another page: not its draft
+    _open_editor(second, editor)
+    second.locator(".draft-offer").get_by_role("link", name="Restore the draft").click()
+    expect(editor_text(second)).to_have_value(re.compile(r"Then release the block$"))
+    expect(second.locator("main")).to_contain_text("Pre-filled from the question")
+    second.get_by_role("button", name="Save", exact=True).click()
+    expect(second.locator(".prose")).to_contain_text("Then release the block")
+    _open_editor(second, editor)
+    expect(second.locator(".draft-offer")).to_have_count(0)
+
+
 def test_leaving_with_unsaved_changes_asks_first(page: Page, live_server_url, login, wiki_page):
     login(page, "priya@example.com")
     _open_editor(page, f"{live_server_url}/p/{wiki_page}/+edit")
