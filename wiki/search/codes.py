@@ -19,16 +19,25 @@ from wiki.search.models import CodePage
 EDITORS = ("trainer", "admin")
 
 
+@dataclass(frozen=True)
+class PageRef:
+    """What the registry shows of a page (thousands of them at once: no ORM objects)."""
+
+    id: int
+    title: str
+    path: str
+
+
 @dataclass
 class CodeEntry:
     code: str
     # The pages that mention it or are tagged with it, by title.
-    pages: list[Page] = field(default_factory=list)
-    tagged: Page | None = None
+    pages: list[PageRef] = field(default_factory=list)
+    tagged: PageRef | None = None
     choice: CodePage | None = None
 
     @property
-    def page(self) -> Page | None:
+    def page(self) -> PageRef | Page | None:
         """The code's own page: the one chosen, else the one tagged with it."""
         return self.choice.page if self.choice is not None else self.tagged
 
@@ -57,22 +66,24 @@ def get_code(code: str) -> CodeEntry:
 def _entries(only: str | None = None) -> list[CodeEntry]:
     """The codes the pages write, as recorded at each save (wiki.processes.page_codes), with
     the pages that mention them, the page tagged with each, and the trainers' choices."""
-    mentions = select(PageCode.code, Page).join(Page, Page.id == PageCode.page_id)
+    mentions = select(PageCode.code, Page.id, Page.title, Page.path).join(
+        Page, Page.id == PageCode.page_id
+    )
     if only is not None:
         mentions = mentions.where(PageCode.code == only)
     entries: dict[str, CodeEntry] = {}
-    for code, page in db.session.execute(mentions):
-        entries.setdefault(code, CodeEntry(code)).pages.append(page)
+    for code, *page in db.session.execute(mentions):
+        entries.setdefault(code, CodeEntry(code)).pages.append(PageRef(*page))
     by_tag = {tag_of(code): entry for code, entry in entries.items()}
     if by_tag:
         tagged = db.session.execute(
-            select(PageTag.tag, Page)
+            select(PageTag.tag, Page.id, Page.title, Page.path)
             .join(Page, Page.id == PageTag.page_id)
             .where(func.lower(PageTag.tag).in_(list(by_tag)))
             .order_by(PageTag.page_id)
         )
-        for tag, page in tagged:
-            entry = by_tag[tag.lower()]
+        for tag, *row in tagged:
+            entry, page = by_tag[tag.lower()], PageRef(*row)
             if entry.tagged is None:
                 entry.tagged = page
                 if page not in entry.pages:
@@ -105,7 +116,7 @@ def choose_page(user: User, code: str, page_id: str) -> CodeEntry:
     if entry.choice is None:
         entry.choice = CodePage(code=code)
         db.session.add(entry.choice)
-    entry.choice.page, entry.choice.chosen_by = chosen, user
+    entry.choice.page, entry.choice.chosen_by = db.session.get(Page, chosen.id), user
     db.session.commit()
     return entry
 
