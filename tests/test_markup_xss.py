@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from tests import factories
 from tests.conftest import around
-from wiki.markup import render_markdown
+from wiki.markup import LinkTarget, Renderer, render_markdown
 from wiki.processes import pages
 
 URL_ATTRIBUTES = {
@@ -123,6 +123,26 @@ def test_markup_that_the_sanitiser_removes_never_takes_the_text_around_it(text_k
     assert lost == {}
 
 
+def test_one_renderer_for_many_texts_renders_each_as_if_alone(xss_payloads):
+    """A preview renders a page's sections with one Renderer (its converter and sanitiser
+    reset between texts): nothing of one text, nor a fallback to raw HTML as text, carries
+    over to the next."""
+    texts = [
+        "Press <kbd>F8</kbd> to post.<br>",
+        "Before <!-- never closed",
+        "# Heading\n\nA [[Three-way match]] and [a](https://example.com) after it.",
+        *xss_payloads,
+        "Press <kbd>F8</kbd> to post.<br>",
+        "# Heading\n\nAgain *here*.",
+    ]
+
+    def resolve(target: str) -> LinkTarget:
+        return LinkTarget("/p/x", exists=True)
+
+    renderer = Renderer(resolve)
+    assert [renderer(text) for text in texts] == [render_markdown(t, resolve) for t in texts]
+
+
 def test_a_document_without_hostile_markup_keeps_its_allowed_html():
     html = str(render_markdown("Press <kbd>F8</kbd> to post.<br>\n\n<!-- a note to editors -->"))
     assert "<kbd>F8</kbd>" in html and "<br>" in html
@@ -131,8 +151,6 @@ def test_a_document_without_hostile_markup_keeps_its_allowed_html():
 
 def test_only_the_classes_the_renderer_gives_survive():
     """An author must not dress text as the site's own error banner or buttons."""
-    from wiki.markup import LinkTarget
-
     banner = '<div class="flash flash-error" role="alert">Your account is locked</div>\n'
     listed = "Pay here\n{: .button .button-primary }\n"
     for text in (banner, listed):

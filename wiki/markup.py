@@ -112,28 +112,50 @@ def render_markdown(
 ) -> Markup:
     """Render user markdown to HTML that is safe to put in a page. extra_extensions (say,
     attachment references) run inside Markdown, so the sanitiser sees their output too."""
-    extensions: list[markdown.Extension | str] = [
-        "extra",
-        "sane_lists",
-        BoundedWork(),
-        TocExtension(permalink=False),
-        TableExtension(use_align_attribute=True),
-        *extra_extensions,
-    ]
-    if resolve_link is not None:
-        extensions.append(_WikiLinkExtension(resolve_link))
-    converter = markdown.Markdown(extensions=extensions, output_format="html")
-    html = converter.convert(text)
-    safe = sanitize_html(html)
-    if _words(_without_tags(html)) - _words(_without_tags(safe)):
-        # The sanitiser dropped text along with some markup (an unclosed comment, or a raw-text
-        # element inside <math> or <svg>, which swallow whatever follows them). Nothing the
-        # author wrote may vanish: show the document's raw HTML as the text it was typed as.
-        converter.reset()
-        converter.preprocessors.deregister("html_block")
-        converter.inlinePatterns.deregister("html")
-        safe = sanitize_html(converter.convert(text))
-    return Markup(with_scroll_regions(safe))
+    return Renderer(resolve_link, extra_extensions)(text)
+
+
+class Renderer:
+    """render_markdown for many texts in turn (a preview's sections): one Markdown converter
+    and one sanitiser, reset between texts, as setting them up costs about as much as
+    rendering a short section. For one thread (a request) at a time."""
+
+    def __init__(
+        self,
+        resolve_link: LinkResolver | None = None,
+        extra_extensions: Sequence[markdown.Extension] = (),
+    ):
+        self.extensions: list[markdown.Extension | str] = [
+            "extra",
+            "sane_lists",
+            BoundedWork(),
+            TocExtension(permalink=False),
+            TableExtension(use_align_attribute=True),
+            *extra_extensions,
+        ]
+        if resolve_link is not None:
+            self.extensions.append(_WikiLinkExtension(resolve_link))
+        self.converter: markdown.Markdown | None = None
+        self.cleaner = _cleaner()
+
+    def __call__(self, text: str) -> Markup:
+        converter = self.converter or markdown.Markdown(
+            extensions=self.extensions, output_format="html"
+        )
+        self.converter = converter
+        html = converter.reset().convert(text)
+        safe = sanitize_html(html, self.cleaner)
+        if _words(_without_tags(html)) - _words(_without_tags(safe)):
+            # The sanitiser dropped text along with some markup (an unclosed comment, or a
+            # raw-text element inside <math> or <svg>, which swallow whatever follows them).
+            # Nothing the author wrote may vanish: show the document's raw HTML as the text it
+            # was typed as. (This converter no longer reads raw HTML: the next text gets another.)
+            self.converter = None
+            converter.reset()
+            converter.preprocessors.deregister("html_block")
+            converter.inlinePatterns.deregister("html")
+            safe = sanitize_html(converter.convert(text), self.cleaner)
+        return Markup(with_scroll_regions(safe))
 
 
 def with_scroll_regions(safe: str) -> str:
@@ -184,21 +206,24 @@ MANY_ESCAPES = 500
 ESCAPE_STANDINS = {"&amp;": "\ue0a0", "&lt;": "\ue0a1", "&gt;": "\ue0a2"}
 
 
-def sanitize_html(html: str) -> str:
-    standins = html.count("&") > MANY_ESCAPES and not any(
-        standin in html for standin in ESCAPE_STANDINS.values()
-    )
-    if standins:
-        for escape, standin in ESCAPE_STANDINS.items():
-            html = html.replace(escape, standin)
-    safe = bleach.clean(
-        html,
+def _cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
     )
+
+
+def sanitize_html(html: str, cleaner: bleach.Cleaner | None = None) -> str:
+    standins = html.count("&") > MANY_ESCAPES and not any(
+        standin in html for standin in ESCAPE_STANDINS.values()
+    )
+    if standins:
+        for escape, standin in ESCAPE_STANDINS.items():
+            html = html.replace(escape, standin)
+    safe = (cleaner or _cleaner()).clean(html)
     if standins:
         for escape, standin in ESCAPE_STANDINS.items():
             safe = safe.replace(standin, escape)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import markdown
@@ -16,7 +16,7 @@ from wiki import events
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.markup import render_markdown
+from wiki.markup import Renderer
 from wiki.processes import links, page_codes, rendering
 from wiki.processes.models import Page, PageReview, PageTag, Process, Revision
 from wiki.processes.paths import is_valid_slug, join_path, slugify
@@ -148,12 +148,11 @@ def renderer_for(
     text: str,
     page: Page | None = None,
     extra: Sequence[markdown.Extension] = (),
-) -> Callable[[str], Markup]:
+) -> Renderer:
     """Render text, or its parts one by one (a preview's sections), as a page of the process
     (or this page) is rendered; what it refers to (pages, files) is looked up once for all."""
     extensions = [*(rendering.extensions_for(page) if page is not None else []), *extra]
-    resolve = links.resolver_for(process.path, [text])
-    return lambda body: render_markdown(body, resolve, extensions)
+    return Renderer(links.resolver_for(process.path, [text]), extensions)
 
 
 def create_page(
