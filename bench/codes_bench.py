@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from against import REPO, other_tree, print_comparison, run_child
+
 SHARED_MIGRATION = "c90b9e3d4027"  # the newest migration both trees have
 CODES = 200
 PASSWORD = "bench-password-123"
@@ -110,11 +109,6 @@ def child(tree: Path, pages: int, views: int, out: Path) -> None:
     out.write_text(json.dumps(figures))
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--against", default="main", help="the commit to compare with")
@@ -126,38 +120,16 @@ def main() -> int:
     if args.child:
         child(Path(args.child), args.pages, args.views, Path(args.out))
         return 0
-    other = Path(tempfile.mkdtemp(prefix="codes-bench-tree-")) / "tree"
-    subprocess.run(
-        ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(other), args.against],
-        check=True,
-    )
-    trees = {"this checkout": REPO, args.against: other}
+    options = ("--pages", str(args.pages), "--views", str(args.views))
     results = {}
-    try:
-        for name, tree in trees.items():
+    with other_tree(args.against) as other:
+        for name, tree in {"this checkout": REPO, args.against: other}.items():
             print(f"{name}: {args.pages:,} pages ...", flush=True)
             out = other.parent / f"{len(results)}.json"
-            run = subprocess.run(
-                [sys.executable, __file__, "--child", str(tree), "--out", str(out),
-                 "--pages", str(args.pages), "--views", str(args.views)],
-                capture_output=True, text=True,
-            )  # fmt: skip
-            if run.returncode:
-                print(run.stdout[-3000:], run.stderr[-3000:])
-                return 1
-            results[name] = json.loads(out.read_text())
-    finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(other)])
+            results[name] = run_child(__file__, tree, out, *options)
     print(f"\n{args.pages:,} pages, {args.views} of each, SQLite")
-    print(f"{'':34}{'this checkout':>18}{args.against:>18}{'ratio p50':>11}")
-    mine, theirs = results["this checkout"], results[args.against]
-    for measure in (*MEASURES, "migrations_ms"):
-        cells = [
-            f"{statistics.median(r[measure]):.1f} / {percentile(r[measure], 0.95):.1f}"
-            for r in (mine, theirs)
-        ]
-        ratio = statistics.median(mine[measure]) / statistics.median(theirs[measure])
-        print(f"{measure + ' p50 / p95':34}{cells[0]:>18}{cells[1]:>18}{ratio:>10.2f}x")
+    measures = (*MEASURES, "migrations_ms")
+    print_comparison(measures, results["this checkout"], results[args.against], args.against)
     return 0
 
 

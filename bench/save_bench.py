@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from against import REPO, other_tree, print_comparison, run_child
+
 PASSWORD = "bench-password-123"
 MEASURES = ("save_ms", "searchable_ms", "first_view_ms")
 
@@ -104,11 +103,6 @@ def _found(outcome) -> bool:
     return bool(outcome.results and outcome.results.total)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--against", default="HEAD~1", help="the commit to compare with")
@@ -120,40 +114,20 @@ def main() -> int:
     if args.child:
         child(Path(args.child), args.saves, Path(args.out))
         return 0
-    other = Path(tempfile.mkdtemp(prefix="save-bench-tree-")) / "tree"
-    subprocess.run(
-        ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(other), args.against],
-        check=True,
-    )
-    trees = {"this checkout": REPO, args.against: other}
-    results: dict[str, dict[str, list[float]]] = {name: {m: [] for m in MEASURES} for name in trees}
-    try:
+    options = ("--saves", str(args.saves))
+    with other_tree(args.against) as other:
+        trees = {"this checkout": REPO, args.against: other}
+        results: dict[str, dict[str, list[float]]] = {
+            name: {m: [] for m in MEASURES} for name in trees
+        }
         for round_number in range(1, args.rounds + 1):
             for name, tree in trees.items():
                 print(f"round {round_number}/{args.rounds}: {name} ...", flush=True)
                 out = other.parent / f"{round_number}-{len(results[name]['save_ms'])}.json"
-                run = subprocess.run(
-                    [sys.executable, __file__, "--child", str(tree), "--out", str(out),
-                     "--saves", str(args.saves)],
-                    capture_output=True, text=True,
-                )  # fmt: skip
-                if run.returncode:
-                    print(run.stdout[-3000:], run.stderr[-3000:])
-                    return 1
-                for measure, values in json.loads(out.read_text()).items():
+                for measure, values in run_child(__file__, tree, out, *options).items():
                     results[name][measure] += values
-    finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(other)])
     print(f"\n{args.saves} saves x {args.rounds} rounds on SQLite + whoosh, the demo content")
-    print(f"{'':28}{'this checkout':>18}{args.against:>18}{'ratio p50':>11}")
-    mine, theirs = results["this checkout"], results[args.against]
-    for measure in MEASURES:
-        cells = [
-            f"{statistics.median(r[measure]):.1f} / {percentile(r[measure], 0.95):.1f}"
-            for r in (mine, theirs)
-        ]
-        ratio = statistics.median(mine[measure]) / statistics.median(theirs[measure])
-        print(f"{measure + ' p50 / p95':28}{cells[0]:>18}{cells[1]:>18}{ratio:>10.2f}x")
+    print_comparison(MEASURES, results["this checkout"], results[args.against], args.against)
     return 0
 
 
