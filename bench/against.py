@@ -4,6 +4,7 @@ side with the ratio of this checkout to the other (the baseline measured in the 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import statistics
@@ -15,6 +16,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 Figures = dict[str, list[float]]
+
+
+def parser_for(doc: str, against: str) -> argparse.ArgumentParser:
+    """The options of a bench run this way; a child gets --child TREE and --out FILE."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--against", default=against, help="the commit to compare with")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    return parser
 
 
 @contextlib.contextmanager

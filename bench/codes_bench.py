@@ -15,7 +15,6 @@ for both trees and the ratio of this checkout to the other.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from against import REPO, other_tree, print_comparison, run_child
+from against import REPO, other_tree, parser_for, print_comparison, run_child
 
 SHARED_MIGRATION = "c90b9e3d4027"  # the newest migration both trees have
 CODES = 200
@@ -110,12 +109,9 @@ def child(tree: Path, pages: int, views: int, out: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--against", default="main", help="the commit to compare with")
+    parser = parser_for(__doc__, against="main")
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--views", type=int, default=30)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(Path(args.child), args.pages, args.views, Path(args.out))

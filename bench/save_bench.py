@@ -15,14 +15,13 @@ of this checkout to the other: the baseline is the other tree, measured in the s
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from against import REPO, other_tree, print_comparison, run_child
+from against import REPO, other_tree, parser_for, print_comparison, run_child
 
 PASSWORD = "bench-password-123"
 MEASURES = ("save_ms", "searchable_ms", "first_view_ms")
@@ -104,12 +103,9 @@ def _found(outcome) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--against", default="HEAD~1", help="the commit to compare with")
+    parser = parser_for(__doc__, against="HEAD~1")
     parser.add_argument("--saves", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(Path(args.child), args.saves, Path(args.out))
