@@ -133,6 +133,17 @@ def test_wiki_links_resolve_relative_absolute_and_missing(app, people):
     ] == ["Payment run"]
 
 
+def test_a_text_s_links_are_looked_up_together_old_paths_and_hundreds_alike(app, people):
+    renamed = factories.make_page("p2p", "Vendor list", "Text")
+    pages.save_page(people["member"], renamed, draft(title="Vendor master"), 1)
+    targets = [f"Missing {n}" for n in range(600)] + ["Vendor list", "Vendor master", "/p2p"]
+    body = " ".join(f"[[{target}]]" for target in targets)
+    with app.test_request_context():
+        html = str(pages.preview_html(tree.get_process("p2p"), body))
+    assert html.count("wikilink-missing") == 600
+    assert html.count('<a class="wikilink" href=') == 3  # the old path, the new one, a process
+
+
 def test_creating_a_missing_target_refreshes_the_linking_page(app, people):
     source = factories.make_page("p2p", "Overview", "Read [[Vendor cleanup]].")
     with app.test_request_context():

@@ -14,6 +14,8 @@ from wiki.processes.models import Page, PageLink, PathRedirect, Process, Revisio
 from wiki.processes.paths import parent_path, wiki_link_path
 from wiki.rendered import forget_linked_html
 
+LOOKUP_SLICE = 500
+
 
 def resolver_for(process_path: str, texts: Iterable[str] = ()) -> LinkResolver:
     """Resolve wiki links written in a page or description of the process at process_path.
@@ -44,10 +46,11 @@ def existing_paths(paths: Collection[str]) -> set[str]:
     """Those of the paths that lead somewhere: a page, a process, or an old path of either."""
     found: set[str] = set()
     for column in (Page.path, Process.path, PathRedirect.old_path):
-        unknown = set(paths) - found
-        if not unknown:
-            break
-        found.update(db.session.scalars(select(column).where(column.in_(unknown))))
+        unknown = sorted(set(paths) - found)
+        # In slices: a long text may link thousands of pages, past a database's parameters.
+        for start in range(0, len(unknown), LOOKUP_SLICE):
+            chunk = unknown[start : start + LOOKUP_SLICE]
+            found.update(db.session.scalars(select(column).where(column.in_(chunk))))
     return found
 
 
