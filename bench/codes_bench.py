@@ -2,7 +2,8 @@
 an earlier commit, in one run.
 
 Run from the repository root:  .venv/bin/python bench/codes_bench.py --against REF
-Options: --pages N (default 10,000), --views N (default 30), --against REF (default main).
+Options: --pages N (default 10,000), --views N (default 30), --against REF (default main),
+--at REVISION (a migration both trees have; default the one before page_codes).
 
 For each tree (the other commit checked out in a temporary git worktree), a process of its own
 writes the search bench's synthetic corpus (bench/searchbench/corpus.py) into a SQLite database
@@ -24,7 +25,9 @@ from pathlib import Path
 
 from against import REPO, other_tree, parser_for, print_comparison, run_child
 
-SHARED_MIGRATION = "c90b9e3d4027"  # the newest migration both trees have
+# The migration the corpus goes in at: one both trees have (--at), by default the one before
+# page_codes.
+SHARED_MIGRATION = "1ca0fe268d79"
 CODES = 200
 PASSWORD = "bench-password-123"
 MEASURES = ("list_codes_ms", "registry_view_ms", "save_then_registry_ms")
@@ -46,7 +49,7 @@ def with_codes(corpus, rng: random.Random) -> list[str]:
     return codes
 
 
-def child(tree: Path, pages: int, views: int, out: Path) -> None:
+def child(tree: Path, pages: int, views: int, at: str, out: Path) -> None:
     sys.path.insert(0, str(REPO / "bench"))
     from searchbench import corpus as synthetic  # puts this checkout first on the path
 
@@ -64,7 +67,7 @@ def child(tree: Path, pages: int, views: int, out: Path) -> None:
     corpus = synthetic.generate(synthetic.Vocabulary(rng), pages, seed=1)
     with_codes(corpus, rng)
     work = Path(tempfile.mkdtemp(prefix="codes-bench-"))
-    built = synthetic.build_database(work, corpus, revision=SHARED_MIGRATION)
+    built = synthetic.build_database(work, corpus, revision=at)
     # Every view drawn anew (the page cache would answer all but the first after a write).
     settings = {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PAGE_CACHE_SIZE": 0}
     database = {"DATABASE_URL": built.config["DATABASE_URL"], "SECRET_KEY": "bench"}
@@ -112,11 +115,12 @@ def main() -> int:
     parser = parser_for(__doc__, against="main")
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--views", type=int, default=30)
+    parser.add_argument("--at", default=SHARED_MIGRATION, help="a migration both trees have")
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child), args.pages, args.views, Path(args.out))
+        child(Path(args.child), args.pages, args.views, args.at, Path(args.out))
         return 0
-    options = ("--pages", str(args.pages), "--views", str(args.views))
+    options = ("--pages", str(args.pages), "--views", str(args.views), "--at", args.at)
     results = {}
     with other_tree(args.against) as other:
         for name, tree in {"this checkout": REPO, args.against: other}.items():

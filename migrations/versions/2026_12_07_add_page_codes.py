@@ -2,7 +2,7 @@
 registry), filled from every page's newest revision
 
 Revision ID: 7d2f4b9e1a63
-Revises: c90b9e3d4027
+Revises: 1ca0fe268d79
 Create Date: 2026-12-07 13:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d2f4b9e1a63'
-down_revision = 'c90b9e3d4027'
+down_revision = '1ca0fe268d79'
 branch_labels = None
 depends_on = None
 
