@@ -21,7 +21,7 @@ from wiki.gaps import services as gap_log
 from wiki.glossary import services as glossary
 from wiki.glossary.forms import TermDraft
 from wiki.people.models import Expertise
-from wiki.processes import pages, tree
+from wiki.processes import drafts, pages, tree
 from wiki.questions import services as questions
 from wiki.search import services as search
 from wiki.search.models import NO_RESULTS
@@ -96,6 +96,10 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     db.session.add(Expertise(person=people["admin"], process=page.process, level="expert"))
     question = factories.make_question(people["newcomer"], page.process, [people["admin"]])
     questions.add_post(people["admin"], question, "Two *percent*.")
+    # The admin's draft of a page made from it: its editor offers the draft back.
+    drafts.save_draft(
+        people["admin"], None, question.process, "Two", "Two *percent*, then.", None, question.id
+    )
     admin = people["admin"].id
     # A discussion on the page: a quoted passage gone from the text, a reply, one resolved.
     first = comments.add_comment(people["member"], page, "Is *this* right?", quote="Old words")
