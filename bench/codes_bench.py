@@ -27,7 +27,7 @@ from against import REPO, other_tree, parser_for, print_comparison, run_child
 
 # The migration the corpus goes in at: one both trees have (--at), by default the one before
 # page_codes.
-SHARED_MIGRATION = "1ca0fe268d79"
+SHARED_MIGRATION = "3e9a7c5b2d18"
 CODES = 200
 PASSWORD = "bench-password-123"
 MEASURES = ("list_codes_ms", "registry_view_ms", "save_then_registry_ms")

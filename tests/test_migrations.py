@@ -72,7 +72,7 @@ def test_page_codes_are_filled_from_each_page_s_newest_revision(another_database
         recorded = set(db.session.execute(text("SELECT page_id, code FROM page_codes")).all())
         assert recorded  # the demo content writes ERP codes
         db.session.remove()
-        downgrade(revision="1ca0fe268d79")  # the one before page_codes
+        downgrade(revision="3e9a7c5b2d18")  # the one before page_codes
         upgrade()
         again = set(db.session.execute(text("SELECT page_id, code FROM page_codes")).all())
         assert again == recorded

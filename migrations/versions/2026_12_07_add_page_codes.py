@@ -2,7 +2,7 @@
 registry), filled from every page's newest revision
 
 Revision ID: 7d2f4b9e1a63
-Revises: 1ca0fe268d79
+Revises: 3e9a7c5b2d18
 Create Date: 2026-12-07 13:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d2f4b9e1a63'
-down_revision = '1ca0fe268d79'
+down_revision = '3e9a7c5b2d18'
 branch_labels = None
 depends_on = None
 
