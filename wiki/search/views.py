@@ -33,6 +33,7 @@ def results():
         type_name=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
         page=page,
+        verified_only=request.args.get("verified") == "1",
         # Shown again after "none of these helped", or a trainer following up from the
         # misses page: not a new miss.
         record=request.args.get("counted") != "1",
@@ -110,9 +111,11 @@ def not_helpful():
     text = request.form.get("q", "")
     process_path = request.form.get("process") or None
     type_name, tag = request.form.get("type") or None, request.form.get("tag") or None
+    verified_only = request.form.get("verified") == "1"
     outcome = services.search(
-        current_user, text, process_path=process_path, type_name=type_name, tag=tag, record=False
-    )
+        current_user, text, process_path=process_path, type_name=type_name, tag=tag,
+        record=False, verified_only=verified_only,
+    )  # fmt: skip
     count = outcome.results.total if outcome.results else 0
     if outcome.text:
         services.record_miss(current_user, outcome.text, outcome.process, NOT_HELPFUL, count)
@@ -124,6 +127,7 @@ def not_helpful():
             process=process_path,
             type=outcome.type,
             tag=outcome.tag,
+            verified=1 if verified_only else None,
             missed=1,
             counted=1,  # shown again without counting a second miss
         )
