@@ -23,6 +23,7 @@ from wiki.processes import pages, tree
 from wiki.questions import services as questions
 from wiki.search import services as search
 from wiki.search.models import NO_RESULTS
+from wiki.verification import services as verification
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -57,6 +58,7 @@ URLS = [
     "/search",
     "/search?q=invoices",
     "/search?q=invoices&missed=1",
+    "/search?q=invoices&verified=1",
     "/search?q=photocopier+jam",
     "/search/misses",
     "/search?q=what+is+a+PO",
@@ -137,8 +139,14 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
     gap_courses.add_module(people["admin"], course, "Invoices", ["p2p/invoices"])
     forum, forum_meeting = factories.make_forum_meeting(people, "p2p", "p2p/invoices")
+    # A verified page that changed: a page linking to it and the module are marked.
+    verification.verify(people["admin"], page)
+    linking = factories.make_page("p2p/invoices", "Hold queue", "See [[Three-way match]].")
+    changed = pages.PageDraft(page.title, body + "\nTolerance is 5 %, from now on.\n")
+    pages.save_page(people["member"], page, changed, page.latest_revision)
     urls = [
         *URLS,
+        f"/p/{linking.path}",
         "/forums/",
         f"/forums/{forum.id}",
         f"/forums/{forum.id}/meetings/{forum_meeting.id}",

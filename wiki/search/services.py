@@ -22,6 +22,7 @@ from wiki.search.models import NO_RESULTS, SearchMiss, add_once_a_day
 from wiki.search.passages import Passage, passage_for
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
+from wiki.verification import search_success
 from wiki.verification import services as verification
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class SearchOutcome:
     terms: list[GlossaryTerm] = field(default_factory=list)
     # Only pages verified now.
     verified_only: bool = False
+    # The top process the search counts for in content health's search success.
+    area: str = ""
 
 
 def readers_for(user: User) -> list[str]:
@@ -128,10 +131,24 @@ def search(
             outcome.passage = passage_for(best_page, reading.concepts)
     outcome.breadcrumbs = breadcrumbs(results.hits)
     outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
+    outcome.area = _area_of(outcome)
+    if record and page == 1:
+        search_success.count_search(outcome.area, found=results.total > 0)
     # Nothing among verified pages alone is no gap in the wiki.
     if results.total == 0 and page == 1 and record and not verified_only:
         record_miss(user, outcome.text, outcome.process, NO_RESULTS, 0)
     return outcome
+
+
+def _area_of(outcome: SearchOutcome) -> str:
+    """The top process searched in; else the one of the best hit placed in a process."""
+    if outcome.process is not None:
+        return outcome.process.path.split("/", 1)[0]
+    for hit in outcome.results.hits if outcome.results else []:
+        trail = outcome.breadcrumbs.get(hit.key)
+        if trail:
+            return trail[0].url.removeprefix("/p/")
+    return search_success.NO_AREA
 
 
 def visible_url(user: User, document_key: str) -> str | None:

@@ -17,6 +17,7 @@ from wiki.search.models import NOT_HELPFUL
 from wiki.search.offers import offers_for
 from wiki.security import roles_required
 from wiki.textutil import clean_line
+from wiki.verification import search_success
 from wiki.verification import services as verification
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -59,6 +60,7 @@ def results():
                 q=outcome.text,
                 key=hit.key,
                 t=signals.link_token(current_user, outcome.text, hit.key),
+                area=outcome.area or None,
                 _external=True,
             ),
         ),
@@ -92,7 +94,11 @@ def opened():
         raise CSRFError("The opening's token is missing or wrong.")
     if services.visible_url(current_user, document_key) is None:
         abort(404)
+    # A search followed by an opening counts once, at its first opening.
+    first = not signals.opened_today(current_user, text)
     signals.record(current_user, text, document_key, signals.OPENED)
+    if first:
+        search_success.count_opening(request.args.get("area", ""))
     return "", 204
 
 

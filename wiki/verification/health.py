@@ -1,6 +1,6 @@
 """Content health for trainers and managers: how much of what people read is verified (the
 trust score, per top process, against an 80 % line, and day by day), the most read pages that
-are not verified, and pages nobody read in 180 days."""
+are not verified, pages nobody read in 180 days, and how often searches succeed per process."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from wiki.extensions import db
 from wiki.processes.models import Page, Process
 from wiki.verification.models import PageTrust
 from wiki.verification.readership import PageViewCount, write_counts
+from wiki.verification.search_success import AreaSearches, search_success
 from wiki.verification.services import EXPIRED, STATE_LABELS, UNVERIFIED
 
 TRUST_LINE = 0.80
@@ -58,6 +59,8 @@ class Health:
     unread: list[tuple[str, str]] = field(default_factory=list)  # (title, path)
     unread_count: int = 0
     history: list[tuple[date, float]] = field(default_factory=list)
+    searches: AreaSearches = field(default_factory=lambda: AreaSearches("All searches", ""))
+    search_areas: list[AreaSearches] = field(default_factory=list)
 
 
 def content_health(now: datetime) -> Health:
@@ -114,6 +117,7 @@ def content_health(now: datetime) -> Health:
         .exists()
     )
     unread = select(Page.title, Page.path).where(Page.created_at < cutoff, ~read_lately)
+    searches, search_areas = search_success(now)
     return Health(
         overall=overall,
         areas=list(areas.values()),
@@ -123,6 +127,8 @@ def content_health(now: datetime) -> Health:
         ],
         unread_count=db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0,
         history=trust_history(now),
+        searches=searches,
+        search_areas=search_areas,
     )
 
 
@@ -173,4 +179,11 @@ def health_csv(health: Health) -> str:
     writer.writerow([])
     writer.writerow(["not read in 180 days", "path"])
     writer.writerows(health.unread)
+    writer.writerow([])
+    writer.writerow(["searches by process (30 days)", "searches", "opened a result", "no result"])
+    for area in [health.searches, *health.search_areas]:
+        shares = [area.opened_share, area.empty_share]
+        writer.writerow(
+            [area.name, area.searches, *("" if s is None else f"{s:.3f}" for s in shares)]
+        )
     return out.getvalue()

@@ -67,7 +67,6 @@ def write_counts() -> None:
     if not counts:
         return
     table = PageViewCount.__table__
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     try:
         with db.engine.begin() as connection:
             # Only pages that still exist: one deleted meanwhile would refuse the whole batch.
@@ -78,14 +77,20 @@ def write_counts() -> None:
                 for (page, day), n in sorted(counts.items())
                 if page in existing
             ]
-            if not rows:
-                return
-            insert = dialect.insert(table).values(rows)
-            connection.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[table.c.page_id, table.c.day],
-                    set_={"views": table.c.views + insert.excluded.views},
-                )
-            )
+            if rows:
+                add_counts(connection, table, rows, keys=("page_id", "day"))
     except SQLAlchemyError:
         return
+
+
+def add_counts(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
+    """Insert the rows, or add their counts (every column but `keys`) to the rows there."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table).values(rows)
+    counted = [name for name in rows[0] if name not in keys]
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c[name] for name in keys],
+            set_={name: table.c[name] + insert.excluded[name] for name in counted},
+        )
+    )
