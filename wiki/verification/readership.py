@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Date, ForeignKey, Integer, select
+from sqlalchemy import Date, ForeignKey, Index, Integer, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,12 +24,26 @@ FLUSH_SECONDS = 10.0
 
 class PageViewCount(db.Model):
     __tablename__ = "page_view_counts"
+    # A page's views of a window are summed from the index alone, without reading the rows.
+    __table_args__ = (Index("ix_page_view_counts_page_day_views", "page_id", "day", "views"),)
 
     page_id: Mapped[int] = mapped_column(
         ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
     )
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PageLastView(db.Model):
+    """The last day each page was viewed, kept with the counts: whether a page was read in a
+    window is one row per page, not its days' rows."""
+
+    __tablename__ = "page_last_views"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, index=True)
 
 
 class _Tally:
@@ -79,14 +93,34 @@ def write_counts() -> None:
             ]
             if rows:
                 add_counts(connection, table, rows, keys=("page_id", "day"))
+                _keep_last_days(connection, rows)
     except SQLAlchemyError:
         return
 
 
+def _keep_last_days(connection, rows: list[dict]) -> None:
+    last: dict[int, date] = {}
+    for row in rows:
+        last[row["page_id"]] = max(row["day"], last.get(row["page_id"], row["day"]))
+    table = PageLastView.__table__
+    insert = (
+        _dialect(connection)
+        .insert(table)
+        .values([{"page_id": page, "day": day} for page, day in sorted(last.items())])
+    )
+    later = case((insert.excluded.day > table.c.day, insert.excluded.day), else_=table.c.day)
+    connection.execute(
+        insert.on_conflict_do_update(index_elements=[table.c.page_id], set_={"day": later})
+    )
+
+
+def _dialect(connection):
+    return postgresql if connection.dialect.name == "postgresql" else sqlite
+
+
 def add_counts(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
     """Insert the rows, or add their counts (every column but `keys`) to the rows there."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(rows)
+    insert = _dialect(connection).insert(table).values(rows)
     counted = [name for name in rows[0] if name not in keys]
     connection.execute(
         insert.on_conflict_do_update(
