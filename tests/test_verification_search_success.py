@@ -41,6 +41,8 @@ def test_search_success_per_process(client, auth, wiki):
     search_and_open(client, "photocopier", open_first=False)  # nothing: no process
     search_and_open(client, "toner", process="finance", open_first=False)  # nothing in Finance
     client.get("/search", query_string={"q": "hold", "page": 2})  # paging is no new search
+    client.get("/search", query_string={"q": "hold", "counted": 1})  # shown again
+    assert client.get("/api/v1/search?q=hold").status_code == 200  # no opening can follow
     report = health.content_health(utcnow())
     figures = {
         area.name: (area.searches, area.opened_share, area.empty_share)

@@ -132,12 +132,17 @@ def search(
     outcome.breadcrumbs = breadcrumbs(results.hits)
     outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
     outcome.area = _area_of(outcome)
-    if record and page == 1:
-        search_success.count_search(outcome.area, found=results.total > 0)
     # Nothing among verified pages alone is no gap in the wiki.
     if results.total == 0 and page == 1 and record and not verified_only:
         record_miss(user, outcome.text, outcome.process, NO_RESULTS, 0)
     return outcome
+
+
+def count_for_health(outcome: SearchOutcome) -> None:
+    """Count a search made on the results page (where an opening can follow it; the API's and
+    the chat commands' are not counted) for content health's search success."""
+    if outcome.results is not None:
+        search_success.count_search(outcome.area, found=outcome.results.total > 0)
 
 
 def _area_of(outcome: SearchOutcome) -> str:

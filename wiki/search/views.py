@@ -27,6 +27,9 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 def results():
     # Whoosh collects every hit up to the page asked for: deep pages are not worth the cost.
     page = min(whole_number(request.args.get("page")) or 1, 500)
+    # Shown again after "none of these helped", or a trainer following up from the misses
+    # page: not a new search, nor a new miss.
+    fresh = request.args.get("counted") != "1"
     outcome = services.search(
         current_user,
         request.args.get("q", ""),
@@ -35,10 +38,10 @@ def results():
         tag=request.args.get("tag") or None,
         page=page,
         verified_only=request.args.get("verified") == "1",
-        # Shown again after "none of these helped", or a trainer following up from the
-        # misses page: not a new miss.
-        record=request.args.get("counted") != "1",
+        record=fresh,
     )
+    if fresh and page == 1:
+        services.count_for_health(outcome)
     process_path = _closest_process_path(outcome)
     hits = outcome.results.hits if outcome.results else []
     status = 503 if outcome.unavailable else 200
