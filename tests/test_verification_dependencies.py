@@ -60,6 +60,11 @@ def test_a_linking_page_is_marked_shown_and_cleared_when_its_owner_edits_it(
     assert 'href="/p/p2p/three-way-match/+diff?from=1&amp;to=3">see what changed' in page
     assert "mark it still right" not in page  # not hers to dismiss
     auth.logout()
+    auth.login("priya@example.com")  # the owner: listed on her home
+    home = client.get("/").text
+    assert "Your pages that depend on a page that changed" in home
+    assert 'Hold queue</a> <span class="muted">(owner: Priya Member)</span> depends on' in home
+    auth.logout()
     edit(hold, people["admin"], "Check [[Three-way match]] first, always.")  # not the owner
     assert len(marks()) == 1
     edit(hold, people["member"], "Check [[Three-way match]] first, then the price.")

@@ -61,6 +61,23 @@ def marks_of_page(page: Page) -> list[DependencyChange]:
     )
 
 
+def marks_owned_by(person: User, limit: int = LISTED) -> list[DependencyChange]:
+    """The marks on the person's own pages, newest first."""
+    return list(
+        db.session.scalars(
+            select(DependencyChange)
+            .join(Page, Page.id == DependencyChange.page_id)
+            .where(Page.owner_id == person.id)
+            .options(
+                selectinload(DependencyChange.page).selectinload(Page.owner),
+                selectinload(DependencyChange.changed_page),
+            )
+            .order_by(DependencyChange.changed_at.desc(), DependencyChange.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def open_marks(modules_only: bool = False, limit: int = LISTED) -> list[DependencyChange]:
     """The newest marks, with their dependant and changed page, for the lists."""
     query = select(DependencyChange)
