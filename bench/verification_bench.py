@@ -48,6 +48,7 @@ def populate(connection, pages: int, days: int, readers: int, now: datetime) -> 
     from wiki.verification.models import PageTrust
     from wiki.verification.readership import PageLastView, PageViewCount
 
+    assert days <= 30, "the views of more than 30 days would span more than two periods"
     people = [{"id": 1, "email": "owner@example.com", "name": "Owner", "active": True}]
     people += [
         {"id": n, "email": f"new{n}@example.com", "name": f"Newcomer {n}", "active": True,
@@ -90,17 +91,26 @@ def populate(connection, pages: int, days: int, readers: int, now: datetime) -> 
             [{"page_id": n, "day": now.date() - timedelta(days=d), "views": 1 + (n * d) % 9}
              for n in chunk if n % 7 for d in range(days)],
         )  # fmt: skip
-        # The last day each page was read, as flushing the counts keeps it.
-        connection.execute(
-            insert(PageLastView),
-            [{"page_id": n, "day": now.date()} for n in chunk if n % 7 and days],
-        )  # fmt: skip
+        # Each page's last day read and its views per period, as flushing the counts keeps them.
+        connection.execute(insert(PageLastView), [last_views(n, days, now) for n in chunk if n % 7])
         progress(f"{chunk[-1]:,} pages written")
     connection.execute(
         insert(PageRead),
         [{"user_id": person["id"], "page_id": 1, "first_read_at": now - timedelta(days=3)}
          for person in people[1:]],
     )  # fmt: skip
+
+
+def last_views(page: int, days: int, now: datetime) -> dict:
+    from wiki.verification.readership import period_of
+
+    today = now.date()
+    current = period_of(today)
+    views = {current: 0, current - 1: 0}
+    for d in range(days):
+        views[period_of(today - timedelta(days=d))] += 1 + (page * d) % 9
+    return {"page_id": page, "day": today, "period": current, "period_views": views[current],
+            "previous_views": views[current - 1]}  # fmt: skip
 
 
 def timed(call, runs: int) -> tuple[float, float]:

@@ -34,9 +34,19 @@ class PageViewCount(db.Model):
     views: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# A page's views are also added up per period of this many days (counted from day one of the
+# calendar): a window of 31 days spans two periods, whose views bound the window's from above.
+PERIOD_DAYS = 30
+
+
+def period_of(day: date) -> int:
+    return day.toordinal() // PERIOD_DAYS
+
+
 class PageLastView(db.Model):
-    """The last day each page was viewed, kept with the counts: whether a page was read in a
-    window is one row per page, not its days' rows."""
+    """Per page, kept with the counts: the last day it was viewed (whether a page was read in a
+    window is one row a page, not its days' rows), and its views in the latest period it was
+    viewed in and in the period before that one."""
 
     __tablename__ = "page_last_views"
 
@@ -44,6 +54,9 @@ class PageLastView(db.Model):
         ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, index=True)
+    period: Mapped[int]
+    period_views: Mapped[int]
+    previous_views: Mapped[int]
 
 
 class _Tally:
@@ -99,19 +112,52 @@ def write_counts() -> None:
 
 
 def _keep_last_days(connection, rows: list[dict]) -> None:
-    last: dict[int, date] = {}
+    """Only ever added to, never recomputed from the counts: two workers flushing at once
+    cannot lose each other's views."""
+    per_period: dict[tuple[int, int], tuple[date, int]] = {}
     for row in rows:
-        last[row["page_id"]] = max(row["day"], last.get(row["page_id"], row["day"]))
+        key = (row["page_id"], period_of(row["day"]))
+        last, views = per_period.get(key, (row["day"], 0))
+        per_period[key] = (max(last, row["day"]), views + row["views"])
     table = PageLastView.__table__
-    insert = (
-        _dialect(connection)
-        .insert(table)
-        .values([{"page_id": page, "day": day} for page, day in sorted(last.items())])
-    )
-    later = case((insert.excluded.day > table.c.day, insert.excluded.day), else_=table.c.day)
-    connection.execute(
-        insert.on_conflict_do_update(index_elements=[table.c.page_id], set_={"day": later})
-    )
+    old = table.c
+    # A statement per period (a flush spans two across midnight at most): one statement may
+    # change a page's row only once.
+    for period in sorted({period for _, period in per_period}):
+        insert = (
+            _dialect(connection)
+            .insert(table)
+            .values(
+                [
+                    {
+                        "page_id": page,
+                        "day": last,
+                        "period": period,
+                        "period_views": views,
+                        "previous_views": 0,
+                    }
+                    for (page, of), (last, views) in sorted(per_period.items())
+                    if of == period
+                ]  # fmt: skip
+            )
+        )
+        new = insert.excluded
+        later = {
+            "day": case((new.day > old.day, new.day), else_=old.day),
+            "period": case((new.period > old.period, new.period), else_=old.period),
+            "period_views": case(
+                (new.period == old.period, old.period_views + new.period_views),
+                (new.period > old.period, new.period_views),
+                else_=old.period_views,
+            ),
+            "previous_views": case(
+                (new.period == old.period + 1, old.period_views),
+                (new.period > old.period + 1, 0),
+                (new.period == old.period - 1, old.previous_views + new.period_views),
+                else_=old.previous_views,
+            ),
+        }
+        connection.execute(insert.on_conflict_do_update(index_elements=[old.page_id], set_=later))
 
 
 def _dialect(connection):
