@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver bench-comments
 
 setup: $(STAMP)
 
@@ -113,6 +113,11 @@ bench-editor: setup
 # that 1,000 readers hear of (a temporary SQLite file; --database-url for PostgreSQL).
 bench-verification: setup
 	$(BIN)/python bench/verification_bench.py
+
+# A page with 500 comments opened over HTTP (first, fresh and repeat views) next to the same
+# page without comments (goal: p95 <= 100 ms).
+bench-comments: setup
+	$(BIN)/python bench/comments_bench.py
 
 # Issue 31's load: 8 editors x 50 saves beside a webhook receiver and a mail server that drip
 # their answers, against a baseline run without them (about 3 minutes).

@@ -21,7 +21,7 @@ FOUNDATIONS = {"auth", "audit", "notifications", "security", "ratelimit", "error
 DOMAINS = {
     "processes", "attachments", "people", "questions", "buddies", "coaching", "peergroups",
     "feedforward", "gaps", "forums", "search", "glossary", "watching", "verification",
-    "homes", "comments",
+    "homes", "comments", "approvals",
 }  # fmt: skip
 FACES = {"api", "webhooks", "integrations"}
 # The top: what wires the floors together or drives them from outside a request.

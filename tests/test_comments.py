@@ -205,6 +205,8 @@ def test_the_api_lists_writes_and_resolves_comments(client, auth, page, people):
     )
     assert made.status_code == 201, made.get_json()
     first = made.get_json()["id"]
+    # Rendered as it was written: a page with many new comments makes no reader wait.
+    assert "<p>Which @priya?</p>" in db.session.get(Comment, first).body_html
     reply = client.post(
         f"/api/v1/pages/{page.id}/comments", json={"body": "This one.", "reply_to": first}
     )

@@ -8,6 +8,8 @@ import subprocess
 
 from tests import factories
 from tests.conftest import REPO
+from wiki.approvals import rules as approval_rules
+from wiki.approvals import services as approvals
 from wiki.buddies import plans
 from wiki.buddies import services as buddies
 from wiki.coaching import services as coaching
@@ -144,9 +146,24 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     linking = factories.make_page("p2p/invoices", "Hold queue", "See [[Three-way match]].")
     changed = pages.PageDraft(page.title, body + "\nTolerance is 5 %, from now on.\n")
     pages.save_page(people["member"], page, changed, page.latest_revision)
+    # A controlled process: the page waits on the member's change request, the admin decides.
+    approval_rules.set_control(
+        people["admin"], tree.get_process("p2p"), [people["admin"]], "expert"
+    )
+    change = approvals.open_request(
+        people["member"],
+        page,
+        pages.PageDraft(page.title, body + "\nAsked.\n"),
+        page.latest_revision,
+        "controlled",
+    )
     urls = [
         *URLS,
         f"/p/{linking.path}",
+        "/change-requests/",
+        f"/change-requests/{change.id}",
+        "/p/p2p/+control",
+        "/p/p2p/invoices/+control",
         "/forums/",
         f"/forums/{forum.id}",
         f"/forums/{forum.id}/meetings/{forum_meeting.id}",

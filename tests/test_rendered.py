@@ -1,12 +1,15 @@
 """wiki/rendered.py: questions, answers, gap and forum descriptions, meeting minutes and process
 descriptions are rendered on their first view and the HTML kept; they render again only when
-their text changes, or, with a wiki link, when a page or process comes or goes."""
+their text changes, or, with a wiki link, when a page or process it may point to comes or
+goes."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
 from tests.factories import make_forum_meeting, make_page, make_process, make_question
+from wiki.comments import services as comments
+from wiki.comments.models import Comment
 from wiki.extensions import db
 from wiki.forums.models import Forum, ForumMeeting
 from wiki.gaps import services as gaps
@@ -92,6 +95,21 @@ def test_a_process_description_renders_again_when_its_text_or_a_linked_page_chan
     process = db.session.get(Process, process.id)
     tree.update_process(people["admin"], process, "Invoices", "invoices", "Plain _now_.")
     assert "<em>now</em>" in client.get("/p/p2p/invoices").get_data(as_text=True)
+
+
+def test_only_texts_linking_where_a_page_came_render_again(client, auth, people):
+    page = make_page("p2p/invoices", "Three-way match", "Text.")
+    about_it = comments.add_comment(people["member"], page, "See [[Freight costs]].")
+    elsewhere = comments.add_comment(people["member"], page, "See [[/p2p/Tolerances]].")
+    plain = comments.add_comment(people["member"], page, "No link.")
+    ids = [about_it.id, elsewhere.id, plain.id]
+    auth.login("jill@example.com")
+    assert "wikilink-missing" in client.get(f"/p/{page.path}").get_data(as_text=True)
+    for comment_id in ids:
+        _replace_kept_html(Comment, "body_html", comment_id)
+    make_page("p2p/invoices", "Freight costs")  # where the first comment's link points
+    kept = {comment.id: comment.body_html for comment in db.session.query(Comment)}
+    assert [kept[comment_id] == KEPT for comment_id in ids] == [False, True, True]
 
 
 def test_html_rendered_for_a_text_changed_meanwhile_is_not_kept(app, people):

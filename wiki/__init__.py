@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from wiki import errorpages, subscribers
     from wiki.admin.views import bp as admin_bp
     from wiki.api import bp as api_bp
+    from wiki.approvals import views as approval_views  # its rules hold edits back too
     from wiki.attachments import views as attachment_views
     from wiki.audit.views import bp as audit_bp
     from wiki.auth.token_views import bp as tokens_bp
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(forums_bp)
     app.register_blueprint(watching_views.bp)
     app.register_blueprint(comments_views.bp)
+    app.register_blueprint(approval_views.bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(integrations_bp)
     app.register_blueprint(verification_bp)

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_DAYS": 365,
     # Editor drafts not saved again for this many days are removed by `wiki tick`.
     "DRAFT_DAYS": 30,
+    # A newcomer's edits are suggestions, approved by the page's owner or an expert of its
+    # process, for this many days from their start date; 0: everyone edits directly.
+    "SUGGEST_EDITS_DAYS": 0,
     "LOGIN_DAYS": 30,
     "MAX_BODY_CHARS": 200_000,
     # The largest file one may attach to a page, in megabytes.

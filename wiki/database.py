@@ -15,6 +15,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def init_app(app: Flask) -> None:
     # Import the models so that their tables are part of the metadata migrations compare.
+    from wiki.approvals import models as _approval_models  # noqa: F401
     from wiki.attachments import models as _attachment_models  # noqa: F401
     from wiki.audit import models as _audit_models  # noqa: F401
     from wiki.auth import models as _auth_models  # noqa: F401

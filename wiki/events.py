@@ -31,6 +31,13 @@ file_removed = _events.signal("file-removed")
 comment_added = _events.signal("comment-added")
 comment_resolved = _events.signal("comment-resolved")
 
+# Change requests (wiki.approvals): the sender is the request; actor: who opened it (and
+# updated: it was the author's waiting request, brought up to date), or who decided it.
+change_request_opened = _events.signal("change-request-opened")
+change_request_approved = _events.signal("change-request-approved")
+change_request_changes_asked = _events.signal("change-request-changes-asked")
+change_request_rejected = _events.signal("change-request-rejected")
+
 # Questions: the sender is the question; no keyword arguments.
 question_asked = _events.signal("question-asked")
 question_answered = _events.signal("question-answered")

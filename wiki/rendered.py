@@ -7,10 +7,10 @@ differently (a page or process made, moved or deleted). The next view renders it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from wiki.extensions import db
 from wiki.markup import LinkResolver, render_markdown
@@ -76,16 +76,23 @@ def kept_htmls(
     return htmls
 
 
-def forget_linked_html() -> None:
-    """Empty the kept HTML of every text holding a wiki link: where its links point, and
-    whether anything is there yet, may have changed. Called with the pages' own
+def forget_linked_html(may_point_to: Callable[[str], bool]) -> None:
+    """Empty the kept HTML of every text holding a wiki link that may point where something
+    changed (may_point_to(text)): where its links point, and whether anything is there yet, may
+    have changed. Texts linking elsewhere keep theirs: a page made anywhere would otherwise
+    render every linking comment again. Called with the pages' own
     (wiki.processes.links.invalidate_links_to), in the caller's transaction."""
     for model, text_field, html_field, links in _KEPT:
-        if links:
+        if not links:
+            continue
+        text = getattr(model, text_field)
+        holding = (text.contains("[["), getattr(model, html_field).is_not(None))
+        candidates = db.session.execute(select(model.id, text).where(*holding))
+        stale = [owner_id for owner_id, words in candidates if may_point_to(words)]
+        for start in range(0, len(stale), 500):
             db.session.execute(
                 update(model)
-                .where(getattr(model, text_field).contains("[["))
-                .where(getattr(model, html_field).is_not(None))
+                .where(model.id.in_(stale[start : start + 500]))
                 .values({html_field: None})
                 .execution_options(synchronize_session=False)
             )

@@ -1,7 +1,7 @@
 """add dependency change marks: pages and course modules that depend on a page that changed
 
 Revision ID: 8d41c7a2e5f0
-Revises: c90b9e3d4027
+Revises: 1ca0fe268d79
 Create Date: 2026-12-07 12:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8d41c7a2e5f0'
-down_revision = 'c90b9e3d4027'
+down_revision = '1ca0fe268d79'
 branch_labels = None
 depends_on = None
 

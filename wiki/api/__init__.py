@@ -2,6 +2,7 @@
 
 from wiki.api import (  # noqa: F401  (their routes join the blueprint)
     attachments,
+    change_requests,
     coaching,
     comments,
     gaps,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import has_request_context
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +16,7 @@ from wiki.auth.models import User
 from wiki.comments.models import MAX_BODY, MAX_QUOTE, Comment
 from wiki.errors import NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
-from wiki.markup import plain_text
+from wiki.markup import plain_text, render_markdown
 from wiki.notifications.services import notify
 from wiki.processes import links, pages
 from wiki.processes.models import Page
@@ -71,6 +72,10 @@ def add_comment(
         quote=quote,
         revision_number=page.latest_revision,
     )
+    if has_request_context():
+        # Rendered as it is written (the web, the API), so that no reader of a page with many
+        # new comments waits for them all; written elsewhere, the page's next view renders it.
+        comment.body_html = str(render_markdown(body, links.resolver_for(page.process.path)))
     db.session.add(comment)
     db.session.flush()
     if parent is not None and parent.resolved_at is not None:
@@ -147,28 +152,30 @@ def reopen(actor: User, comment: Comment) -> Comment:
 
 
 def threads_of(viewer: User, page: Page) -> list[Thread]:
-    """The page's threads, oldest first, each with its replies and their HTML."""
-    firsts = db.session.scalars(
+    """The page's threads, oldest first, each with its replies and their HTML. One query for
+    every comment of the page (and one for their people): a page may hold hundreds."""
+    every = db.session.scalars(
         select(Comment)
-        .where(Comment.page_id == page.id, Comment.parent_id.is_(None))
-        .options(
-            selectinload(Comment.author),
-            selectinload(Comment.resolved_by),
-            selectinload(Comment.replies).selectinload(Comment.author),
-        )
+        .where(Comment.page_id == page.id)
+        .options(selectinload(Comment.author), selectinload(Comment.resolved_by))
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    every = [comment for first in firsts for comment in (first, *first.replies)]
+    firsts = [comment for comment in every if comment.parent_id is None]
+    replies: dict[int, list[Comment]] = {first.id: [] for first in firsts}
+    for comment in every:
+        if comment.parent_id is not None and comment.parent_id in replies:
+            replies[comment.parent_id].append(comment)
     htmls = kept_htmls(every, "body", "body_html", links.resolver_for(page.process.path))
     html = {comment.id: markup for comment, markup in zip(every, htmls, strict=True)}
     words = _words_of(page) if any(first.quote for first in firsts) else ""
+    may_resolve = pages.can_review(viewer, page)  # as can_resolve, asked once for the page
     return [
         Thread(
             first=first,
-            replies=list(first.replies),
+            replies=replies[first.id],
             html=html,
             outdated=bool(first.quote) and _normal(first.quote) not in words,
-            may_resolve=can_resolve(viewer, first),
+            may_resolve=may_resolve or first.author_id == viewer.id,
         )
         for first in firsts
     ]
@@ -200,9 +207,21 @@ def _first_of(comment: Comment) -> Comment:
     return db.session.get(Comment, comment.parent_id) if comment.parent_id else comment
 
 
+# The words of recent page texts by their content hash (a revision never changes): a page
+# with many quoted discussions is otherwise parsed again on every view. Emptied when full.
+_WORDS: dict[str, str] = {}
+_WORDS_KEPT = 64
+
+
 def _words_of(page: Page) -> str:
     # Compared as words without markup, as a reader selects them on the rendered page.
-    return _normal(plain_text(pages.latest_revision(page).body).text)
+    latest = pages.latest_revision(page)
+    words = _WORDS.get(latest.content_hash)
+    if words is None:
+        if len(_WORDS) >= _WORDS_KEPT:
+            _WORDS.clear()
+        words = _WORDS[latest.content_hash] = _normal(plain_text(latest.body).text)
+    return words
 
 
 def _normal(text: str) -> str:

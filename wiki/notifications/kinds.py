@@ -29,6 +29,8 @@ KINDS: dict[str, str] = {
     "gap_logged": "A gap is logged in a process you follow",
     "watched_change": "A page you watch changed: edited, added, moved, reviewed, commented on",
     "mention": "Someone mentioned you in a comment",
+    "change_request": "A change to a page you approve waits for your approval",
+    "change_request_decided": "Your change request was approved, sent back or rejected",
     "sign_in_help": "A link to sign in on your device after failed sign-ins to your account",
     "webhook_paused": "A webhook you added was paused after failing again and again",
 }

@@ -25,7 +25,7 @@ def page_history(page: Page) -> list[Revision]:
         db.session.scalars(
             select(Revision)
             .where(Revision.page_id == page.id)
-            .options(joinedload(Revision.author))
+            .options(joinedload(Revision.author), joinedload(Revision.approved_by))
             .order_by(Revision.number.desc())
         )
     )

@@ -67,10 +67,19 @@ def forget_rendered_html(page_id: int) -> None:
 
 def invalidate_links_to(paths: list[str]) -> None:
     """Forget the rendered HTML of pages whose links to these paths now resolve differently,
-    and the kept HTML of every other text with a wiki link (they record no links)."""
+    and the kept HTML of every other text with a wiki link that may point there (they record
+    no links: a link's last segment, as wiki_link_path makes it, names the page or process)."""
     if not paths:
         return
-    forget_linked_html()
+    ends = {path.rsplit("/", 1)[-1] for path in paths}
+
+    def may_point_to(text: str) -> bool:
+        return any(
+            wiki_link_path(target, "").rsplit("/", 1)[-1] in ends
+            for target in find_wiki_links(text)
+        )
+
+    forget_linked_html(may_point_to)
     sources = select(PageLink.source_page_id).where(PageLink.target_path.in_(paths))
     db.session.execute(
         update(Revision)

@@ -114,6 +114,8 @@ class Revision(db.Model):
     body: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(String(300), default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Who approved it, when the page needed a second person's approval (wiki.approvals).
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))
     # Rendered and sanitised HTML, filled on first view; cleared when a wiki link it contains
@@ -121,7 +123,8 @@ class Revision(db.Model):
     html: Mapped[str | None] = mapped_column(Text)
 
     page: Mapped[Page] = relationship(back_populates="revisions")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 
 
 class PageReview(db.Model):

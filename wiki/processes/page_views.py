@@ -7,6 +7,7 @@ from dataclasses import replace
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.approvals import services as approvals
 from wiki.attachments import pending
 from wiki.attachments import services as attachments
 from wiki.attachments import views as attachment_views
@@ -52,6 +53,7 @@ def show_page(page: Page):
         can_verify=page.owner_id == current_user.id or current_user.id in parts.verifier_ids,
         discussion=comments.threads_of(current_user, page) if parts.has_comments else [],
         dependency_marks=dependencies.marks_of_page(page),
+        waiting=approvals.waiting_on(page),
     )
 
 
@@ -123,6 +125,9 @@ def edit(path: str):
         tags = ", ".join(page.tags)
         values = {"title": page.title, "body": latest.body, "summary": "", "tags": tags,
                   "base_tags": tags}  # fmt: skip
+        resumed = approvals.resumed_request(current_user, page)
+        if resumed is not None:  # the person's own request waits: they go on with its text
+            values.update(title=resumed.title, body=resumed.body, summary=resumed.summary)
         saved_draft = drafts.get_draft(current_user, page)
         if saved_draft is not None and request.args.get("draft"):
             # Restored on its own base: when the page changed since, saving meets the
@@ -156,6 +161,8 @@ def edit(path: str):
         return _edit_form(page, values, errors, preview, base_revision)
     try:
         changed = pages.save_page(current_user, page, draft, base_revision)
+    except pages.NeedsApproval as held:
+        return _open_request(page, draft, base_revision, held, values)
     except pages.PageConflict as conflict:
         return _conflict(page, conflict, draft, values)
     except ValidationError as error:
@@ -164,6 +171,21 @@ def edit(path: str):
     _watch_if_asked(page)
     flash("Saved." if changed else "Nothing changed, so no new revision was made.", "success")
     return redirect(url_for("processes.view", path=page.path))
+
+
+def _open_request(page: Page, draft, base_revision: int, held: pages.NeedsApproval, values):
+    """The edit waits for approval: kept as a change request; the page stays as it was."""
+    try:
+        change = approvals.open_request(current_user, page, draft, base_revision, held.kind)
+    except ValidationError as error:
+        return _edit_form(page, values, error.errors, None, base_revision, status=422)
+    drafts.discard_draft(current_user, page)
+    _watch_if_asked(page)
+    flash(
+        "Your change is kept as a change request: the page shows it once someone else approves it.",
+        "success",
+    )
+    return redirect(url_for("approvals.view", request_id=change.id))
 
 
 def _watch_if_asked(page: Page) -> None:
@@ -187,6 +209,7 @@ def _edit_form(page, values, errors, preview, base_revision, status=200, draft_o
     return render_template(
         "processes/edit.html", process=page.process, page=page, values=values, errors=errors,
         preview=preview, templates=[], base_revision=base_revision, draft_offer=draft_offer,
+        held=pages.needs_approval(current_user, page),
     ), status  # fmt: skip
 
 
@@ -241,6 +264,7 @@ def page_history(path: str):
         page=page,
         revisions=history.page_history(page),
         steps=verification.steps_of(page),
+        change_requests=approvals.requests_of_page(page),
     )
 
 
@@ -285,7 +309,12 @@ def revision(path: str, number: int):
 @bp.post("/p/<path:path>/+revert/<int(max=2147483647):number>")
 def revert(path: str, number: int):
     page = pages.get_page(path)
-    changed = pages.revert_page(current_user, page, number)
+    try:
+        changed = pages.revert_page(current_user, page, number)
+    except pages.NeedsApproval as held:
+        old = pages.get_revision(page, number)
+        draft = pages.PageDraft(old.title, old.body, f"Revert to revision {number}")
+        return _open_request(page, draft, page.latest_revision, held, {})
     flash(
         f"Reverted to revision {number}." if changed else "That is already the current text.",
         "success",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -47,6 +48,34 @@ class PageConflict(DomainError):
         self.page = page
         self.base = base
         self.latest = latest
+
+
+class NeedsApproval(DomainError):
+    """The edit may not be saved directly: it waits for someone else's approval instead
+    (wiki.approvals opens a change request from it); nothing was written."""
+
+    status_code = 409
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+# Rules that hold an edit back for approval, registered by the domain that owns them
+# (wiki.approvals), so that every way of saving a page meets them: each returns the
+# NeedsApproval for this person and page, or None.
+approval_rules: list[Callable[[User, Page], NeedsApproval | None]] = []
+
+
+def needs_approval(actor: User | None, page: Page) -> NeedsApproval | None:
+    """Why this person's edit of the page must wait for approval; None: they may save."""
+    if actor is None:  # the wiki itself or a content import
+        return None
+    for rule in approval_rules:
+        held = rule(actor, page)
+        if held is not None:
+            return held
+    return None
 
 
 @dataclass(frozen=True)
@@ -144,12 +173,23 @@ def create_page(
     return page
 
 
-def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: int) -> bool:
+def save_page(
+    actor: User | None,
+    page: Page,
+    draft: PageDraft,
+    base_revision: int,
+    approved_by: User | None = None,
+) -> bool:
     """Save an edit made from base_revision. Returns False when nothing changed.
 
     Raises PageConflict when another save landed after base_revision, so two people never
-    overwrite each other.
+    overwrite each other, and NeedsApproval when the edit must wait for a second person
+    (approved_by: the one who approved it, for wiki.approvals).
     """
+    if approved_by is None:
+        held = needs_approval(actor, page)
+        if held is not None:
+            raise held
     draft = _cleaned(draft)
     title, slug, summary, tags = _checked_draft(draft, page.process, exclude=page)
     latest = latest_revision(page)
@@ -176,7 +216,7 @@ def save_page(actor: User | None, page: Page, draft: PageDraft, base_revision: i
         raise PageConflict(page, _revision_or_none(page, base_revision), latest_revision(page))
     if title != page.title:
         _rename(page, title, slug)
-    append_revision(page, number, actor, title, draft.body, summary)
+    append_revision(page, number, actor, title, draft.body, summary, approved_by)
     events.page_edited.send(page, actor=actor, minor=draft.minor)
     _commit_or_conflict(page, base_revision)
     db.session.refresh(page)
@@ -259,6 +299,14 @@ def can_review(user: User, page: Page) -> bool:
 can_delete = can_review
 
 
+def checked_draft(draft: PageDraft, page: Page) -> PageDraft:
+    """The draft cleaned as a save of the page would clean it; ValidationError when a save
+    would refuse it."""
+    draft = _cleaned(draft)
+    _checked_draft(draft, page.process, exclude=page)
+    return draft
+
+
 def _cleaned(draft: PageDraft) -> PageDraft:
     return PageDraft(
         clean_line(draft.title),
@@ -307,7 +355,13 @@ def parse_tags(text: str) -> list[str]:
 
 
 def append_revision(
-    page: Page, number: int, author: User | None, title: str, body: str, summary: str
+    page: Page,
+    number: int,
+    author: User | None,
+    title: str,
+    body: str,
+    summary: str,
+    approved_by: User | None = None,
 ) -> None:
     db.session.add(
         Revision(
@@ -317,6 +371,7 @@ def append_revision(
             body=body,
             summary=summary,
             author=author,
+            approved_by=approved_by,
             content_hash=content_hash(title, body),
         )
     )

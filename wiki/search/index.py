@@ -29,6 +29,7 @@ from wiki.search.index_schema import (
     Filters,
     Hit,
     Results,
+    marked,
 )
 from wiki.search.index_store import IndexStore, damage_surfaces
 
@@ -129,8 +130,7 @@ class SearchIndex(IndexStore):
             Hit(
                 key=hit["key"],
                 type=hit["type"],
-                title=[(hit["title"], False)],
-                snippet=[],
+                marking=marked([(hit["title"], False)], []),
                 url=hit["url"],
                 process_id=hit.get("process_id"),
                 score=hit.score or 0.0,

@@ -7,8 +7,9 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterator
+from functools import lru_cache, partial
 
-from whoosh import highlight, qparser, query
+from whoosh import analysis, highlight, qparser, query
 from whoosh.analysis import STOP_WORDS
 from whoosh.searching import Searcher
 
@@ -22,6 +23,7 @@ from wiki.search.index_schema import (
     STEMMED,
     Filters,
     Hit,
+    Marks,
     Results,
     Segment,
 )
@@ -126,12 +128,11 @@ def run(searcher: Searcher, parsed: query.Query, filters: Filters, page: int, si
             Hit(
                 key=stored["key"],
                 type=stored["type"],
-                title=_segments(stored["title"], terms, whole=True)[0],
-                snippet=_segments(stored.get("body", ""), terms, whole=False),
                 url=stored["url"],
                 process_id=stored.get("process_id"),
                 score=score,
                 updated=stored["updated"],
+                marking=partial(_marks, stored["title"], stored.get("body", ""), terms),
             )
         )
     return Results(
@@ -337,13 +338,42 @@ def _highlight_terms(parsed: query.Query, searcher: Searcher) -> frozenset[str]:
     return frozenset(terms)
 
 
+class _MarkingTokens:
+    """STEMMED's tokens as the highlighter reads them (the stem and where its word is), drawn
+    in one loop: through the analyzer's chain of four filters, marking a page's hit cost more
+    than finding it. As in the chain, stop words and words too short keep their letters."""
+
+    def __init__(self) -> None:
+        tokenizer, _, stops, stemmer = STEMMED.items
+        self.words = tokenizer.expression
+        self.kept = stops.stops | stemmer.ignore
+        self.shortest = stops.min
+        self.stem = lru_cache(maxsize=50_000)(stemmer.stemfn)
+
+    def __call__(self, text: str, **_options) -> Iterator[analysis.Token]:
+        token = analysis.Token(positions=False, chars=True, removestops=False)
+        stem, kept, shortest = self.stem, self.kept, self.shortest
+        for match in self.words.finditer(text):
+            word = match.group().lower()
+            token.text = word if word in kept or len(word) < shortest else stem(word)
+            token.startchar, token.endchar = match.span()
+            yield token
+
+
+_MARKING = _MarkingTokens()
+
+
+def _marks(title: str, body: str, terms: frozenset[str]) -> Marks:
+    return _segments(title, terms, whole=True)[0], _segments(body, terms, whole=False)
+
+
 def _segments(text: str, terms: frozenset[str], whole: bool) -> list[list[Segment]]:
     if whole:
         fragmenter = highlight.WholeFragmenter()
     else:
         fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
     fragments = highlight.highlight(
-        text, terms, STEMMED, fragmenter, _SegmentFormatter(), top=2, minscore=1
+        text, terms, _MARKING, fragmenter, _SegmentFormatter(), top=2, minscore=1
     )
     if fragments:
         return fragments

@@ -7,8 +7,10 @@ wiki.search.index_query runs the queries."""
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from whoosh import columns
@@ -136,20 +138,42 @@ class Document:
 Segment = tuple[str, bool]  # a piece of text and whether it matched the query
 
 
+Marks = tuple[list[Segment], list[list[Segment]]]  # a hit's title, and its snippet's fragments
+
+
 @dataclass
 class Hit:
     key: str
     type: str
-    title: list[Segment]
-    snippet: list[list[Segment]]
     url: str
     process_id: int | None
     score: float
     updated: int
+    # Draws the title and snippet with the query's words marked, the first time either is
+    # read: answering a question runs several searches and merges, cuts or passes over most
+    # of their hits, and marking a hit costs more than finding it.
+    marking: Callable[[], Marks] = field(repr=False, compare=False)
+
+    @cached_property
+    def marks(self) -> Marks:
+        return self.marking()
+
+    @property
+    def title(self) -> list[Segment]:
+        return self.marks[0]
+
+    @property
+    def snippet(self) -> list[list[Segment]]:
+        return self.marks[1]
 
     @property
     def plain_title(self) -> str:
         return "".join(text for text, _ in self.title)
+
+
+def marked(title: list[Segment], snippet: list[list[Segment]]) -> Callable[[], Marks]:
+    """The marking of a hit whose title and snippet are known already."""
+    return lambda: (title, snippet)
 
 
 @dataclass

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from functools import partial
 
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from wiki.search import index_query as shared
 from wiki.search.index_query import STOP_WORDS, correctable_words
-from wiki.search.index_schema import Filters, Hit, Results, Segment
+from wiki.search.index_schema import Filters, Hit, Marks, Results, Segment, marked
 from wiki.search.query_syntax import (
     NOTHING,
     WORD,
@@ -133,7 +134,7 @@ FROM (
     LIMIT :limit
 ) AS found
 """
-ROWS = "d.key, d.type, d.tags, d.scope, d.updated"
+ROWS = "d.key, d.type, d.tags, d.scope, d.updated, d.title, d.url, d.process_id"
 # A few matches: ranked by every field (ts_rank weighs title, headings, processes, body).
 RANKED_ROWS = f"""
 SELECT {ROWS}, ts_rank(d.vector, q.query) AS score
@@ -163,8 +164,7 @@ ORDER BY d.updated DESC, d.key LIMIT :limit
 # The condition that the whole document matches, in HEAD_ROWS.
 WHOLE = "d.vector @@ q.query AND"
 SHOWN = """
-SELECT d.key, d.title, d.url, d.process_id,
-       ts_headline('english', d.title, q.query, :title_marks),
+SELECT d.key, ts_headline('english', d.title, q.query, :title_marks),
        ts_headline('english', d.body, q.query, :snippet_marks)
 FROM search_documents d, to_tsquery('english', :marked) AS q(query)
 WHERE d.key = ANY(CAST(:keys AS text[]))
@@ -300,35 +300,50 @@ def _facets(rows) -> dict[str, dict[str, int]]:
 
 
 def _hits(connection: Connection, rows, terms: list[str]) -> list[Hit]:
-    """The page's hits, highlighted: only these few are read in full."""
-    if not rows:
-        return []
-    shown = connection.execute(
-        text(SHOWN),
-        {
-            "marked": " | ".join(terms),
-            "keys": [row.key for row in rows],
-            "title_marks": TITLE_MARKS,
-            "snippet_marks": SNIPPET_MARKS,
-        },
-    ).all()
-    by_key = {row[0]: row for row in shown}
-    hits = []
-    for row in rows:
-        _, title, url, process_id, marked_title, marked_body = by_key[row.key]
-        hits.append(
-            Hit(
-                key=row.key,
-                type=row.type,
-                title=_segments(marked_title)[0] if marked_title else [(title, False)],
-                snippet=_snippet(marked_body),
-                url=url,
-                process_id=process_id,
-                score=float(row.score),
-                updated=_seconds(row.updated),
-            )
+    """The page's hits; their titles and snippets are marked when first shown."""
+    marking = _Marking(connection.engine, [row.key for row in rows], terms)
+    return [
+        Hit(
+            key=row.key,
+            type=row.type,
+            url=row.url,
+            process_id=row.process_id,
+            score=float(row.score),
+            updated=_seconds(row.updated),
+            marking=partial(marking.of, row.key, row.title),
         )
-    return hits
+        for row in rows
+    ]
+
+
+class _Marking:
+    """The marked titles and snippets of one page of hits, drawn by the database in one
+    statement the first time one of them is shown: a question runs several searches and
+    shows one merged page, and ts_headline reads each hit's whole text."""
+
+    def __init__(self, engine: Engine, keys: list[str], terms: list[str]) -> None:
+        self.engine, self.keys, self.terms = engine, keys, terms
+        self.drawn: dict[str, tuple[str, str]] | None = None
+
+    def of(self, key: str, title: str) -> Marks:
+        if self.drawn is None:
+            with self.engine.connect() as connection:
+                shown = connection.execute(
+                    text(SHOWN),
+                    {
+                        "marked": " | ".join(self.terms),
+                        "keys": self.keys,
+                        "title_marks": TITLE_MARKS,
+                        "snippet_marks": SNIPPET_MARKS,
+                    },
+                )
+                self.drawn = {row[0]: (row[1], row[2]) for row in shown}
+        # A document removed since the search: its title as it was, without a snippet.
+        marked_title, marked_body = self.drawn.get(key, ("", ""))
+        return (
+            _segments(marked_title)[0] if marked_title else [(title, False)],
+            _snippet(marked_body),
+        )
 
 
 def _seconds(moment: datetime) -> int:
@@ -417,8 +432,7 @@ def quick_find(connection: Connection, text_: str, readers: list[str], limit: in
         Hit(
             key=row.key,
             type=row.type,
-            title=[(row.title, False)],
-            snippet=[],
+            marking=marked([(row.title, False)], []),
             url=row.url,
             process_id=row.process_id,
             score=float(row.score),

@@ -32,10 +32,15 @@ SELECT t.term,
             WHERE d.vector @@ to_tsquery('english', t.term) LIMIT :counted) AS found)
 FROM unnest(CAST(:terms AS text[])) AS t(term)
 """
+# How many documents there are (a word's rarity is its share of them): counted up to
+# EXACT_UP_TO, past which the planner's estimate (kept by autovacuum) is close enough and
+# counting would cost a scan. The estimate alone is wrong for long after a table shrinks.
+EXACT_UP_TO = 5_000
 DOCUMENTS = """
-SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::bigint
-            ELSE (SELECT count(*) FROM search_documents) END
-FROM pg_class c WHERE c.oid = 'search_documents'::regclass
+SELECT CASE WHEN counted.n < :exact THEN counted.n ELSE greatest(c.reltuples::bigint, counted.n) END
+FROM (SELECT count(*) AS n FROM (SELECT 1 FROM search_documents LIMIT :exact) AS s) AS counted,
+     pg_class c
+WHERE c.oid = 'search_documents'::regclass
 """
 RANKED = """
 SELECT {rows}, ({score}) AS score
@@ -82,7 +87,7 @@ def best_match(
             frequencies.update(_frequencies(connection, near))
             for term in near:
                 weights.setdefault(term, LOOSENED_WEIGHT)
-    documents = max(connection.scalar(text(DOCUMENTS)) or 0, 1)
+    documents = max(connection.scalar(text(DOCUMENTS), {"exact": EXACT_UP_TO}) or 0, 1)
     terms = [term for term in weights if frequencies.get(term)]
     # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
     if not any(weights[term] == 1.0 for term in terms):

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from wiki import events as wiki_events
+from wiki.api.change_requests import change_request_out
 from wiki.api.comments import comment_out
 from wiki.api.gaps import gap_out
 from wiki.api.pages import page_summary
@@ -73,6 +74,9 @@ def connect() -> None:
     wiki_events.page_verification_expired.connect(_page_verification_expired, weak=False)
     wiki_events.comment_added.connect(_comment_added, weak=False)
     wiki_events.comment_resolved.connect(_comment_resolved, weak=False)
+    wiki_events.change_request_opened.connect(_request_opened, weak=False)
+    wiki_events.change_request_approved.connect(_request_approved, weak=False)
+    wiki_events.change_request_rejected.connect(_request_rejected, weak=False)
     wiki_events.question_asked.connect(_question_asked, weak=False)
     wiki_events.question_answered.connect(_question_answered, weak=False)
     wiki_events.question_escalated.connect(_question_escalated, weak=False)
@@ -151,6 +155,28 @@ def _comment_resolved(comment, actor) -> None:
     emit(
         "comment.resolved", comment_shape(comment), summary, f"/p/{page.path}#comment-{comment.id}"
     )
+
+
+def _request_opened(request, actor, updated: bool = False) -> None:
+    _announce_request("change_request.opened", request, f"{_who(actor)} asks to change")
+
+
+def _request_approved(request, actor) -> None:
+    _announce_request("change_request.approved", request, f"{_who(actor)} approved a change of")
+
+
+def _request_rejected(request, actor) -> None:
+    _announce_request("change_request.rejected", request, f"{_who(actor)} rejected a change of")
+
+
+def _announce_request(event_name: str, request, did: str) -> None:
+    page = request.page
+    shape = change_request_out(request).model_dump(mode="json") | {
+        "page": page_shape(page),
+        "url": f"/change-requests/{request.id}",
+    }
+    summary = f"{did} “{page.title}” in {page.process.name}"
+    emit(event_name, shape, summary, f"/change-requests/{request.id}")
 
 
 def _question_asked(question) -> None:
