@@ -25,6 +25,7 @@ from wiki.processes import drafts, pages, tree
 from wiki.questions import services as questions
 from wiki.search import services as search
 from wiki.search.models import NO_RESULTS
+from wiki.verification import services as verification
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -59,6 +60,7 @@ URLS = [
     "/search",
     "/search?q=invoices",
     "/search?q=invoices&missed=1",
+    "/search?q=invoices&verified=1",
     "/search?q=photocopier+jam",
     "/search/misses",
     "/search?q=what+is+a+PO",
@@ -143,15 +145,25 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
     course = gap_courses.create_course(people["admin"], "AP basics", "Week one")
     gap_courses.add_module(people["admin"], course, "Invoices", ["p2p/invoices"])
     forum, forum_meeting = factories.make_forum_meeting(people, "p2p", "p2p/invoices")
+    # A verified page that changed: a page linking to it and the module are marked.
+    verification.verify(people["admin"], page)
+    linking = factories.make_page("p2p/invoices", "Hold queue", "See [[Three-way match]].")
+    changed = pages.PageDraft(page.title, body + "\nTolerance is 5 %, from now on.\n")
+    pages.save_page(people["member"], page, changed, page.latest_revision)
     # A controlled process: the page waits on the member's change request, the admin decides.
     approval_rules.set_control(
         people["admin"], tree.get_process("p2p"), [people["admin"]], "expert"
     )
     change = approvals.open_request(
-        people["member"], page, pages.PageDraft(page.title, body + "\nAsked.\n"), 2, "controlled"
+        people["member"],
+        page,
+        pages.PageDraft(page.title, body + "\nAsked.\n"),
+        page.latest_revision,
+        "controlled",
     )
     urls = [
         *URLS,
+        f"/p/{linking.path}",
         "/change-requests/",
         f"/change-requests/{change.id}",
         "/p/p2p/+control",

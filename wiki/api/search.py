@@ -67,6 +67,7 @@ class SearchQuery(ListQuery):
     process: str | None = Field(None, max_length=1000, description="A process path.")
     type: Literal[*TYPES] | None = None
     tag: str | None = Field(None, max_length=200)
+    verified: bool = Field(False, description="Only pages verified now.")
     limit: int = Field(services.PAGE_SIZE, ge=1, le=MAX_LIMIT, description="Hits at a time.")
 
 
@@ -88,7 +89,7 @@ def search(query: SearchQuery):
     page = start // query.limit + 1
     outcome = services.search(
         current_user, query.q, process_path=query.process or None, type_name=query.type,
-        tag=query.tag or None, page=page, page_size=query.limit,
+        tag=query.tag or None, page=page, page_size=query.limit, verified_only=query.verified,
     )  # fmt: skip
     if outcome.unavailable:
         raise SearchUnavailable("Search is being rebuilt; try again in a moment.")

@@ -17,6 +17,8 @@ from wiki.gaps.models import Course, CourseModule, Gap
 from wiki.people.models import Expertise
 from wiki.questions.models import Question, QuestionExpert, QuestionPost
 from wiki.search.models import SearchMiss
+from wiki.verification import dependencies
+from wiki.verification.models import DependencyChange
 
 WEEK = timedelta(days=7)
 SHOWN = 8  # items a block lists before it links to the whole list
@@ -48,6 +50,8 @@ class TrainerBlock:
     new_gap_count: int
     misses: list[tuple[str, int]]  # search words found nothing this week, how often
     courses: list[tuple[Course, CourseModule, int]]  # modules with gaps folded in, to revise
+    # modules marked "depends on a page that changed"
+    changed_dependencies: list[DependencyChange] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +148,7 @@ def trainer_block(now: datetime) -> TrainerBlock:
         new_gap_count=gap_count or 0,
         misses=[(words, count) for words, count in misses],
         courses=[(module.course, module, count) for module, count in modules],
+        changed_dependencies=dependencies.open_marks(modules_only=True, limit=SHOWN),
     )
 
 

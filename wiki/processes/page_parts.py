@@ -22,6 +22,7 @@ from wiki.processes import links, pages, rendered
 from wiki.processes.models import Page, Process
 from wiki.timeutil import utcnow
 from wiki.verification import services as verification
+from wiki.verification.models import DependencyChange
 from wiki.versioning import shared_part
 
 PARTS = "processes/_page_parts.html"
@@ -41,6 +42,8 @@ class PageParts:
     has_comments: bool = False
     # Whether anyone asked for a change to it (a controlled page): likewise.
     has_change_requests: bool = False
+    # Whether a page it depends on changed since (verification.dependencies): likewise.
+    has_dependency_marks: bool = False
 
 
 def page_parts(page: Page, today: date) -> PageParts:
@@ -86,6 +89,10 @@ def _draw_page(page: Page) -> PageParts:
         is not None,
         has_change_requests=db.session.scalar(
             select(ChangeRequest.id).where(ChangeRequest.page_id == page.id).limit(1)
+        )
+        is not None,
+        has_dependency_marks=db.session.scalar(
+            select(DependencyChange.id).where(DependencyChange.page_id == page.id).limit(1)
         )
         is not None,
     )

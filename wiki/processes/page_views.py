@@ -32,7 +32,7 @@ from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
-from wiki.verification import readership
+from wiki.verification import dependencies, readership
 from wiki.verification import services as verification
 from wiki.watching import services as watching
 
@@ -52,6 +52,7 @@ def show_page(page: Page):
         questions=recent_in_process(current_user, page.process),
         can_verify=page.owner_id == current_user.id or current_user.id in parts.verifier_ids,
         discussion=comments.threads_of(current_user, page) if parts.has_comments else [],
+        dependency_marks=dependencies.marks_of_page(page) if parts.has_dependency_marks else [],
         waiting=approvals.waiting_on(page) if parts.has_change_requests else [],
     )
 

@@ -14,6 +14,7 @@ from wiki.processes.blueprint import bp
 from wiki.processes.models import Page, Process
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
+from wiki.verification import dependencies
 
 __all__ = ["bp", "editor_views"]  # editor_views registers its routes on bp
 
@@ -26,6 +27,7 @@ def home():
         roots=tree.process_tree(),
         changes=history.recent_changes(limit=10),
         my_reviews=history.pages_due_for_review(owner_id=current_user.id)[:10],
+        my_dependency_marks=dependencies.marks_owned_by(current_user, limit=10),
         # Each person's own work first, one block per role they hold.
         home=home_for(current_user, now),
         today=now.date(),

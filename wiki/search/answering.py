@@ -5,6 +5,8 @@ when none holds them all) those holding most of them; an ERP code's own page fir
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from wiki.search import questions, whoosh_questions
@@ -27,6 +29,9 @@ ERP_CODE = re.compile(r"^[a-z][a-z0-9]{1,5}_[a-z0-9_]+$")
 MAX_CODES = 2
 # A chosen page is looked for among this many of its code's matches.
 CHOSEN_AMONG = 50
+# A verified page passes the unverified hit just above it when it scores at least this share
+# of that hit's score: a preference between near equals, never a burial of a better answer.
+VERIFIED_MARGIN = 0.9
 
 
 class Outcome(Protocol):
@@ -47,12 +52,14 @@ def answer(
     size: int,
     chosen: dict[str, str] | None = None,
     places: dict[str, float] | None = None,
+    verified_among: Callable[[list[str]], set[str]] | None = None,
 ) -> Results:
     """Pages holding every meaningful word first; when fewer than FEW do (or none, for a
     short query), then the pages holding most of them, ranked BM25-style. `chosen` maps the
     ERP codes asked for (codes_asked) to the document a trainer chose as each one's page;
     `places`, how many places up people's signals for this query move a document (on the
-    first page, under a code's own page)."""
+    first page, under a code's own page); `verified_among`, which of some keys are pages
+    verified now (each passes a near-equal unverified hit above it)."""
     results = index.search(reading.text, filters, page, size)
     if results.total < FEW and reading.expanded:
         expanded = index.search(reading.expanded, filters, page, size)
@@ -82,6 +89,10 @@ def answer(
             corrected = questions.read(outcome.did_you_mean, reading.glossary)
             if index.search(corrected.text, filters, 1, 1).total == 0:
                 outcome.did_you_mean = None
+    if verified_among is not None and results.hits:
+        results.hits = verified_first(
+            results.hits, verified_among([hit.key for hit in results.hits])
+        )
     if page == 1:
         results.hits = moved_up(results.hits, places or {})
         results = _codes_first(index, results, reading, filters, chosen or {})
@@ -97,6 +108,21 @@ def moved_up(hits: list[Hit], places: dict[str, float]) -> list[Hit]:
         for number, hit in enumerate(hits)
     }
     return sorted(hits, key=lambda hit: order[hit.key])
+
+
+def verified_first(hits: list[Hit], verified: set[str]) -> list[Hit]:
+    """Each verified hit passes the unverified one just above it if it scores nearly as well
+    (one place at most)."""
+    hits = list(hits)
+    for number in range(1, len(hits)):
+        above, hit = hits[number - 1], hits[number]
+        if (
+            hit.key in verified
+            and above.key not in verified
+            and hit.score >= above.score * VERIFIED_MARGIN
+        ):
+            hits[number - 1], hits[number] = hit, above
+    return hits
 
 
 def codes_asked(reading: questions.Reading) -> list[str]:
@@ -123,12 +149,7 @@ def _codes_first(
             if found:
                 canonical += found
                 continue
-        tagged = Filters(
-            readers=filters.readers,
-            scope=filters.scope,
-            type=filters.type,
-            tag=code.replace("_", "-"),
-        )
+        tagged = replace(filters, tag=code.replace("_", "-"))
         canonical += index.search(code, tagged, 1, 1).hits
     if not canonical:
         return results

@@ -294,8 +294,12 @@ def hidden_from(searcher: Searcher, readers: list[str]) -> set[int]:
 
 
 def _narrowing(filters: Filters) -> query.Query | None:
-    """What the person chose to narrow to: a process subtree, a kind, a tag."""
+    """What the person chose to narrow to: a process subtree, a kind, a tag, verified pages."""
     chosen: list[query.Query] = []
+    if filters.verified is not None:
+        # No verified page at all: a key no document has.
+        keys = sorted(filters.verified) or [""]
+        chosen.append(query.Or([query.Term("key", key) for key in keys]))
     if filters.scope:
         chosen.append(query.Term("scope", filters.scope))
     if filters.type:

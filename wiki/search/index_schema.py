@@ -195,3 +195,6 @@ class Filters:
     scope: str | None = None
     type: str | None = None
     tag: str | None = None
+    # Only these documents (the keys of the pages verified now), when the person asked for
+    # verified pages only.
+    verified: frozenset[str] | None = None

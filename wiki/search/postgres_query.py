@@ -273,8 +273,11 @@ def _empty() -> Results:
 
 
 def _narrowing(filters: Filters) -> tuple[str, dict]:
-    """What the person chose to narrow to: a process subtree, a kind, a tag."""
+    """What the person chose to narrow to: a process subtree, a kind, a tag, verified pages."""
     clauses, parameters = [], {}
+    if filters.verified is not None:
+        clauses.append("d.key = ANY(CAST(:verified AS text[]))")
+        parameters["verified"] = sorted(filters.verified)
     if filters.scope:
         clauses.append("d.scope @> ARRAY[CAST(:scope AS text)]")
         parameters["scope"] = filters.scope

@@ -22,6 +22,8 @@ from wiki.search.models import NO_RESULTS, SearchMiss, add_once_a_day
 from wiki.search.passages import Passage, passage_for
 from wiki.textutil import clean_line
 from wiki.timeutil import utcnow
+from wiki.verification import search_success
+from wiki.verification import services as verification
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,10 @@ class SearchOutcome:
     passage: Passage | None = None
     # The glossary's entries for the terms the query consists of.
     terms: list[GlossaryTerm] = field(default_factory=list)
+    # Only pages verified now.
+    verified_only: bool = False
+    # The top process the search counts for in content health's search success.
+    area: str = ""
 
 
 def readers_for(user: User) -> list[str]:
@@ -70,11 +76,15 @@ def search(
     page: int = 1,
     record: bool = True,
     page_size: int | None = None,
+    verified_only: bool = False,
 ) -> SearchOutcome:
     """Search as this person, `page_size` hits a page (PAGE_SIZE unless given); with `record`,
-    a search that finds nothing is kept as a miss."""
+    a search that finds nothing is kept as a miss. Verified pages rank above near-equal
+    unverified ones; with `verified_only`, only pages verified now are found."""
     page_size = page_size or PAGE_SIZE
-    outcome = SearchOutcome(text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag)
+    outcome = SearchOutcome(
+        text=clean_line(text)[:MAX_QUERY], type=type_name, tag=tag, verified_only=verified_only
+    )
     if process_path:
         outcome.process = get_process(process_path)
     if type_name not in (None, *documents.TYPES):
@@ -90,6 +100,8 @@ def search(
         scope=outcome.process.path if outcome.process else None,
         type=outcome.type,
         tag=tag or None,
+        # Read at query time, not kept in the index: a verification expires with the clock.
+        verified=frozenset(verification.verified_keys()) if verified_only else None,
     )
     reading = questions.read(outcome.text, glossary_terms())
     # A query that is a glossary term ("GR/IR", "what is R2R") gets its definition beside
@@ -100,8 +112,9 @@ def search(
         chosen = codes.chosen_keys(answering.codes_asked(reading))
         places = signals.places_up(outcome.text) if page == 1 else {}
         results = answering.answer(
-            search_indexer.index, outcome, reading, filters, page, page_size, chosen, places
-        )
+            search_indexer.index, outcome, reading, filters, page, page_size, chosen, places,
+            verification.verified_keys,
+        )  # fmt: skip
     except IndexMissing as problem:  # damaged on disk: rebuilt in the background
         search_indexer.unusable(problem)
         outcome.unavailable = True
@@ -118,9 +131,29 @@ def search(
             outcome.passage = passage_for(best_page, reading.concepts)
     outcome.breadcrumbs = breadcrumbs(results.hits)
     outcome.narrower = _narrower(results.facets.get("scope", {}), outcome.process)
-    if results.total == 0 and page == 1 and record:
+    outcome.area = _area_of(outcome)
+    # Nothing among verified pages alone is no gap in the wiki.
+    if results.total == 0 and page == 1 and record and not verified_only:
         record_miss(user, outcome.text, outcome.process, NO_RESULTS, 0)
     return outcome
+
+
+def count_for_health(outcome: SearchOutcome) -> None:
+    """Count a search made on the results page (where an opening can follow it; the API's and
+    the chat commands' are not counted) for content health's search success."""
+    if outcome.results is not None:
+        search_success.count_search(outcome.area, found=outcome.results.total > 0)
+
+
+def _area_of(outcome: SearchOutcome) -> str:
+    """The top process searched in; else the one of the best hit placed in a process."""
+    if outcome.process is not None:
+        return outcome.process.path.split("/", 1)[0]
+    for hit in outcome.results.hits if outcome.results else []:
+        trail = outcome.breadcrumbs.get(hit.key)
+        if trail:
+            return trail[0].url.removeprefix("/p/")
+    return search_success.NO_AREA
 
 
 def visible_url(user: User, document_key: str) -> str | None:

@@ -60,6 +60,24 @@ def record(user: User, text: str, document_key: str, kind: str) -> None:
     )  # fmt: skip
 
 
+def opened_today(user: User, text: str) -> bool:
+    """Whether the person opened a result of this query today already."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        db.session.scalar(
+            select(SearchSignal.id)
+            .where(
+                SearchSignal.user_id == user.id,
+                SearchSignal.normalized == normalized(text),
+                SearchSignal.kind == OPENED,
+                SearchSignal.created_at >= today,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def places_up(text: str) -> dict[str, float]:
     """Document key → how many places its signals for this query move it up."""
     query = normalized(text)

@@ -17,6 +17,7 @@ from wiki.search.models import NOT_HELPFUL
 from wiki.search.offers import offers_for
 from wiki.security import roles_required
 from wiki.textutil import clean_line
+from wiki.verification import search_success
 from wiki.verification import services as verification
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -26,6 +27,9 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 def results():
     # Whoosh collects every hit up to the page asked for: deep pages are not worth the cost.
     page = min(whole_number(request.args.get("page")) or 1, 500)
+    # Shown again after "none of these helped", or a trainer following up from the misses
+    # page: not a new search, nor a new miss.
+    fresh = request.args.get("counted") != "1"
     outcome = services.search(
         current_user,
         request.args.get("q", ""),
@@ -33,10 +37,11 @@ def results():
         type_name=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
         page=page,
-        # Shown again after "none of these helped", or a trainer following up from the
-        # misses page: not a new miss.
-        record=request.args.get("counted") != "1",
+        verified_only=request.args.get("verified") == "1",
+        record=fresh,
     )
+    if fresh and page == 1:
+        services.count_for_health(outcome)
     process_path = _closest_process_path(outcome)
     hits = outcome.results.hits if outcome.results else []
     status = 503 if outcome.unavailable else 200
@@ -58,6 +63,7 @@ def results():
                 q=outcome.text,
                 key=hit.key,
                 t=signals.link_token(current_user, outcome.text, hit.key),
+                area=outcome.area or None,
                 _external=True,
             ),
         ),
@@ -91,7 +97,11 @@ def opened():
         raise CSRFError("The opening's token is missing or wrong.")
     if services.visible_url(current_user, document_key) is None:
         abort(404)
+    # A search followed by an opening counts once, at its first opening.
+    first = not signals.opened_today(current_user, text)
     signals.record(current_user, text, document_key, signals.OPENED)
+    if first:
+        search_success.count_opening(request.args.get("area", ""))
     return "", 204
 
 
@@ -110,9 +120,11 @@ def not_helpful():
     text = request.form.get("q", "")
     process_path = request.form.get("process") or None
     type_name, tag = request.form.get("type") or None, request.form.get("tag") or None
+    verified_only = request.form.get("verified") == "1"
     outcome = services.search(
-        current_user, text, process_path=process_path, type_name=type_name, tag=tag, record=False
-    )
+        current_user, text, process_path=process_path, type_name=type_name, tag=tag,
+        record=False, verified_only=verified_only,
+    )  # fmt: skip
     count = outcome.results.total if outcome.results else 0
     if outcome.text:
         services.record_miss(current_user, outcome.text, outcome.process, NOT_HELPFUL, count)
@@ -124,6 +136,7 @@ def not_helpful():
             process=process_path,
             type=outcome.type,
             tag=outcome.tag,
+            verified=1 if verified_only else None,
             missed=1,
             counted=1,  # shown again without counting a second miss
         )

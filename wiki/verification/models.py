@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.auth.models import User
 from wiki.extensions import db
+from wiki.gaps.models import CourseModule
 from wiki.processes.models import Page
 from wiki.timeutil import utcnow
 
@@ -62,3 +63,40 @@ class VerificationStep(db.Model):
     @property
     def label(self) -> str:
         return STEPS.get(self.step, self.step)
+
+
+class DependencyChange(db.Model):
+    """A mark "depends on a page that changed" on a page that links to a verified page, or on a
+    course module that covers its process, written when that page changed materially. One mark
+    per dependant and changed page: a further change moves its newest revision on."""
+
+    __tablename__ = "dependency_changes"
+    __table_args__ = (
+        CheckConstraint(
+            "(page_id IS NULL) <> (module_id IS NULL)", name="ck_dependency_changes_one_dependant"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    module_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_modules.id", ondelete="CASCADE"), index=True
+    )
+    changed_page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    # The revisions before and after the change(s): what the notice's "see what changed" shows.
+    from_revision: Mapped[int]
+    to_revision: Mapped[int]
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    page: Mapped[Page | None] = relationship(foreign_keys=[page_id])
+    module: Mapped[CourseModule | None] = relationship()
+    changed_page: Mapped[Page] = relationship(foreign_keys=[changed_page_id])
+
+    @property
+    def changes_url(self) -> str:
+        page = self.changed_page
+        return f"/p/{page.path}/+diff?from={self.from_revision}&to={self.to_revision}"

@@ -16,7 +16,7 @@ from wiki.notifications.services import notify, notify_many
 from wiki.processes.links import backlinks
 from wiki.processes.models import Page, Revision
 from wiki.timeutil import utcnow
-from wiki.verification import services
+from wiki.verification import dependencies, services
 
 # Whoever read a page this recently hears that it changed.
 READ_RECENTLY = timedelta(days=90)
@@ -24,10 +24,13 @@ READ_RECENTLY = timedelta(days=90)
 
 def connect() -> None:
     events.page_edited.connect(_edited, weak=False)
+    events.page_verified.connect(_verified, weak=False)
     events.person_deactivated.connect(_deactivated, weak=False)
 
 
 def _edited(page: Page, actor: User | None, minor: bool = False) -> None:
+    if actor is not None and actor.id == page.owner_id:
+        dependencies.clear_page(page)  # its owner looked after it
     trust = services.trust_of(page)
     if trust is None or services.state_of(trust) == services.EXPIRED:
         return
@@ -60,7 +63,11 @@ def _edited(page: Page, actor: User | None, minor: bool = False) -> None:
             changes,
         )
     _tell_readers(page, after, actor)
-    _tell_dependants(page, after)
+    _tell_dependants(page, before, after)
+
+
+def _verified(page: Page, actor: User | None) -> None:
+    dependencies.clear_page(page)  # vouched for as it stands
 
 
 def _tell_readers(page: Page, after: Revision, actor: User | None) -> None:
@@ -115,11 +122,12 @@ def _tell_readers(page: Page, after: Revision, actor: User | None) -> None:
         )
 
 
-def _tell_dependants(page: Page, after: Revision) -> None:
-    """The owners of pages that link here, and the trainers of course modules built on its
-    process, hear that what they depend on changed."""
-    changes = f"/p/{page.path}/+diff?from={after.number - 1}&to={after.number}"
-    for dependant in backlinks(page):
+def _tell_dependants(page: Page, before: Revision, after: Revision) -> None:
+    """The pages that link here and the course modules built on its process are marked
+    "depends on a page that changed"; their owners and the trainers hear of it."""
+    changes = f"/p/{page.path}/+diff?from={before.number}&to={after.number}"
+    linking = backlinks(page)
+    for dependant in linking:
         if dependant.owner is not None:
             notify(
                 [dependant.owner],
@@ -136,6 +144,7 @@ def _tell_dependants(page: Page, after: Revision) -> None:
         .where(module_processes.c.process_id.in_(chain))
         .distinct()
     ).all()
+    dependencies.mark([*linking, *modules], page, before.number, after.number, utcnow())
     if modules:
         trainers = db.session.scalars(
             select(User).where(User.active.is_(True)).where(User.role_rows.any(role="trainer"))

@@ -87,6 +87,18 @@ def badges_by_key(keys: list[str], now: datetime | None = None) -> dict[str, Bad
     return badges
 
 
+def verified_keys(keys: list[str] | None = None) -> set[str]:
+    """The search keys ("page:12") of the pages verified now (a review due still counts until
+    it expires), among `keys` when given."""
+    query = select(PageTrust.page_id).where(PageTrust.verified_until > utcnow())
+    if keys is not None:
+        ids = [int(key[5:]) for key in keys if key.startswith("page:") and key[5:].isdigit()]
+        if not ids:
+            return set()
+        query = query.where(PageTrust.page_id.in_(ids))
+    return {f"page:{page_id}" for page_id in db.session.scalars(query)}
+
+
 def badge_at(path: str) -> Badge | None:
     """The badge of the page at an address ("/p/<path>#section"), if it is a page."""
     page_path = path.split("#", 1)[0].removeprefix("/p/")

@@ -11,7 +11,7 @@ from wiki.errors import ValidationError
 from wiki.processes import pages
 from wiki.security import roles_required
 from wiki.timeutil import utcnow
-from wiki.verification import services
+from wiki.verification import dependencies, services
 from wiki.verification.health import TRUST_LINE, content_health, health_csv
 
 bp = Blueprint("verification", __name__)
@@ -44,4 +44,19 @@ def health():
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="content-health.csv"'},
         )
-    return render_template("verification/health.html", health=report, line=TRUST_LINE)
+    return render_template(
+        "verification/health.html",
+        health=report,
+        line=TRUST_LINE,
+        dependency_marks=dependencies.open_marks(),
+    )
+
+
+@bp.post("/verification/dependencies/<int:mark_id>/dismiss")
+def dismiss_dependency(mark_id: int):
+    mark = dependencies.dismiss(current_user, mark_id)
+    if mark is not None:
+        flash(f"Marked as still right after “{mark.changed_page.title}” changed.", "success")
+    if mark is not None and mark.page is not None:
+        return redirect(url_for("processes.view", path=mark.page.path))
+    return redirect(url_for("processes.home"))
