@@ -16,7 +16,9 @@ TAGS = ["change requests"]
 
 class ChangeRequestOut(BaseModel):
     id: int
-    page_id: int
+    page_id: int | None = Field(description="None for a new page not approved yet.")
+    process_id: int = Field(description="The process of the page, or of the new page asked for.")
+    new_page: bool = Field(description="It asks for a new page (created on approval).")
     kind: str = Field(description="controlled (the page's process is) or suggestion.")
     state: str = Field(description="open, changes_asked, approved or rejected.")
     author: PersonRef | None
@@ -37,7 +39,8 @@ class ChangeRequestsOut(BaseModel):
 
 def change_request_out(request: ChangeRequest) -> ChangeRequestOut:
     return ChangeRequestOut(
-        id=request.id, page_id=request.page_id, kind=request.kind, state=request.state,
+        id=request.id, page_id=request.page_id, process_id=request.process.id,
+        new_page=request.is_new_page, kind=request.kind, state=request.state,
         author=person_ref(request.author), base_revision=request.base_revision,
         title=request.title, body=request.body, summary=request.summary,
         comment=request.comment, decided_by=person_ref(request.decided_by),

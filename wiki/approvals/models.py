@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wiki.auth.models import User
 from wiki.extensions import db
 from wiki.processes.models import Page, Process
+from wiki.processes.paths import join_path, slugify
 from wiki.timeutil import utcnow
 
 # A request waits (open), went back to its author (changes_asked), or was decided.
@@ -67,7 +68,8 @@ class ProcessApprover(db.Model):
 
 
 class ChangeRequest(db.Model):
-    """An edit of a page held back until someone other than its author approves it."""
+    """An edit of a page, or a new page (no page yet: its process instead), held back until
+    someone other than its author approves it."""
 
     __tablename__ = "change_requests"
     __table_args__ = (
@@ -78,13 +80,17 @@ class ChangeRequest(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    # A new page's process, until approval creates the page (page_id is set then).
+    process_id: Mapped[int | None] = mapped_column(
+        ForeignKey("processes.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20), default=CONTROLLED)
     # The revision the author started from: approval saves from it, so a page changed since
-    # goes through the conflict handling of any edit.
+    # goes through the conflict handling of any edit (0 for a new page).
     base_revision: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -99,9 +105,31 @@ class ChangeRequest(db.Model):
     # The page's revision an approval made (None when the text was already the page's).
     revision_number: Mapped[int | None]
 
-    page: Mapped[Page] = relationship()
+    page: Mapped[Page | None] = relationship()
+    new_in: Mapped[Process | None] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_new_page(self) -> bool:
+        """Asks for a page that does not exist yet (or that its approval created)."""
+        return self.process_id is not None
+
+    @property
+    def process(self) -> Process:
+        return self.new_in if self.new_in is not None else self.page.process
+
+    @property
+    def subject(self) -> str:
+        """The page's title, or the proposed one of a page not created yet."""
+        return self.page.title if self.page is not None else self.title
+
+    @property
+    def subject_path(self) -> str:
+        """The page's path, or where the new page would be."""
+        if self.page is not None:
+            return self.page.path
+        return join_path(self.new_in.path, slugify(self.title))
 
     @property
     def waiting(self) -> bool:

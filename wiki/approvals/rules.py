@@ -53,10 +53,13 @@ def suggests_only(person: User) -> bool:
     return utcnow().date() < person.start_date + timedelta(days=days)
 
 
-def _held(actor: User, page: Page) -> pages.NeedsApproval | None:
-    if governing_control(page.process) is not None:
+def _held(actor: User, process: Process, page: Page | None) -> pages.NeedsApproval | None:
+    if governing_control(process) is not None:
         return pages.NeedsApproval(
-            CONTROLLED, "This page is controlled: a change needs a second person's approval."
+            CONTROLLED,
+            "This page is controlled: a change needs a second person's approval."
+            if page is not None
+            else "This process is controlled: a new page needs a second person's approval.",
         )
     if suggests_only(actor):
         return pages.NeedsApproval(
@@ -83,22 +86,23 @@ def _experts(process_ids: list[int], level: str) -> set[int]:
 def approver_ids(request: ChangeRequest) -> set[int]:
     """Who may decide the request: for a controlled page the named approvers and the experts
     at the control's level of its process (or of one between it and the governing one); for a
-    suggestion the page's owner and its process's experts. Never the author."""
-    page = request.page
-    control = governing_control(page.process) if request.kind == CONTROLLED else None
+    suggestion the page's owner (a new page has none yet) and its process's experts. Never the
+    author."""
+    page, home = request.page, request.process
+    control = governing_control(home) if request.kind == CONTROLLED else None
     if control is not None:
         ids = {person.id for person in control.approvers}
         if control.expert_level:
             between = [
                 process.id
-                for process in [*page.process.ancestors(), page.process]
+                for process in [*home.ancestors(), home]
                 if process.path == control.process.path
                 or process.path.startswith(control.process.path + "/")
             ]
             ids |= _experts(between, control.expert_level)
     else:
-        ids = _experts([page.process_id], SUGGESTION_LEVEL)
-        if page.owner_id is not None:
+        ids = _experts([home.id], SUGGESTION_LEVEL)
+        if page is not None and page.owner_id is not None:
             ids.add(page.owner_id)
     ids.discard(request.author_id)
     return ids

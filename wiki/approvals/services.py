@@ -28,7 +28,7 @@ from wiki.extensions import db
 from wiki.notifications.services import notify
 from wiki.processes import pages
 from wiki.processes.merge import merge_texts
-from wiki.processes.models import Page, Revision
+from wiki.processes.models import Page, Process, Revision
 from wiki.textutil import clean_text, safe_cell
 from wiki.timeutil import utcnow
 
@@ -77,6 +77,56 @@ def open_request(
     return request
 
 
+def open_new_page_request(
+    actor: User, process: Process, draft: pages.PageDraft, kind: str, resumed: int | None = None
+) -> ChangeRequest:
+    """Keep a held-back new page as a request: nothing is visible until it is approved. The
+    author's own waiting new-page request named by resumed is brought up to date instead."""
+    draft = pages.checked_new_draft(draft, process)
+    request = own_new_page_request(actor, process, resumed) if resumed else None
+    is_new = request is None
+    if request is None:
+        request = ChangeRequest(new_in=process, author=actor, kind=kind, base_revision=0)
+        db.session.add(request)
+    request.title, request.body, request.summary = draft.title, draft.body, draft.summary
+    request.state, request.updated_at = OPEN, utcnow()
+    db.session.flush()
+    events.change_request_opened.send(request, actor=actor, updated=not is_new)
+    notify(
+        rules.approvers(request),
+        "change_request",
+        f"{actor.name} asks to add “{request.title}” to {process.name}: approve it?",
+        request.summary,
+        f"/change-requests/{request.id}",
+    )
+    db.session.commit()
+    return request
+
+
+def waiting_notice(request: ChangeRequest) -> str:
+    """What the author of a new-page request is told after saving it."""
+    names = [person.name for person in rules.approvers(request)]
+    who = ", ".join(names) if names else "an approver of the process"
+    return (
+        f"Your new page waits for approval by {who}: nobody sees it until then. "
+        "You find it under “Change requests”."
+    )
+
+
+def own_new_page_request(person: User, process: Process, request_id: int) -> ChangeRequest | None:
+    """The person's waiting request for a new page in the process, to write again."""
+    request = db.session.get(ChangeRequest, request_id)
+    if (
+        request is None
+        or request.page_id is not None
+        or request.process_id != process.id
+        or request.author_id != person.id
+        or not request.waiting
+    ):
+        return None
+    return request
+
+
 def resumed_request(person: User, page: Page) -> pages.PageDraft | None:
     """The text of the person's waiting request on the page, to edit on from the page's
     current revision: written on an older one, it carries the changes made since (merged);
@@ -119,6 +169,8 @@ def approve(actor: User, request: ChangeRequest) -> ChangeRequest:
     _require_decider(actor, request)
     page = request.page
     draft = pages.PageDraft(request.title, request.body, request.summary)
+    if page is None:
+        return _approve_new_page(actor, request, draft)
     base_number = request.base_revision
     for _attempt in range(3):  # a save landing between two tries sends the merge round again
         try:
@@ -142,9 +194,33 @@ def approve(actor: User, request: ChangeRequest) -> ChangeRequest:
     return request
 
 
-def _apply(actor: User, request: ChangeRequest, draft: pages.PageDraft, base: int) -> bool:
-    """Claim the request and save the page in one transaction (save_page commits both): of
-    two approvers at once only one claims it."""
+def _approve_new_page(actor: User, request: ChangeRequest, draft: pages.PageDraft) -> ChangeRequest:
+    """Create the page by the normal path, written and owned by the author, approved by the
+    actor. A page of the same title made meanwhile refuses it and the request stays open."""
+    process = request.process
+    _claim(actor, request)
+    try:
+        page = pages.create_page(request.author, process, draft, approved_by=actor)
+    except ValidationError as refused:
+        db.session.rollback()  # the claim goes with the refused page
+        raise RequestConflict(
+            f"“{request.title}” cannot be created in {process.name}: "
+            f"{next(iter(refused.errors.values()))} Ask its author for changes (another "
+            "title, or an edit of the existing page instead)."
+        ) from refused
+    except DomainError:
+        db.session.rollback()
+        raise
+    request.page, request.revision_number = page, page.latest_revision
+    events.change_request_approved.send(request, actor=actor)
+    _tell_author(request, f"{actor.name} approved your new page “{page.title}”")
+    db.session.commit()
+    return request
+
+
+def _claim(actor: User, request: ChangeRequest) -> None:
+    """Mark the request approved unless someone decided it meanwhile: of two approvers at
+    once only one claims it. The save that follows commits the claim with it."""
     claimed = db.session.execute(
         update(ChangeRequest)
         .where(ChangeRequest.id == request.id, ChangeRequest.state == OPEN)
@@ -154,6 +230,11 @@ def _apply(actor: User, request: ChangeRequest, draft: pages.PageDraft, base: in
     if claimed.rowcount != 1:
         db.session.rollback()
         raise RequestConflict("This request was decided meanwhile.")
+
+
+def _apply(actor: User, request: ChangeRequest, draft: pages.PageDraft, base: int) -> bool:
+    """Claim the request and save the page in one transaction (save_page commits both)."""
+    _claim(actor, request)
     try:
         changed = pages.save_page(request.author, request.page, draft, base, approved_by=actor)
     except DomainError:
@@ -191,7 +272,8 @@ def _close(actor: User, request: ChangeRequest, state: str, comment: str) -> Cha
     request.updated_at = request.decided_at
     signal, did = _CLOSED[state]
     signal.send(request, actor=actor)
-    _tell_author(request, f"{actor.name} {did} your change of “{request.page.title}”")
+    what = "new page" if request.page is None else "change of"
+    _tell_author(request, f"{actor.name} {did} your {what} “{request.subject}”")
     db.session.commit()
     return request
 
@@ -245,7 +327,11 @@ def inbox(person: User) -> tuple[list[ChangeRequest], list[ChangeRequest]]:
     waiting = db.session.scalars(
         select(ChangeRequest)
         .where(ChangeRequest.state.in_(WAITING))
-        .options(joinedload(ChangeRequest.author), joinedload(ChangeRequest.page))
+        .options(
+            joinedload(ChangeRequest.author),
+            joinedload(ChangeRequest.page),
+            joinedload(ChangeRequest.new_in),
+        )
         .order_by(ChangeRequest.opened_at, ChangeRequest.id)
     )
     to_decide, own = [], []
@@ -270,8 +356,9 @@ class AuditRow:
 
 
 def audit_rows(actor: User, since: date, until: date) -> list[AuditRow]:
-    """Each change request on a controlled page opened in the period (both days included),
-    for an auditor: who wrote it, who decided, when, and how."""
+    """Each change request on a controlled page, or for a new page in a controlled process,
+    opened or decided in the period (both days included), for an auditor: who wrote it, who
+    decided, when, and how."""
     if not actor.has_role("admin", "manager"):
         raise NotAllowed("Only managers and admins can export the approvals.")
     if until < since:
@@ -280,7 +367,6 @@ def audit_rows(actor: User, since: date, until: date) -> list[AuditRow]:
     end = datetime.combine(until + timedelta(days=1), time())
     found = db.session.scalars(
         select(ChangeRequest)
-        .join(Page, Page.id == ChangeRequest.page_id)
         .where(
             ChangeRequest.kind == CONTROLLED,
             or_(
@@ -288,12 +374,17 @@ def audit_rows(actor: User, since: date, until: date) -> list[AuditRow]:
                 ChangeRequest.decided_at.between(start, end),
             ),
         )
-        .options(joinedload(ChangeRequest.author), joinedload(ChangeRequest.decided_by))
-        .order_by(Page.path, ChangeRequest.opened_at, ChangeRequest.id)
+        .options(
+            joinedload(ChangeRequest.author),
+            joinedload(ChangeRequest.decided_by),
+            joinedload(ChangeRequest.page),
+            joinedload(ChangeRequest.new_in),
+        )
+        .order_by(ChangeRequest.opened_at, ChangeRequest.id)
     )
-    return [
+    rows = [
         AuditRow(
-            page=request.page.path,
+            page=request.subject_path,
             request=request.id,
             revision=request.revision_number,
             author=request.author.email if request.author else "",
@@ -304,6 +395,8 @@ def audit_rows(actor: User, since: date, until: date) -> list[AuditRow]:
         )
         for request in found
     ]
+    # By page (a new page by where it would be), each page's requests in order.
+    return sorted(rows, key=lambda row: row.page)
 
 
 AUDIT_COLUMNS = ("page", "request", "revision", "author", "approver", "opened_at",

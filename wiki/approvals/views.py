@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from wiki.approvals import rules, services
 from wiki.approvals.models import APPROVED, OPEN
@@ -31,12 +32,16 @@ def inbox():
 def view(request_id: int, errors: dict[str, str] | None = None, status: int = 200):
     change = services.get_request(request_id)
     page = change.page
-    base = pages.get_revision(page, change.base_revision)
-    proposed = pages.preview_html(page.process, change.body, page)
-    changes, changed_blocks = rendered.rendered_diff(pages.rendered_html(base), proposed)
+    # A new page is shown against nothing: all of it is proposed.
+    base = None if change.is_new_page else pages.get_revision(page, change.base_revision)
+    proposed = pages.preview_html(change.process, change.body, page)
+    changes, changed_blocks = rendered.rendered_diff(
+        pages.rendered_html(base) if base else Markup(""), proposed
+    )
     lines = history.diff_texts(
-        f"# {base.title}\n\n{base.body}", f"# {change.title}\n\n{change.body}",
-        f"revision {base.number}", "proposed",
+        f"# {base.title}\n\n{base.body}" if base else "",
+        f"# {change.title}\n\n{change.body}",
+        f"revision {base.number}" if base else "nothing yet", "proposed",
     )  # fmt: skip
     return render_template(
         "approvals/request.html", change=change, page=page, base=base, changes=changes,
@@ -66,7 +71,7 @@ def decide(request_id: int):
     except services.RequestConflict as error:
         flash(error.message, "error")
         return view(request_id, {}, error.status_code)
-    flash(_DECIDED[change.state], "success")
+    flash((_DECIDED_NEW_PAGE if change.is_new_page else _DECIDED)[change.state], "success")
     if change.state == APPROVED:
         return redirect(url_for("processes.view", path=change.page.path))
     return redirect(url_for("approvals.view", request_id=change.id))
@@ -76,6 +81,11 @@ _DECIDED = {
     "approved": "Approved: the page shows the change now.",
     "changes_asked": "Sent back to its author with your comment.",
     "rejected": "Rejected: the page stays as it was.",
+}
+_DECIDED_NEW_PAGE = {
+    "approved": "Approved: the new page is published.",
+    "changes_asked": "Sent back to its author with your comment.",
+    "rejected": "Rejected: no page was created.",
 }
 
 

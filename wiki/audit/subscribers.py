@@ -58,6 +58,6 @@ def _request_step(kind: str, request, actor, detail: str) -> None:
         kind,
         actor,
         subject=f"change_request:{request.id}",
-        subject_label=request.page.path,
+        subject_label=request.subject_path,
         detail=detail[:500],
     )

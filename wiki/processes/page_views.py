@@ -78,6 +78,12 @@ def new_page(path: str):
         template_id = whole_number(request.args.get("template")) or 0
         values["body"] = page_templates.get_template(template_id).body
     saved_draft = drafts.get_draft(current_user, None, process)
+    # The author writes their new page again after an approver asked for changes.
+    resumed = approvals.own_new_page_request(
+        current_user, process, whole_number(request.args.get("request")) or 0
+    )
+    if request.method == "GET" and resumed is not None:
+        values.update(title=resumed.title, body=resumed.body, summary=resumed.summary)
     if request.method == "GET" and saved_draft is not None and request.args.get("draft"):
         values.update(title=saved_draft.title, body=saved_draft.body)
         saved_draft = None
@@ -92,6 +98,8 @@ def new_page(path: str):
         else:
             try:
                 page = pages.create_page(current_user, process, draft)
+            except pages.NeedsApproval as held:
+                return _open_new_page_request(process, draft, held, values, resumed)
             except ValidationError as error:
                 errors = error.errors
             else:
@@ -111,7 +119,28 @@ def new_page(path: str):
         templates=templates,
         base_revision=None,
         draft_offer=drafts.draft_offer(saved_draft, "", values.get("body", "")),
+        held=pages.needs_approval(current_user, process, None),
+        form_action=url_for(
+            "processes.new_page", path=process.path, request=resumed.id if resumed else None
+        ),
     )
+
+
+def _open_new_page_request(process, draft, held: pages.NeedsApproval, values, resumed=None):
+    """The new page waits for approval: kept as a change request, nothing published yet."""
+    try:
+        change = approvals.open_new_page_request(
+            current_user, process, draft, held.kind, resumed.id if resumed else None
+        )
+    except ValidationError as error:
+        return form_response(
+            "processes/edit.html", error.errors, process=process, page=None, values=values,
+            errors=error.errors, preview=None, templates=[], base_revision=None,
+            draft_offer=None, held=held,
+        )  # fmt: skip
+    drafts.discard_draft(current_user, None, process)
+    flash(approvals.waiting_notice(change), "success")
+    return redirect(url_for("approvals.view", request_id=change.id))
 
 
 @bp.route("/p/<path:path>/+edit", methods=["GET", "POST"])
@@ -209,7 +238,7 @@ def _edit_form(page, values, errors, preview, base_revision, status=200, draft_o
     return render_template(
         "processes/edit.html", process=page.process, page=page, values=values, errors=errors,
         preview=preview, templates=[], base_revision=base_revision, draft_offer=draft_offer,
-        held=pages.needs_approval(current_user, page),
+        held=pages.needs_approval(current_user, page.process, page),
     ), status  # fmt: skip
 
 

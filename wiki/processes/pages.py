@@ -62,18 +62,19 @@ class NeedsApproval(DomainError):
         self.kind = kind
 
 
-# Rules that hold an edit back for approval, registered by the domain that owns them
-# (wiki.approvals), so that every way of saving a page meets them: each returns the
-# NeedsApproval for this person and page, or None.
-approval_rules: list[Callable[[User, Page], NeedsApproval | None]] = []
+# Rules that hold an edit (or a new page) back for approval, registered by the domain that
+# owns them (wiki.approvals), so that every way of saving or creating a page meets them: each
+# returns the NeedsApproval for this person, process and page (None: a new page), or None.
+approval_rules: list[Callable[[User, Process, Page | None], NeedsApproval | None]] = []
 
 
-def needs_approval(actor: User | None, page: Page) -> NeedsApproval | None:
-    """Why this person's edit of the page must wait for approval; None: they may save."""
+def needs_approval(actor: User | None, process: Process, page: Page | None) -> NeedsApproval | None:
+    """Why this person's edit of the page (or new page in the process) must wait for
+    approval; None: they may save."""
     if actor is None:  # the wiki itself or a content import
         return None
     for rule in approval_rules:
-        held = rule(actor, page)
+        held = rule(actor, process, page)
         if held is not None:
             return held
     return None
@@ -161,7 +162,14 @@ def create_page(
     draft: PageDraft,
     owner: User | None = None,
     review_interval_days: int | None = None,
+    approved_by: User | None = None,
 ) -> Page:
+    """Raises NeedsApproval when the new page must wait for a second person (approved_by:
+    the one who approved it, for wiki.approvals)."""
+    if approved_by is None:
+        held = needs_approval(actor, process, None)
+        if held is not None:
+            raise held
     draft = _cleaned(draft)
     title, slug, summary, tags = _checked_draft(draft, process)
     path = join_path(process.path, slug)
@@ -178,7 +186,7 @@ def create_page(
     db.session.add(page)
     forget_old_paths([path])
     db.session.flush()
-    append_revision(page, 1, actor, title, draft.body, summary or "Created")
+    append_revision(page, 1, actor, title, draft.body, summary or "Created", approved_by)
     links.invalidate_links_to([path])
     events.page_created.send(page, actor=actor)
     _commit_or_conflict(page, None)
@@ -199,7 +207,7 @@ def save_page(
     (approved_by: the one who approved it, for wiki.approvals).
     """
     if approved_by is None:
-        held = needs_approval(actor, page)
+        held = needs_approval(actor, page.process, page)
         if held is not None:
             raise held
     draft = _cleaned(draft)
@@ -316,6 +324,14 @@ def checked_draft(draft: PageDraft, page: Page) -> PageDraft:
     would refuse it."""
     draft = _cleaned(draft)
     _checked_draft(draft, page.process, exclude=page)
+    return draft
+
+
+def checked_new_draft(draft: PageDraft, process: Process) -> PageDraft:
+    """The draft of a new page cleaned as creating it would; ValidationError when creating
+    it would refuse it."""
+    draft = _cleaned(draft)
+    _checked_draft(draft, process)
     return draft
 
 

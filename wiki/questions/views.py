@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.approvals import services as approvals
 from wiki.attachments import pending
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
@@ -199,6 +200,17 @@ def new_page(question_id: int):
         else:
             try:
                 page = to_page.create_page_from(current_user, question, draft)
+            except pages.NeedsApproval as held:
+                try:
+                    change = approvals.open_new_page_request(
+                        current_user, question.process, draft, held.kind
+                    )
+                except ValidationError as error:
+                    errors = error.errors
+                else:
+                    drafts.discard_draft(current_user, None, question.process, question.id)
+                    flash(approvals.waiting_notice(change), "success")
+                    return redirect(url_for("approvals.view", request_id=change.id))
             except ValidationError as error:
                 errors = error.errors
             else:
@@ -219,6 +231,7 @@ def new_page(question_id: int):
         base_revision=None,
         form_action=url_for("questions.new_page", question_id=question.id),
         from_question=question,
+        held=pages.needs_approval(current_user, question.process, None),
         draft_offer=drafts.draft_offer(saved_draft, prefilled_body, values.get("body", "")),
     )
 

@@ -170,12 +170,13 @@ def _request_rejected(request, actor) -> None:
 
 
 def _announce_request(event_name: str, request, did: str) -> None:
-    page = request.page
+    page = request.page  # None: a new page not created yet
     shape = change_request_out(request).model_dump(mode="json") | {
-        "page": page_shape(page),
+        "page": page_shape(page) if page is not None else None,
         "url": f"/change-requests/{request.id}",
     }
-    summary = f"{did} “{page.title}” in {page.process.name}"
+    what = " (a new page)" if request.is_new_page else ""
+    summary = f"{did} “{request.subject}”{what} in {request.process.name}"
     emit(event_name, shape, summary, f"/change-requests/{request.id}")
 
 
