@@ -478,9 +478,7 @@ def test_two_new_pages_of_one_title_the_second_approval_is_refused_clearly(
     assert pages.latest_revision(pages.get_page(controlled.process.path + "/vendor-onboarding"))
 
 
-def test_the_api_cannot_create_a_page_in_a_controlled_process_directly(
-    client, controlled, people
-):
+def test_the_api_cannot_create_a_page_in_a_controlled_process_directly(client, controlled, people):
     token = factories.make_token(people["member"], write=True)
     response = client.post(
         f"/api/v1/processes/{controlled.process_id}/pages",

@@ -161,11 +161,17 @@ def test_main_pages_are_valid_html(app, client, auth, people, tmp_path):
         page.latest_revision,
         "controlled",
     )
+    new_page_request = approvals.open_new_page_request(
+        people["member"], page.process, pages.PageDraft("Credit notes", "Ask first.\n"),
+        "controlled",
+    )  # fmt: skip
     urls = [
         *URLS,
         f"/p/{linking.path}",
         "/change-requests/",
         f"/change-requests/{change.id}",
+        f"/change-requests/{new_page_request.id}",
+        "/p/p2p/invoices/+new",
         "/p/p2p/+control",
         "/p/p2p/invoices/+control",
         "/forums/",
