@@ -15,6 +15,7 @@ from wiki.approvals import rules
 from wiki.approvals import services as approvals
 from wiki.approvals.models import ChangeRequest
 from wiki.audit.models import AuditEntry
+from wiki.auth.models import User
 from wiki.errors import NotAllowed
 from wiki.extensions import db
 from wiki.people.models import Expertise
@@ -173,3 +174,20 @@ def test_the_auditors_csv_lists_new_page_requests(client, auth, controlled, peop
         ("finance/payments/audit-trail", waiting.id, None, "open"),
         ("finance/payments/vendor-onboarding", approved.id, 1, "approved"),
     ]
+
+
+def test_a_page_made_from_a_questions_answer_waits_too(client, auth, controlled, people):
+    question = factories.make_answered_question(
+        people["newcomer"], "finance/payments", "Blocked vendors", "Call vendor master data."
+    )
+    editor = f"/questions/{question.id}/new-page"
+    auth.login("noor@example.com")
+    assert "a new page needs a second person" in client.get(editor).get_data(as_text=True)
+    response = client.post(
+        editor, data={"title": "Blocked vendors", "body": "Release the block.", "summary": ""}
+    )
+    noor = db.session.scalar(select(User).where(User.email == "noor@example.com"))
+    change = the_request(noor)
+    assert response.location.endswith(f"/change-requests/{change.id}")
+    assert change.page_id is None and change.process_id == controlled.id
+    assert client.get("/p/finance/payments/blocked-vendors").status_code == 404
