@@ -213,7 +213,9 @@ def process_pages(process_id: int, query: ListQuery):
 @bp.post(f"/processes/{PROCESS}/pages")
 @spec.validate(resp=responses(writes=True, HTTP_201=PageOut), tags=TAGS)
 def create_page(process_id: int, json: PageIn):
-    """Create a page in a process; you own it."""
+    """Create a page in a process; you own it. Where a new page needs approval (a controlled
+    process, or a newcomer's suggestion) it answers 409 and writes nothing: such a page is
+    made in the web editor, where it waits as a change request."""
     page = pages.create_page(current_user, tree.get_process_by_id(process_id), _draft(json))
     return page_out(page), 201
 
