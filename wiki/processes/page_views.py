@@ -136,7 +136,7 @@ def _open_new_page_request(process, draft, held: pages.NeedsApproval, values, re
         return form_response(
             "processes/edit.html", error.errors, process=process, page=None, values=values,
             errors=error.errors, preview=None, templates=[], base_revision=None,
-            draft_offer=None, held=held,
+            draft_offer=None, held=held, form_action=request.full_path,
         )  # fmt: skip
     drafts.discard_draft(current_user, None, process)
     flash(approvals.waiting_notice(change), "success")
