@@ -174,29 +174,29 @@ def test_snippets_mark_the_matching_words(corpus, people):
 
 
 def test_snippets_mark_the_words_whoosh_itself_would_mark():
-    """Hits are marked by a quicker reading of the text than whoosh's analyzer: on every page
-    of the demo, with some of its words, words of other pages and stop words asked for, the
+    """Hits are marked by a quicker reading of the text than whoosh's analyzer, and a snippet
+    only from around the words to mark: on every page of the demo, and on long texts of four
+    pages each, with some of its words, words of other pages and stop words asked for, the
     same fragments and the same marked words ("ar", accounts receivable, is not "are")."""
     from whoosh import highlight
 
     from wiki.search.index_query import _MARKING, _SegmentFormatter
     from wiki.search.index_schema import STEMMED
 
-    texts = [path.read_text() for path in sorted((REPO / "content").rglob("*.md"))]
-    words = sorted({word.lower() for text in texts for word in re.findall(r"\w+", text)})
-    asked = [
-        re.findall(r"\w{5,}", text)[7:9] + words[number::97][:3] + ["will", "as", "ar", "ing"]
-        for number, text in enumerate(texts)
-    ]
+    pages = [path.read_text() for path in sorted((REPO / "content").rglob("*.md"))]
+    texts = pages + ["\n\n".join(pages[number : number + 4]) for number in range(0, 60, 4)]
+    words = sorted({word.lower() for text in pages for word in re.findall(r"\w+", text)})
     compared = 0
-    for text, question in zip(texts, asked, strict=True):
+    for number, text in enumerate(texts):
+        own = re.findall(r"\w{5,}", text)
+        question = [*own[7:9], *own[-3:-2], *words[number::97][:3], "will", "as", "ar", "ing"]
         terms = frozenset(token.text for word in question for token in STEMMED(word))
-        for fragmenter in (
-            highlight.WholeFragmenter(),
-            highlight.ContextFragmenter(maxchars=220, surround=70),
+        for fragmenter, tokens in (
+            (highlight.WholeFragmenter(), _MARKING),
+            (highlight.ContextFragmenter(maxchars=220, surround=70), _MARKING.near(terms)),
         ):
             expected = highlight.highlight(text, terms, STEMMED, fragmenter, _SegmentFormatter())
-            quick = highlight.highlight(text, terms, _MARKING, fragmenter, _SegmentFormatter())
+            quick = highlight.highlight(text, terms, tokens, fragmenter, _SegmentFormatter())
             assert quick == expected
             compared += any(matched for fragment in expected for _, matched in fragment)
     assert compared == 2 * len(texts)  # each text holds words asked for

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 
 from whoosh import analysis, highlight, qparser, query
@@ -343,21 +343,72 @@ class _MarkingTokens:
     in one loop: through the analyzer's chain of four filters, marking a page's hit cost more
     than finding it. As in the chain, stop words and words too short keep their letters."""
 
+    # Around a word to mark, the text a snippet can take its context from (70 characters of
+    # words each side, up to 220 in all: see _segments), with room for the spaces and signs
+    # between words.
+    BEFORE, AFTER = 200, 800
+
     def __init__(self) -> None:
         tokenizer, _, stops, stemmer = STEMMED.items
         self.words = tokenizer.expression
         self.kept = stops.stops | stemmer.ignore
         self.shortest = stops.min
         self.stem = lru_cache(maxsize=50_000)(stemmer.stemfn)
+        self.in_word = re.compile(r"[\w*.]*")
 
     def __call__(self, text: str, **_options) -> Iterator[analysis.Token]:
+        return self._tokens(text, [(0, len(text))])
+
+    def near(self, terms: frozenset[str]) -> Callable[..., Iterator[analysis.Token]]:
+        """The tokens of the stretches of a text around its words that stem to one of these
+        terms: a snippet comes from there, and most of a long page is nowhere near them. The
+        fragments are whoosh's own unless a word to mark lies hundreds of characters of signs
+        and spaces from the next word (its context may then end sooner)."""
+        starts = _word_starts(terms)
+        return lambda text, **_options: self._tokens(text, self._around(text, starts, terms))
+
+    def _tokens(self, text: str, stretches) -> Iterator[analysis.Token]:
         token = analysis.Token(positions=False, chars=True, removestops=False)
         stem, kept, shortest = self.stem, self.kept, self.shortest
-        for match in self.words.finditer(text):
-            word = match.group().lower()
-            token.text = word if word in kept or len(word) < shortest else stem(word)
-            token.startchar, token.endchar = match.span()
-            yield token
+        for start, end in stretches:
+            for match in self.words.finditer(text, start, end):
+                word = match.group().lower()
+                token.text = word if word in kept or len(word) < shortest else stem(word)
+                token.startchar, token.endchar = match.span()
+                yield token
+
+    def _around(self, text: str, starts: re.Pattern, terms: frozenset[str]):
+        """The stretches around the words to mark, each from and to a word's edge."""
+        stretches: list[list[int]] = []
+        for candidate in starts.finditer(text):
+            word = self.words.match(text, candidate.start())
+            if word is None or self._stem_of(word.group()) not in terms:
+                continue
+            start = max(0, word.start() - self.BEFORE)
+            if start and self.in_word.match(text, start - 1).end() > start:
+                start = self.in_word.match(text, start).end()  # not from inside a word
+            end = self.in_word.match(text, min(len(text), word.end() + self.AFTER)).end()
+            if stretches and start <= stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], end)
+            else:
+                stretches.append([start, end])
+        return stretches
+
+    def _stem_of(self, word: str) -> str:
+        word = word.lower()
+        return word if word in self.kept or len(word) < self.shortest else self.stem(word)
+
+
+@lru_cache(maxsize=1024)
+def _word_starts(terms: frozenset[str]) -> re.Pattern:
+    """Where a word may begin that stems to one of the terms: a word begins with its stem but
+    for the stem's last letter or two (happy → happi, hoping → hope)."""
+    beginnings = sorted({term[: max(1, len(term) - 2)] for term in terms}, key=len, reverse=True)
+    if not beginnings:
+        return re.compile(r"(?!)")
+    return re.compile(
+        r"(?<![\w*])(?<![\w*]\.)(?:" + "|".join(map(re.escape, beginnings)) + ")", re.IGNORECASE
+    )
 
 
 _MARKING = _MarkingTokens()
@@ -372,8 +423,9 @@ def _segments(text: str, terms: frozenset[str], whole: bool) -> list[list[Segmen
         fragmenter = highlight.WholeFragmenter()
     else:
         fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
+    tokens = _MARKING if whole else _MARKING.near(terms)
     fragments = highlight.highlight(
-        text, terms, _MARKING, fragmenter, _SegmentFormatter(), top=2, minscore=1
+        text, terms, tokens, fragmenter, _SegmentFormatter(), top=2, minscore=1
     )
     if fragments:
         return fragments

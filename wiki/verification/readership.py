@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Hashable
 from datetime import date
 
 from flask import current_app
@@ -20,6 +21,7 @@ from wiki.processes.models import Page
 from wiki.timeutil import utcnow
 
 FLUSH_SECONDS = 10.0
+PAGE_VIEWS = "page_view_tally"
 
 
 class PageViewCount(db.Model):
@@ -61,36 +63,41 @@ class PageLastView(db.Model):
 
 class _Tally:
     def __init__(self) -> None:
-        self.counts: Counter[tuple[int, date]] = Counter()
+        self.counts: Counter = Counter()
         self.since = time.monotonic()
         self.lock = threading.Lock()
 
-    def take(self) -> Counter[tuple[int, date]]:
+    def take(self) -> Counter:
         with self.lock:
             taken, self.counts, self.since = self.counts, Counter(), time.monotonic()
         return taken
 
 
-def _tally() -> _Tally:
-    """This app's counts (each app has its own database)."""
-    return current_app.extensions.setdefault("page_view_tally", _Tally())
+def tally(name: str) -> _Tally:
+    """This app's counts of a kind (each app has its own database)."""
+    return current_app.extensions.setdefault(name, _Tally())
+
+
+def add_to_tally(name: str, key: Hashable, write: Callable[[], None]) -> None:
+    """Count one of `key`, and call `write` when the counts are FLUSH_SECONDS old."""
+    counted = tally(name)
+    with counted.lock:
+        counted.counts[key] += 1
+        due = time.monotonic() - counted.since >= FLUSH_SECONDS
+    if due:
+        write()
 
 
 def count_view(page_id: int) -> None:
     """Count one view of the page today; written with the others within FLUSH_SECONDS."""
-    tally = _tally()
-    with tally.lock:
-        tally.counts[(page_id, utcnow().date())] += 1
-        due = time.monotonic() - tally.since >= FLUSH_SECONDS
-    if due:
-        write_counts()
+    add_to_tally(PAGE_VIEWS, (page_id, utcnow().date()), write_counts)
 
 
 def write_counts() -> None:
     """Add this worker's counts to the table, on a connection of its own (outside the
     request's transaction, and not a change of content: page caches stay). A count that
     cannot be written (the database away) is dropped: it is not worth a failed page."""
-    counts = _tally().take()
+    counts = tally(PAGE_VIEWS).take()
     if not counts:
         return
     table = PageViewCount.__table__

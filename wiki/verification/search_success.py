@@ -14,10 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wiki.extensions import db
 from wiki.processes.models import Process
 from wiki.timeutil import utcnow
-from wiki.verification.readership import add_counts
+from wiki.verification.readership import add_counts, add_to_tally, tally
 
 WINDOW = timedelta(days=30)
 NO_AREA = ""  # a search in no process that found nothing to place it by
+SEARCHES = "search_tally"
 
 
 class SearchDayCount(db.Model):
@@ -32,27 +33,40 @@ class SearchDayCount(db.Model):
 
 
 def count_search(area: str, found: bool) -> None:
-    _add(area, searches=1, no_results=0 if found else 1, opened=0)
+    _add(area, "searches")
+    if not found:
+        _add(area, "no_results")
 
 
 def count_opening(area: str) -> None:
     """A search followed by opening a result (its first opening): counted for the area the
     search was counted for, which its result links carry."""
     tops = set(db.session.scalars(select(Process.path).where(Process.parent_id.is_(None))))
-    _add(area if area in tops else NO_AREA, searches=0, no_results=0, opened=1)
+    _add(area if area in tops else NO_AREA, "opened")
 
 
-def _add(area: str, **counts: int) -> None:
-    """On a connection of its own, like the page views: a search changes no content."""
+def _add(area: str, column: str) -> None:
+    """Counted in memory and written with the others every few seconds, like the page views:
+    a search changes no content, and a write of its own cost a tenth of a results page."""
+    add_to_tally(SEARCHES, (utcnow().date(), area, column), write_counts)
+
+
+def write_counts() -> None:
+    """Add this worker's counts to the table, on a connection of its own. Counts that cannot
+    be written (the database away) are dropped: they are not worth a failed search."""
+    counts = tally(SEARCHES).take()
+    if not counts:
+        return
+    rows: dict[tuple[date, str], dict] = {}
+    for (day, area, column), n in sorted(counts.items()):
+        row = rows.setdefault(
+            (day, area), {"day": day, "area": area, "searches": 0, "no_results": 0, "opened": 0}
+        )
+        row[column] += n
     try:
         with db.engine.begin() as connection:
-            add_counts(
-                connection,
-                SearchDayCount.__table__,
-                [{"day": utcnow().date(), "area": area, **counts}],
-                keys=("day", "area"),
-            )
-    except SQLAlchemyError:  # a count is not worth a failed search
+            add_counts(connection, SearchDayCount.__table__, list(rows.values()), ("day", "area"))
+    except SQLAlchemyError:
         return
 
 
@@ -75,6 +89,7 @@ class AreaSearches:
 
 def search_success(now: datetime) -> tuple[AreaSearches, list[AreaSearches]]:
     """All searches of the window, and those of each top process (and of none) that had any."""
+    write_counts()  # this worker's counts of the last seconds
     rows = db.session.execute(
         select(
             SearchDayCount.area,
