@@ -21,6 +21,7 @@ from wiki.extensions import db
 from wiki.people.models import Expertise
 from wiki.processes import pages
 from wiki.processes.models import Process
+from wiki.questions import to_page
 from wiki.timeutil import utcnow
 
 NEW_TEXT = "# Vendor onboarding\n\nCheck the quokka register first.\n"
@@ -176,7 +177,9 @@ def test_the_auditors_csv_lists_new_page_requests(client, auth, controlled, peop
     ]
 
 
-def test_a_page_made_from_a_questions_answer_waits_too(client, auth, controlled, people):
+def test_a_page_made_from_a_questions_answer_waits_too_and_credits_it_once_approved(
+    client, auth, controlled, people
+):
     question = factories.make_answered_question(
         people["newcomer"], "finance/payments", "Blocked vendors", "Call vendor master data."
     )
@@ -191,3 +194,23 @@ def test_a_page_made_from_a_questions_answer_waits_too(client, auth, controlled,
     assert response.location.endswith(f"/change-requests/{change.id}")
     assert change.page_id is None and change.process_id == controlled.id
     assert client.get("/p/finance/payments/blocked-vendors").status_code == 404
+    # Approved, the page credits the question as a page made at once does.
+    approvals.approve(people["manager"], change)
+    page = pages.get_page("finance/payments/blocked-vendors")
+    assert [(d.page_id, d.author_id) for d in to_page.documented_in(question)] == [
+        (page.id, noor.id)
+    ]
+
+
+def test_files_pasted_into_a_held_new_page_are_its_files_once_approved(controlled, people):
+    from wiki.attachments import pending
+    from wiki.attachments import services as attachments
+
+    kept = pending.upload_pending(
+        people["member"], controlled, "till-slip.png", factories.image_bytes()
+    )
+    body = NEW_TEXT + "\n" + pending.reference_for(kept) + "\n"
+    change = ask_new_page(people["member"], controlled, "Vendor onboarding", body)
+    approvals.approve(people["manager"], change)
+    page = pages.get_page("finance/payments/vendor-onboarding")
+    assert list(attachments.current_attachments(page.id)) == ["till-slip.png"]

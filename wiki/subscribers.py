@@ -1,10 +1,11 @@
 """Who hears of the domains' events (wiki.events), wired once by create_app. The order is the
-order each event's receivers run in: the audit entry first, then watchers, then what a change
-to a verified page sets off, then webhooks."""
+order each event's receivers run in: the audit entry first, then watchers, then the question
+a new page was made from, then what a change to a verified page sets off, then webhooks."""
 
 from __future__ import annotations
 
 from wiki.audit import subscribers as audit
+from wiki.questions import subscribers as questions
 from wiki.verification import propagation as verification
 from wiki.watching import subscribers as watching
 from wiki.webhooks import events as webhooks
@@ -15,5 +16,6 @@ def connect_all() -> None:
     connection per receiver), so each app the tests make may call it."""
     audit.connect()
     watching.connect()
+    questions.connect()
     verification.connect()
     webhooks.connect()

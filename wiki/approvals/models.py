@@ -85,6 +85,8 @@ class ChangeRequest(db.Model):
     process_id: Mapped[int | None] = mapped_column(
         ForeignKey("processes.id", ondelete="CASCADE"), index=True
     )
+    # The question a new page was made from: the page credits it once approved.
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

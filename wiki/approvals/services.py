@@ -22,6 +22,7 @@ from wiki.approvals.models import (
     REJECTED,
     ChangeRequest,
 )
+from wiki.attachments import pending
 from wiki.auth.models import User
 from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
@@ -78,10 +79,16 @@ def open_request(
 
 
 def open_new_page_request(
-    actor: User, process: Process, draft: pages.PageDraft, kind: str, resumed: int | None = None
+    actor: User,
+    process: Process,
+    draft: pages.PageDraft,
+    kind: str,
+    resumed: int | None = None,
+    question_id: int | None = None,
 ) -> ChangeRequest:
     """Keep a held-back new page as a request: nothing is visible until it is approved. The
-    author's own waiting new-page request named by resumed is brought up to date instead."""
+    author's own waiting new-page request named by resumed is brought up to date instead.
+    A page made from a question keeps the question, to credit it once approved."""
     draft = pages.checked_new_draft(draft, process)
     request = own_new_page_request(actor, process, resumed) if resumed else None
     is_new = request is None
@@ -90,6 +97,7 @@ def open_new_page_request(
         db.session.add(request)
     request.title, request.body, request.summary = draft.title, draft.body, draft.summary
     request.state, request.updated_at = OPEN, utcnow()
+    request.question_id = question_id or request.question_id
     db.session.flush()
     events.change_request_opened.send(request, actor=actor, updated=not is_new)
     notify(
@@ -215,6 +223,8 @@ def _approve_new_page(actor: User, request: ChangeRequest, draft: pages.PageDraf
     events.change_request_approved.send(request, actor=actor)
     _tell_author(request, f"{actor.name} approved your new page “{page.title}”")
     db.session.commit()
+    # The files the author pasted into it while writing, kept for them until now.
+    pending.adopt_pending(request.author, process, page, draft.body)
     return request
 
 

@@ -167,7 +167,16 @@ def _check_may_document_some_day(actor: User, question: Question) -> None:
         raise ValidationError({"question": "This question needs nobody's permission."})
 
 
-def _record(actor: User, question: Question, page: Page) -> None:
+def credit_approved_page(request, actor: User) -> None:
+    """A new page made from a question and held for approval: the question is credited when
+    the page is made (its author's, as if made at once), in the approval's transaction."""
+    question_id, page = getattr(request, "question_id", None), getattr(request, "page", None)
+    question = db.session.get(Question, question_id) if question_id else None
+    if question is not None and page is not None and page.latest_revision == 1:
+        _record(request.author, question, page, commit=False)
+
+
+def _record(actor: User, question: Question, page: Page, commit: bool = True) -> None:
     db.session.add(
         QuestionDocumented(
             question_id=question.id,
@@ -184,4 +193,5 @@ def _record(actor: User, question: Question, page: Page) -> None:
             f"“{question.title}” is now part of the page “{page.title}”.",
             "/p/" + page.path,
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()

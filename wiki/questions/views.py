@@ -203,7 +203,7 @@ def new_page(question_id: int):
             except pages.NeedsApproval as held:
                 try:
                     change = approvals.open_new_page_request(
-                        current_user, question.process, draft, held.kind
+                        current_user, question.process, draft, held.kind, question_id=question.id
                     )
                 except ValidationError as error:
                     errors = error.errors
