@@ -165,6 +165,22 @@ def test_a_newcomers_new_page_is_a_suggestion_for_the_process_experts(
     assert pages.get_page("finance/payments/vendor-onboarding").owner_id == people["newcomer"].id
 
 
+def test_a_suggestion_nobody_the_rules_name_can_decide_goes_to_managers_and_admins(
+    app, client, auth, payments, people
+):
+    app.config["SUGGEST_EDITS_DAYS"] = 10_000  # Payments has no expert, the page no owner
+    auth.login("jill@example.com")
+    new_page(client)
+    change = the_request(people["newcomer"])
+    deciders = {user.id for user in rules.approvers(change)}
+    assert people["manager"].id in deciders and people["newcomer"].id not in deciders
+    assert deciders <= {
+        user.id for user in db.session.scalars(select(User)) if user.has_role("manager", "admin")
+    }
+    approvals.approve(people["manager"], change)
+    assert pages.get_page("finance/payments/vendor-onboarding").owner_id == people["newcomer"].id
+
+
 def test_the_auditors_csv_lists_new_page_requests(client, auth, controlled, people):
     approved = ask_new_page(people["member"], controlled, "Vendor onboarding")
     waiting = ask_new_page(people["trainer"], controlled, "Audit trail", "Keep it.\n")

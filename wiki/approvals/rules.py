@@ -15,7 +15,7 @@ from wiki.approvals.models import (
     ProcessControl,
 )
 from wiki.audit.services import record
-from wiki.auth.models import User
+from wiki.auth.models import User, UserRole
 from wiki.errors import ValidationError
 from wiki.extensions import db
 from wiki.people.models import LEVELS, Expertise
@@ -26,6 +26,8 @@ from wiki.timeutil import utcnow
 # Suggestions are approved by the page's owner or by whoever knows its process this well.
 SUGGESTION_LEVEL = "expert"
 APPROVER_LEVELS = ("practitioner", "expert", "owner")
+# Who decides a request that the rules leave to nobody.
+FALLBACK_ROLES = ("manager", "admin")
 
 
 def _lineage(process: Process) -> list[str]:
@@ -86,8 +88,8 @@ def _experts(process_ids: list[int], level: str) -> set[int]:
 def approver_ids(request: ChangeRequest) -> set[int]:
     """Who may decide the request: for a controlled page the named approvers and the experts
     at the control's level of its process (or of one between it and the governing one); for a
-    suggestion the page's owner (a new page has none yet) and its process's experts. Never the
-    author."""
+    suggestion the page's owner (a new page has none yet) and its process's experts; when
+    these are nobody, the managers and admins. Never the author."""
     page, home = request.page, request.process
     control = governing_control(home) if request.kind == CONTROLLED else None
     if control is not None:
@@ -105,6 +107,17 @@ def approver_ids(request: ChangeRequest) -> set[int]:
         if page is not None and page.owner_id is not None:
             ids.add(page.owner_id)
     ids.discard(request.author_id)
+    if not ids:
+        # Nobody the rules name can decide (no expert at that level yet, no owner): the
+        # managers and admins do, so that no request waits for ever. Still a second person.
+        ids = set(
+            db.session.scalars(
+                select(UserRole.user_id)
+                .join(User, User.id == UserRole.user_id)
+                .where(UserRole.role.in_(FALLBACK_ROLES), User.active.is_(True))
+            )
+        )
+        ids.discard(request.author_id)
     return ids
 
 
