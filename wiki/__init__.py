@@ -106,7 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 def _freeze_what_lives_as_long_as_the_process() -> None:
     """Leave what the process holds from its start (modules, templates, the app) out of every
     later garbage collection: a full collection walked it all every few hundred requests and
-    paused that request by 100 ms and more (bench/comments_bench.py's p95: 174 ms, 45 ms
+    paused that request by 100 ms and more (bench/comments_bench.py's p95: 174 ms, 52 ms
     frozen). Once per process, as a worker makes one app; the rest is collected as before."""
     if gc.get_freeze_count() == 0:
         gc.collect()

@@ -11,5 +11,5 @@ def connect() -> None:
     events.change_request_approved.connect(_credit_question, weak=False)
 
 
-def _credit_question(request, actor=None, **_) -> None:
-    to_page.credit_approved_page(request, actor)
+def _credit_question(request, **_) -> None:
+    to_page.credit_approved_page(request)

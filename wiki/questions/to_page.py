@@ -167,7 +167,7 @@ def _check_may_document_some_day(actor: User, question: Question) -> None:
         raise ValidationError({"question": "This question needs nobody's permission."})
 
 
-def credit_approved_page(request, actor: User) -> None:
+def credit_approved_page(request) -> None:
     """A new page made from a question and held for approval: the question is credited when
     the page is made (its author's, as if made at once), in the approval's transaction."""
     question_id, page = getattr(request, "question_id", None), getattr(request, "page", None)
