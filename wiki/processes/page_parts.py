@@ -83,19 +83,15 @@ def _draw_page(page: Page) -> PageParts:
         guide=_draw("guide", rendered.table_of_contents(html), links.backlinks(page)),
         verifier_ids=verification.verifier_ids(page),
         fresh_until=badge.turns_at,
-        has_comments=db.session.scalar(
-            select(Comment.id).where(Comment.page_id == page.id).limit(1)
-        )
-        is not None,
-        has_change_requests=db.session.scalar(
-            select(ChangeRequest.id).where(ChangeRequest.page_id == page.id).limit(1)
-        )
-        is not None,
-        has_dependency_marks=db.session.scalar(
-            select(DependencyChange.id).where(DependencyChange.page_id == page.id).limit(1)
-        )
-        is not None,
+        has_comments=_any_of(Comment, page),
+        has_change_requests=_any_of(ChangeRequest, page),
+        has_dependency_marks=_any_of(DependencyChange, page),
     )
+
+
+def _any_of(model, page: Page) -> bool:
+    """Whether the page has any row of this model (one with a page_id column)."""
+    return db.session.scalar(select(model.id).where(model.page_id == page.id).limit(1)) is not None
 
 
 def _draw_experts(process: Process, today: date, for_viewer: bool = False) -> Markup | None:
