@@ -174,13 +174,12 @@ def test_snippets_mark_the_matching_words(corpus, people):
 
 
 def test_snippets_mark_the_words_whoosh_itself_would_mark():
-    """Hits are marked by a quicker reading of the text than whoosh's analyzer, and a snippet
-    only from around the words to mark: on every page of the demo, and on long texts of four
-    pages each, with some of its words, words of other pages and stop words asked for, the
-    same fragments and the same marked words ("ar", accounts receivable, is not "are")."""
-    from whoosh import highlight
-
-    from wiki.search.index_query import _MARKING, _SegmentFormatter
+    """Hits are marked by a quicker reading of the text than whoosh's analyzer and
+    highlighter: on every page of the demo, and on long texts of four pages each, with some of
+    its words, words of other pages and stop words asked for, the same words are marked ("ar",
+    accounts receivable, is not "are"), and each fragment of a snippet is a piece of the text
+    of at most SNIPPET_CHARS around marked words, in the text's order."""
+    from wiki.search.index_marking import MAX_MARKED, SNIPPET_CHARS, marked_words, snippet
     from wiki.search.index_schema import STEMMED
 
     pages = [path.read_text() for path in sorted((REPO / "content").rglob("*.md"))]
@@ -191,15 +190,49 @@ def test_snippets_mark_the_words_whoosh_itself_would_mark():
         own = re.findall(r"\w{5,}", text)
         question = [*own[7:9], *own[-3:-2], *words[number::97][:3], "will", "as", "ar", "ing"]
         terms = frozenset(token.text for word in question for token in STEMMED(word))
-        for fragmenter, tokens in (
-            (highlight.WholeFragmenter(), _MARKING),
-            (highlight.ContextFragmenter(maxchars=220, surround=70), _MARKING.near(terms)),
-        ):
-            expected = highlight.highlight(text, terms, STEMMED, fragmenter, _SegmentFormatter())
-            quick = highlight.highlight(text, terms, tokens, fragmenter, _SegmentFormatter())
-            assert quick == expected
-            compared += any(matched for fragment in expected for _, matched in fragment)
-    assert compared == 2 * len(texts)  # each text holds words asked for
+        whooshs = [
+            (token.startchar, token.endchar, token.text)
+            for token in STEMMED(text, chars=True, mode="query", removestops=False)
+            if token.text in terms
+        ]
+        assert marked_words(text, terms) == whooshs[:MAX_MARKED]
+        fragments = snippet(text, terms)
+        assert 1 <= len(fragments) <= 2
+        position = 0
+        for fragment in fragments:
+            piece = "".join(part for part, _ in fragment)
+            assert any(matched for _, matched in fragment)
+            assert len(piece) <= SNIPPET_CHARS
+            found = text.find(piece, position)
+            assert found >= position
+            position = found + len(piece)
+        compared += 1
+    assert compared == len(texts)
+
+
+def test_a_snippet_shows_where_the_words_asked_for_are_together():
+    from wiki.search.index_marking import marks
+    from wiki.search.index_schema import STEMMED
+
+    text = (
+        "Invoices arrive every day. " + "Filler words about nothing. " * 20
+        + "Blocked invoices wait for the buyer to confirm the price. "
+        + "More filler words here. " * 20 + "The buyer signs off."
+    )  # fmt: skip
+    terms = frozenset(
+        token.text for word in ("blocked", "invoice", "buyer") for token in STEMMED(word)
+    )
+    title, fragments = marks("Blocked invoices", text, terms)
+    assert title == [("Blocked", True), (" ", False), ("invoices", True)]
+    shown = ["".join(part for part, _ in fragment) for fragment in fragments]
+    together = [piece for piece in shown if "Blocked invoices wait for the buyer" in piece]
+    assert len(together) == 1
+    assert [part for part, matched in fragments[shown.index(together[0])] if matched] == [
+        "Blocked",
+        "invoices",
+        "buyer",
+    ]
+    assert not any("signs off" in piece for piece in shown)  # one word, later: not shown
 
 
 def test_people_are_searchable_by_name(app, people):

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterator
-from functools import lru_cache, partial
+from collections.abc import Iterator
+from functools import partial
 
-from whoosh import analysis, highlight, qparser, query
+from whoosh import qparser, query
 from whoosh.analysis import STOP_WORDS
 from whoosh.searching import Searcher
 
+from wiki.search.index_marking import marks
 from wiki.search.index_schema import (
     EVERYONE,
     FACET_SEPARATOR,
@@ -23,9 +24,7 @@ from wiki.search.index_schema import (
     STEMMED,
     Filters,
     Hit,
-    Marks,
     Results,
-    Segment,
 )
 
 MIN_PREFIX = 2
@@ -48,27 +47,6 @@ HEAD_FIELDS = {"title", "title_words", "headings", "process", "tags"}
 MINUS = r"(^|(?<=[\s(]))-(?=[\w\"(])"
 WORD = re.compile(r"\w+")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-
-
-class _SegmentFormatter(highlight.Formatter):
-    """Highlights as data, (text, matched) pairs, so that templates do the escaping."""
-
-    def format_fragment(self, fragment, replace=False):
-        segments: list[Segment] = []
-        position = fragment.startchar
-        text = fragment.text
-        for token in sorted(fragment.matches, key=lambda t: (t.startchar, -t.endchar)):
-            if token.startchar is None or token.startchar < position:
-                continue
-            if token.startchar > position:
-                segments.append((text[position : token.startchar], False))
-            segments.append((text[token.startchar : token.endchar], True))
-            position = token.endchar
-        segments.append((text[position : fragment.endchar], False))
-        return [segment for segment in segments if segment[0]]
-
-    def format(self, fragments, replace=False):
-        return [self.format_fragment(fragment) for fragment in fragments]
 
 
 def parse(text: str, fields: list[str] = SEARCHED_FIELDS) -> query.Query:
@@ -132,7 +110,7 @@ def run(searcher: Searcher, parsed: query.Query, filters: Filters, page: int, si
                 process_id=stored.get("process_id"),
                 score=score,
                 updated=stored["updated"],
-                marking=partial(_marks, stored["title"], stored.get("body", ""), terms),
+                marking=partial(marks, stored["title"], stored.get("body", ""), terms),
             )
         )
     return Results(
@@ -336,99 +314,3 @@ def _highlight_terms(parsed: query.Query, searcher: Searcher) -> frozenset[str]:
             elif fieldname in ("title", "body", "headings", "process"):
                 terms.add(text)
     return frozenset(terms)
-
-
-class _MarkingTokens:
-    """STEMMED's tokens as the highlighter reads them (the stem and where its word is), drawn
-    in one loop: through the analyzer's chain of four filters, marking a page's hit cost more
-    than finding it. As in the chain, stop words and words too short keep their letters."""
-
-    # Around a word to mark, the text a snippet can take its context from (70 characters of
-    # words each side, up to 220 in all: see _segments), with room for the spaces and signs
-    # between words.
-    BEFORE, AFTER = 200, 800
-
-    def __init__(self) -> None:
-        tokenizer, _, stops, stemmer = STEMMED.items
-        self.words = tokenizer.expression
-        self.kept = stops.stops | stemmer.ignore
-        self.shortest = stops.min
-        self.stem = lru_cache(maxsize=50_000)(stemmer.stemfn)
-        self.in_word = re.compile(r"[\w*.]*")
-
-    def __call__(self, text: str, **_options) -> Iterator[analysis.Token]:
-        return self._tokens(text, [(0, len(text))])
-
-    def near(self, terms: frozenset[str]) -> Callable[..., Iterator[analysis.Token]]:
-        """The tokens of the stretches of a text around its words that stem to one of these
-        terms: a snippet comes from there, and most of a long page is nowhere near them. The
-        fragments are whoosh's own unless a word to mark lies hundreds of characters of signs
-        and spaces from the next word (its context may then end sooner)."""
-        starts = _word_starts(terms)
-        return lambda text, **_options: self._tokens(text, self._around(text, starts, terms))
-
-    def _tokens(self, text: str, stretches) -> Iterator[analysis.Token]:
-        token = analysis.Token(positions=False, chars=True, removestops=False)
-        stem, kept, shortest = self.stem, self.kept, self.shortest
-        for start, end in stretches:
-            for match in self.words.finditer(text, start, end):
-                word = match.group().lower()
-                token.text = word if word in kept or len(word) < shortest else stem(word)
-                token.startchar, token.endchar = match.span()
-                yield token
-
-    def _around(self, text: str, starts: re.Pattern, terms: frozenset[str]):
-        """The stretches around the words to mark, each from and to a word's edge."""
-        stretches: list[list[int]] = []
-        for candidate in starts.finditer(text):
-            word = self.words.match(text, candidate.start())
-            if word is None or self._stem_of(word.group()) not in terms:
-                continue
-            start = max(0, word.start() - self.BEFORE)
-            if start and self.in_word.match(text, start - 1).end() > start:
-                start = self.in_word.match(text, start).end()  # not from inside a word
-            end = self.in_word.match(text, min(len(text), word.end() + self.AFTER)).end()
-            if stretches and start <= stretches[-1][1]:
-                stretches[-1][1] = max(stretches[-1][1], end)
-            else:
-                stretches.append([start, end])
-        return stretches
-
-    def _stem_of(self, word: str) -> str:
-        word = word.lower()
-        return word if word in self.kept or len(word) < self.shortest else self.stem(word)
-
-
-@lru_cache(maxsize=1024)
-def _word_starts(terms: frozenset[str]) -> re.Pattern:
-    """Where a word may begin that stems to one of the terms: a word begins with its stem but
-    for the stem's last letter or two (happy → happi, hoping → hope)."""
-    beginnings = sorted({term[: max(1, len(term) - 2)] for term in terms}, key=len, reverse=True)
-    if not beginnings:
-        return re.compile(r"(?!)")
-    return re.compile(
-        r"(?<![\w*])(?<![\w*]\.)(?:" + "|".join(map(re.escape, beginnings)) + ")", re.IGNORECASE
-    )
-
-
-_MARKING = _MarkingTokens()
-
-
-def _marks(title: str, body: str, terms: frozenset[str]) -> Marks:
-    return _segments(title, terms, whole=True)[0], _segments(body, terms, whole=False)
-
-
-def _segments(text: str, terms: frozenset[str], whole: bool) -> list[list[Segment]]:
-    if whole:
-        fragmenter = highlight.WholeFragmenter()
-    else:
-        fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
-    tokens = _MARKING if whole else _MARKING.near(terms)
-    fragments = highlight.highlight(
-        text, terms, tokens, fragmenter, _SegmentFormatter(), top=2, minscore=1
-    )
-    if fragments:
-        return fragments
-    if whole:
-        return [[(text, False)]]
-    return [[(text[:200] + ("…" if len(text) > 200 else ""), False)]] if text else []
