@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Protocol
 
@@ -60,6 +61,22 @@ def answer(
     `places`, how many places up people's signals for this query move a document (on the
     first page, under a code's own page); `verified_among`, which of some keys are pages
     verified now (each passes a near-equal unverified hit above it)."""
+    with index.postings_shared() if isinstance(index, SearchIndex) else nullcontext():
+        return _answer(index, outcome, reading, filters, page, size, chosen, places, verified_among)
+
+
+def _answer(
+    index,
+    outcome: Outcome,
+    reading: questions.Reading,
+    filters: Filters,
+    page: int,
+    size: int,
+    chosen: dict[str, str] | None,
+    places: dict[str, float] | None,
+    verified_among: Callable[[list[str]], set[str]] | None,
+) -> Results:
+    """answer, with the words' documents read once for all its searches."""
     results = index.search(reading.text, filters, page, size)
     if results.total < FEW and reading.expanded:
         expanded = index.search(reading.expanded, filters, page, size)

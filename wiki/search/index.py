@@ -8,12 +8,15 @@ Nothing here knows about the database or Flask; callers hand in `Document`s and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from whoosh import query
 from whoosh.searching import Searcher
 
 from wiki.search.index_query import (
     MIN_PREFIX,
+    Postings,
     capped_prefixes,
     correctable_words,
     hidden_from,
@@ -142,7 +145,28 @@ class SearchIndex(IndexStore):
     def parse(self, text: str, fields: list[str] = SEARCHED_FIELDS) -> query.Query:
         return parse(text, fields)
 
+    @contextmanager
+    def postings_shared(self) -> Iterator[None]:
+        """Within it, this thread's searches read each word's documents once: a question runs
+        several searches over the same words (as typed, with the glossary's, then most of
+        them). Not kept past it: a word's documents change with every save."""
+        self._local.postings = (None, {})
+        try:
+            yield
+        finally:
+            self._local.postings = None
+
     def _run(
         self, searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int
     ) -> Results:
-        return run(searcher, parsed, filters, page, size)
+        return run(searcher, parsed, filters, page, size, self._postings_of(searcher))
+
+    def _postings_of(self, searcher: Searcher) -> Postings | None:
+        """The postings shared by this thread's searches (see postings_shared) if it shares
+        them, for this searcher: one on a newer generation numbers its documents anew."""
+        shared = getattr(self._local, "postings", None)
+        if shared is None:
+            return None
+        if shared[0] is not searcher:
+            shared = self._local.postings = (searcher, {})
+        return shared[1]

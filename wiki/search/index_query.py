@@ -47,6 +47,8 @@ HEAD_FIELDS = {"title", "title_words", "headings", "process", "tags"}
 MINUS = r"(^|(?<=[\s(]))-(?=[\w\"(])"
 WORD = re.compile(r"\w+")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+# A word's (a query leaf's) documents, by the leaf.
+Postings = dict[query.Query, frozenset[int]]
 
 
 def parse(text: str, fields: list[str] = SEARCHED_FIELDS) -> query.Query:
@@ -76,11 +78,22 @@ def parse(text: str, fields: list[str] = SEARCHED_FIELDS) -> query.Query:
     return parsed.accept(_without_unpositioned_phrases).accept(_prefixes_on_words).normalize()
 
 
-def run(searcher: Searcher, parsed: query.Query, filters: Filters, page: int, size: int) -> Results:
+def run(
+    searcher: Searcher,
+    parsed: query.Query,
+    filters: Filters,
+    page: int,
+    size: int,
+    postings: Postings | None = None,
+) -> Results:
+    """postings: the documents of each word already read by this searcher, kept while several
+    searches over the same words run (a question's); None reads them all anew."""
     wanted = max(page, 1) * size
     parsed = capped_prefixes(parsed, searcher.reader())
-    # Every match, as a set: the exact total, and the filter of the ranking below.
-    matching = _matching(searcher, parsed) - hidden_from(searcher, filters.readers)
+    # Every match, as a set (whoosh's filters take no frozenset): the exact total, and the
+    # filter of the ranking below.
+    matching = set(_matching(searcher, parsed, {} if postings is None else postings))
+    matching -= hidden_from(searcher, filters.readers)
     narrowing = _narrowing(filters)
     if narrowing is not None and matching:
         matching &= set(searcher.docs_for_query(narrowing))
@@ -123,26 +136,30 @@ def run(searcher: Searcher, parsed: query.Query, filters: Filters, page: int, si
     )
 
 
-def _matching(searcher: Searcher, node: query.Query) -> set[int]:
+def _matching(searcher: Searcher, node: query.Query, postings: Postings) -> frozenset[int]:
     """The documents a query matches, from sets of each word's postings: whoosh's tree of
     matchers costs several times more once the words are in thousands of documents."""
     if isinstance(node, query.And):
         kept = [child for child in node.subqueries if not isinstance(child, query.Not)]
-        sets = sorted((_matching(searcher, child) for child in kept), key=len)
+        sets = sorted((_matching(searcher, child, postings) for child in kept), key=len)
         found = sets[0].intersection(*sets[1:]) if sets else _every(searcher)
         for child in node.subqueries:
             if isinstance(child, query.Not) and found:
-                found -= _matching(searcher, child.query)
+                found -= _matching(searcher, child.query, postings)
         return found
     if isinstance(node, query.Or) and not node.minmatch:
-        return set().union(*(_matching(searcher, child) for child in node.subqueries))
+        children = (_matching(searcher, child, postings) for child in node.subqueries)
+        return frozenset().union(*children)
     if isinstance(node, query.Not):
-        return _every(searcher) - _matching(searcher, node.query)
-    return set(searcher.docs_for_query(node))
+        return _every(searcher) - _matching(searcher, node.query, postings)
+    found = postings.get(node)
+    if found is None:
+        found = postings[node] = frozenset(searcher.docs_for_query(node))
+    return found
 
 
-def _every(searcher: Searcher) -> set[int]:
-    return set(searcher.reader().all_doc_ids())
+def _every(searcher: Searcher) -> frozenset[int]:
+    return frozenset(searcher.reader().all_doc_ids())
 
 
 def _head_then_newest(

@@ -24,13 +24,17 @@ def best_match(
 ) -> Results:
     """Every document that holds any of the concepts, ranked by how many, how rare and where."""
     searcher = search_index._searcher()
-    alternatives: list[query.Query] = []
+    # Each concept's words and phrases, parsed at once: one parse of "a OR b OR \"c d\"" is
+    # the Or of theirs (their words are \w+ words, lowercase: no operator among them).
+    texts: list[str] = []
+    loosened_words: list[query.Query] = []
     loosened = 0
     known = False
     for concept in concepts:
-        for words in concept.alternatives:
-            text = words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
-            alternatives.append(search_index.parse(text))
+        texts += [
+            words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+            for words in concept.alternatives
+        ]
         single = [words[0] for words in concept.alternatives if len(words) == 1]
         if not single or any(_known(searcher, word) for word in single):
             known = True
@@ -39,12 +43,12 @@ def best_match(
             if len(word) > 3:
                 loosened += 1
                 distance = 1 if len(word) <= 5 else 2
-                alternatives.append(
+                loosened_words.append(
                     query.FuzzyTerm(
                         "words", word, maxdist=distance, prefixlength=1, boost=LOOSENED_BOOST
                     )
                 )
-    parsed = query.Or(alternatives).normalize()
+    parsed = query.Or([search_index.parse(" OR ".join(texts)), *loosened_words]).normalize()
     # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
     if parsed is query.NullQuery or not known:
         return Results(
