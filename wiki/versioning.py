@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -88,6 +88,11 @@ def _bump_on_commit(session: Session) -> None:
         values = {"version": SiteState.version + 1}
         if reach == SHARED:
             values["shared_version"] = SiteState.shared_version + 1
+            if has_app_context():
+                # What this request (or app context) reads of the shared parts after its own
+                # write is kept under the version the write makes.
+                g.pop("content_version", None)
+                g.shared_version_moved = True
         session.execute(update(SiteState).where(SiteState.id == 1).values(**values))
     session.info.pop(WROTE, None)  # after the bump, which notes itself as a write
 
@@ -138,7 +143,9 @@ class SharedParts:
 def request_version() -> int:
     """The shared version as this request first saw it."""
     if "content_version" not in g:
-        seen = request.environ.get(VERSION_ENVIRON) if has_request_context() else None
+        seen = None
+        if has_request_context() and not g.get("shared_version_moved"):
+            seen = request.environ.get(VERSION_ENVIRON)
         g.content_version = current_shared_version() if seen is None else seen
     return g.content_version
 

@@ -3,6 +3,8 @@ search reads (every word of a term's group stands for the others)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from wiki.auth.models import User
@@ -11,6 +13,7 @@ from wiki.extensions import db
 from wiki.glossary.forms import TermDraft
 from wiki.glossary.models import GlossaryTerm
 from wiki.search.questions import MAX_TERM_WORDS, Glossary, Words, words_of
+from wiki.versioning import shared_part
 
 EDITORS = ("trainer", "admin")
 
@@ -60,12 +63,29 @@ def delete_term(user: User, term: GlossaryTerm) -> None:
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class Definition:
+    """A term as the results page shows it beside a search for it: plain values, kept for
+    every request until the glossary changes."""
+
+    id: int
+    term: str
+    synonym_list: tuple[str, ...]
+    definition: str
+    names: frozenset[str]  # the term's words and each synonym's, joined by spaces
+
+
 def glossary_terms() -> Glossary:
-    """Every term and synonym → the others of its group, as words, for search to look for.
+    """Every term and synonym → the others of its group, as words, for search to look for:
+    read once per shared version and kept by the worker (every search reads it).
 
     Groups are joined where they share words (PO = purchase order in one entry, purchase
     order = PO in another), and each word stands for the others one step only, so a loop
     (A = B, B = A) ends where it starts."""
+    return shared_part(("glossary",), _read_glossary)
+
+
+def _read_glossary() -> Glossary:
     groups: list[set[Words]] = []
     for term, synonyms in db.session.execute(select(GlossaryTerm.term, GlossaryTerm.synonyms)):
         group = {words_of(text) for text in [term, *synonyms.splitlines()]}
@@ -81,17 +101,27 @@ def glossary_terms() -> Glossary:
     return glossary
 
 
-def definitions_for(keys: list[Words]) -> list[GlossaryTerm]:
+def definitions_for(keys: list[Words]) -> list[Definition]:
     """The entries that define these terms (by their own words or a synonym's)."""
     if not keys:
         return []
     wanted = {" ".join(words) for words in keys}
-    found = []
-    for entry in list_terms():
-        names = {entry.key, *(" ".join(words_of(s)) for s in entry.synonym_list)}
-        if names & wanted:
-            found.append(entry)
-    return found
+    return [
+        entry for entry in shared_part(("definitions",), _read_definitions) if entry.names & wanted
+    ]
+
+
+def _read_definitions() -> list[Definition]:
+    return [
+        Definition(
+            id=entry.id,
+            term=entry.term,
+            synonym_list=tuple(entry.synonym_list),
+            definition=entry.definition,
+            names=frozenset({entry.key, *(" ".join(words_of(s)) for s in entry.synonym_list)}),
+        )
+        for entry in list_terms()
+    ]
 
 
 def load_term(term: str, synonyms: list[str], definition: str) -> tuple[bool, bool]:

@@ -18,6 +18,7 @@ from wiki.processes.models import Page, PathRedirect, Process
 from wiki.processes.paths import address_path, is_valid_slug, join_path, slugify
 from wiki.rendered import kept_html
 from wiki.textutil import clean_line, clean_text
+from wiki.versioning import shared_part
 
 MAX_NAME_LENGTH = 120
 MAX_PATH_LENGTH = 1000  # Process.path's column size
@@ -73,6 +74,44 @@ def process_outline() -> list[TreeNode]:
     columns = (Process.id, Process.parent_id, Process.name, Process.path)
     return _nested(
         db.session.execute(select(*columns).order_by(Process.position, Process.name)).all()
+    )
+
+
+@dataclass(frozen=True)
+class ProcessName:
+    """A process as trails, filters and lists name it: plain values, kept across requests."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    path: str
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+
+@dataclass(frozen=True)
+class ProcessDirectory:
+    outline: list[TreeNode]  # the tree of ProcessNames, as process_tree() orders it
+    by_id: dict[int, ProcessName]
+    by_path: dict[str, ProcessName]
+
+
+def process_directory() -> ProcessDirectory:
+    """Every process's id, parent, name and path, and their tree: read once per shared version
+    and kept by the worker for every request (search shows them on every results page)."""
+    return shared_part(("process-directory",), _read_directory)
+
+
+def _read_directory() -> ProcessDirectory:
+    columns = (Process.id, Process.parent_id, Process.name, Process.path)
+    rows = db.session.execute(select(*columns).order_by(Process.position, Process.name)).all()
+    names = [ProcessName(*row) for row in rows]
+    return ProcessDirectory(
+        outline=_nested(names),
+        by_id={process.id: process for process in names},
+        by_path={process.path: process for process in names},
     )
 
 

@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from wiki.auth.models import User
 from wiki.errors import NotAllowed
 from wiki.extensions import db
-from wiki.glossary.models import GlossaryTerm
-from wiki.glossary.services import definitions_for, glossary_terms
+from wiki.glossary.services import Definition, definitions_for, glossary_terms
 from wiki.processes.models import Process
-from wiki.processes.tree import get_process
+from wiki.processes.tree import get_process, process_directory
 from wiki.search import answering, codes, documents, questions, signals
 from wiki.search.index_schema import Filters, Hit, IndexMissing, Results
 from wiki.search.indexing import indexer
@@ -55,7 +54,7 @@ class SearchOutcome:
     partial: bool = False
     passage: Passage | None = None
     # The glossary's entries for the terms the query consists of.
-    terms: list[GlossaryTerm] = field(default_factory=list)
+    terms: list[Definition] = field(default_factory=list)
     # Only pages verified now.
     verified_only: bool = False
     # The top process the search counts for in content health's search success.
@@ -198,34 +197,31 @@ def trail_text(trail: list[Crumb]) -> str:
 
 
 def breadcrumbs(hits: list[Hit]) -> dict[str, list[Crumb]]:
-    """The process trail of each hit, read from the database so that renames show at once."""
-    process_ids = {hit.process_id for hit in hits if hit.process_id is not None}
-    if not process_ids:
-        return {}
-    paths = dict(
-        db.session.execute(
-            select(Process.id, Process.path).where(Process.id.in_(process_ids))
-        ).all()
-    )
-    names = documents.process_names(db.session, paths.values())
+    """The process trail of each hit, from the processes as they are now (renamed or moved
+    since the hit was indexed)."""
+    directory = process_directory()
     trails: dict[str, list[Crumb]] = {}
     for hit in hits:
-        path = paths.get(hit.process_id)
-        if path is None:
+        process = directory.by_id.get(hit.process_id) if hit.process_id is not None else None
+        if process is None:
             continue
-        scope = documents.scope_of(path)
+        scope = documents.scope_of(process.path)
         if hit.type == "process":
             scope = scope[:-1]  # a process's trail is the processes above it
-        trails[hit.key] = [Crumb(names[p], "/p/" + p) for p in scope if p in names]
+        trails[hit.key] = [
+            Crumb(directory.by_path[path].name, "/p/" + path)
+            for path in scope
+            if path in directory.by_path
+        ]
     return trails
 
 
 def _narrower(counts: dict[str, int], process: Process | None) -> list[tuple[Crumb, int]]:
     depth = process.path.count("/") + 1 if process else 0
-    below = [path for path in counts if path.count("/") == depth]
-    names = documents.process_names(db.session, below)
+    by_path = process_directory().by_path
+    below = [path for path in counts if path.count("/") == depth and path in by_path]
     ranked = sorted(below, key=lambda path: (-counts[path], path))
-    return [(Crumb(names[path], "/p/" + path), counts[path]) for path in ranked if path in names]
+    return [(Crumb(by_path[path].name, "/p/" + path), counts[path]) for path in ranked]
 
 
 def record_miss(

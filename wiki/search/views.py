@@ -8,10 +8,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from wiki.comments import services as comments
-from wiki.errors import NotFound
 from wiki.extensions import csrf
 from wiki.forms import whole_number
-from wiki.processes.tree import get_process_by_id, process_tree
+from wiki.processes.tree import process_directory
 from wiki.search import documents, services, signals
 from wiki.search.models import NOT_HELPFUL
 from wiki.search.offers import offers_for
@@ -51,7 +50,7 @@ def results():
             "search/results.html",
             outcome=outcome,
             type_labels={name: t.label for name, t in documents.TYPES.items()},
-            roots=process_tree(),
+            roots=process_directory().outline,
             offers=offers_for(outcome.text, process_path) if outcome.text else [],
             missed=request.args.get("missed") == "1",
             badges=verification.badges_by_key([hit.key for hit in hits]),
@@ -174,10 +173,8 @@ def _closest_process_path(outcome: services.SearchOutcome) -> str | None:
     process of the best hit (the words' closest process, even when the hits did not help)."""
     if outcome.process is not None:
         return outcome.process.path
+    by_id = process_directory().by_id
     for hit in outcome.results.hits if outcome.results else []:
-        if hit.process_id is not None:
-            try:
-                return get_process_by_id(hit.process_id).path
-            except NotFound:
-                continue
+        if hit.process_id in by_id:
+            return by_id[hit.process_id].path
     return None
