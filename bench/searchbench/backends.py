@@ -176,6 +176,8 @@ class SizeReport:
     whoosh: dict[str, Timing] = field(default_factory=dict)
     floor: Timing | None = None  # term queries on a bare whoosh searcher
     request: Timing | None = None  # term queries through services.search()
+    # The whole results page (GET /search through the app, logged in), by kind.
+    pages_shown: dict[str, Timing] = field(default_factory=dict)
     totals_checked: int = 0  # term queries whose total was compared with an exact count
     totals_wrong: int = 0
     totals_worst: float = 0.0  # the largest difference, as a share of the exact count
@@ -193,6 +195,7 @@ class SizeReport:
     pg_bytes: int = 0
     pg: dict[str, Timing] = field(default_factory=dict)
     pg_request: Timing | None = None  # term queries through services.search()
+    pg_pages_shown: dict[str, Timing] = field(default_factory=dict)
     pg_totals_checked: int = 0
     pg_totals_wrong: int = 0
     pg_estimates: list[float] = field(default_factory=list)  # "about N" / exact - 1
@@ -206,8 +209,47 @@ class SizeReport:
     @classmethod
     def from_json(cls, text: str) -> SizeReport:
         data = json.loads(text)
-        for name in ("whoosh", "fts", "pg"):
+        for name in ("whoosh", "fts", "pg", "pages_shown", "pg_pages_shown"):
             data[name] = {kind: Timing(**t) for kind, t in data[name].items()}
         for name in ("floor", "request", "after_saves", "pg_request"):
             data[name] = Timing(**data[name]) if data[name] else None
         return cls(**data)
+
+
+# The kinds whose whole results page is timed: what people type most.
+PAGE_KINDS = ("term", "two-term", "question")
+
+
+def results_page_call(app) -> Callable[[str], int]:
+    """GET /search?q=... through the app (its middleware, the view, the template), signed in
+    as person 1 (an admin); the number of hits the page shows."""
+    from wiki.auth.models import User
+    from wiki.auth.views import SESSION_ID
+    from wiki.extensions import db
+
+    with app.app_context():
+        user = db.session.get(User, 1)
+        signed_in = user.get_id()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"], session[SESSION_ID] = signed_in, True, "bench"
+
+    def call(text: str) -> int:
+        response = client.get("/search", query_string={"q": text, "counted": "1"})
+        if response.status_code != 200:
+            raise RuntimeError(f"GET /search?q={text}: {response.status_code}")
+        return response.data.count(b'class="search-hit"')
+
+    return call
+
+
+def time_results_pages(app, work, budget: float, at: str) -> dict[str, Timing]:
+    call = results_page_call(app)
+    timings = {}
+    for kind in PAGE_KINDS:
+        for text in work.queries[kind][-3:]:
+            call(text)  # the searcher, the templates and the shared parts, untimed
+        progress(f"{at} the results page, {kind} x {len(work.queries[kind])} ...")
+        timings[kind] = run_timed(kind, work.queries[kind], call, budget, at)
+    return timings

@@ -17,7 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from searchbench.backends import Fts, SizeReport, Timing, index_calls, run_timed
+from searchbench.backends import (
+    Fts,
+    SizeReport,
+    Timing,
+    index_calls,
+    run_timed,
+    time_results_pages,
+)
 from searchbench.corpus import (
     FTS_KINDS,
     KINDS,
@@ -181,6 +188,7 @@ def measure(prepared: Prepared, args: argparse.Namespace, tmpdir: Path) -> SizeR
 
         report.request = run_timed("term", work.queries["term"], request, args.budget / 2, at)
         db.session.remove()
+        report.pages_shown = time_results_pages(prepared.app, work, args.budget / 2, at)
 
         for kind in args.profile:
             profile_kind(kind, work.queries[kind][:20], calls[kind], pages)
@@ -285,6 +293,8 @@ def measure_postgres(prepared: Prepared, args: argparse.Namespace) -> None:
             return outcome.results.total if outcome.results else 0
 
         report.pg_request = run_timed("term", work.queries["term"], request, args.budget / 2, at)
+        db.session.remove()
+        report.pg_pages_shown = time_results_pages(prepared.pg_app, work, args.budget / 2, at)
         # Untimed: each total against a count of the documents holding the word; past
         # RANKED matches the total is an estimate ("about N"), and how far off it is.
         index = indexer(prepared.pg_app).index

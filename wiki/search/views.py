@@ -50,7 +50,6 @@ def results():
             "search/results.html",
             outcome=outcome,
             type_labels={name: t.label for name, t in documents.TYPES.items()},
-            roots=process_directory().outline,
             offers=offers_for(outcome.text, process_path) if outcome.text else [],
             missed=request.args.get("missed") == "1",
             badges=verification.badges_by_key([hit.key for hit in hits]),

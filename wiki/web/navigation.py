@@ -17,6 +17,7 @@ from wiki.versioning import shared_part
 
 def init_app(app: Flask) -> None:
     app.context_processor(_layout_context)
+    app.add_template_global(process_option_list, "process_option_list")
     app.add_template_filter(_when, "when")
     app.add_template_filter(_day, "day")
     app.add_template_filter(_iso, "iso")
@@ -61,6 +62,33 @@ def _marked(drawn: str, current_path: str) -> str:
         mark = ' class="in-path"' + (' aria-current="page"' if path == current_path else "")
         drawn = drawn.replace(link, f"{link[:-1]}{mark}>", 1)
     return drawn
+
+
+def process_option_list(selected: str = "") -> Markup:
+    """An <option> for every process, indented by its depth, the selected one marked: drawn
+    once per shared version for every request (a filter that lists hundreds of processes cost
+    a results page more than its search), marked per request."""
+
+    def draw() -> str:
+        parts: list[str] = []
+
+        def walk(level: list[tree.TreeNode]) -> None:
+            for node in level:
+                process = node.process
+                parts.append(
+                    f'<option value="{escape(process.path)}">'
+                    f"{'— ' * process.depth}{escape(process.name)}</option>"
+                )
+                walk(node.children)
+
+        walk(tree.process_directory().outline)
+        return "".join(parts)
+
+    drawn = shared_part(("process-options",), draw)
+    if selected:
+        option = f'<option value="{escape(selected)}">'
+        drawn = drawn.replace(option, f"{option[:-1]} selected>", 1)
+    return Markup(drawn)
 
 
 def tree_list(nodes: list[tree.TreeNode]) -> Markup:
