@@ -2,7 +2,8 @@
 
 Run from the repository root:  .venv/bin/python bench/page_view_bench.py   (or `make bench`)
 Options: --duration SECONDS (default 10), --no-wrk (use the Python load generator),
-         --profile (no servers: count SQL queries per page view and cProfile 500 views).
+         --profile (no servers: count SQL queries per page view and cProfile 500 views),
+         --cold (no servers: CPU per cold view in-process, and a cProfile of cold views).
 
 The headline is the cold view: every request a page its session has not seen (so the per-session
 page cache cannot answer it), over many sessions and every page, after a write (the content
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cold_views import MEMBERS, bump_version, cold_views, page_paths
 from load import ensure_wrk, run_python_load, run_wrk
 from serving import (
     BENCH,
@@ -45,7 +47,7 @@ from serving import (
 
 BAR = 0.50
 COLD_SESSIONS = 60  # sessions x pages must exceed the requests of a cold run
-MEMBERS = ["priya@example.com", "tomas@example.com", "carrie@example.com", "marty@example.com"]
+WARM_SESSIONS = 4  # each page viewed this many times before the bump, so both workers have
 
 
 # (name, path, text the page must contain)
@@ -105,11 +107,6 @@ def print_table(results: list[Result], bare_after: Result, tool: str) -> bool:
 # --------------------------------------------------------------------------- cold views
 
 
-def page_paths(database: Path) -> list[str]:
-    with sqlite3.connect(database) as connection:
-        return [f"/p/{path}" for (path,) in connection.execute("SELECT path FROM pages")]
-
-
 def biggest_process(database: Path) -> tuple[str, str]:
     """The path and name of the process with the most pages."""
     with sqlite3.connect(database) as connection:
@@ -119,15 +116,6 @@ def biggest_process(database: Path) -> tuple[str, str]:
             "ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()
     return f"/p/{path}", name
-
-
-def bump_version(database: Path) -> None:
-    """What an edit does to every cache: the content version moves on."""
-    with sqlite3.connect(database) as connection:
-        connection.execute(
-            "UPDATE site_state SET version = version + 1, shared_version = shared_version + 1"
-            " WHERE id = 1"
-        )
 
 
 def cold_script(tmpdir: Path, cookies: list[str], paths: list[str]) -> Path:
@@ -260,13 +248,16 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help="SQL per view + cProfile; starts no servers"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="CPU per cold view in-process + cProfile; no servers"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wiki-bench-") as tmp:
         tmpdir = Path(tmp)
-        if args.profile:
+        if args.profile or args.cold:
             sys.path.insert(0, str(REPO))
-            profile(tmpdir)
+            (cold_views if args.cold else profile)(tmpdir)
             return 0
 
         wrk = None if args.no_wrk else ensure_wrk()
@@ -359,6 +350,13 @@ def main() -> int:
                     log_in(wiki.port, MEMBERS[n % len(MEMBERS)]) for n in range(COLD_SESSIONS)
                 ]
                 script = cold_script(tmpdir, cookies, every_page)
+                # Each worker has drawn every page once before, as a worker that has run a while
+                # has: the cold row measures what an edit costs, not a new worker compiling its
+                # templates and statements. (The bump below makes these views stale again.)
+                print("warming the workers on every page ...", flush=True)
+                for warm_cookie in cookies[:WARM_SESSIONS]:
+                    for path in every_page:
+                        request(wiki.port, "GET", path, {"Cookie": f"session={warm_cookie}"})
                 bump_version(database)  # as an edit would: every cache starts again
                 print(
                     f"measuring cold views ({len(every_page)} pages x {COLD_SESSIONS} sessions,"

@@ -49,13 +49,7 @@ def load_user(session_id: str) -> User | None:
     begun = session.get(PROVIDER_SIGN_IN)
     if begun is not None and time.time() - begun > current_app.config["OIDC_SESSION_HOURS"] * 3600:
         return None
-    ended = session.get(SESSION_ID)
-    if ended is not None and services.session_ended(ended):
-        return None
-    user = services.signed_in_user(int(user_id))
-    if user is None or user.session_generation != int(generation):
-        return None
-    return user
+    return services.signed_in_user(int(user_id), int(generation), session.get(SESSION_ID))
 
 
 def _begin_session(user: User, through_provider: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -127,12 +127,14 @@ def _add_once(session: Session, notification: Notification) -> bool:
     return True
 
 
+# Built once: every screen shows the count, and building it cost about as much as running it.
+_UNREAD_COUNT = select(func.count(Notification.id)).where(
+    Notification.user_id == bindparam("person"), Notification.read_at.is_(None)
+)
+
+
 def unread_count(person: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == person.id, Notification.read_at.is_(None)
-        )
-    )
+    return db.session.scalar(_UNREAD_COUNT, {"person": person.id})
 
 
 def notifications_of(

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from flask import get_template_attribute
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from wiki.approvals.models import ChangeRequest
 from wiki.attachments import services as attachments
@@ -31,6 +31,8 @@ PARTS = "processes/_page_parts.html"
 @dataclass(frozen=True)
 class PageParts:
     trail: Markup
+    actions: Markup
+    feedback: Markup
     owner: str
     badge: Markup
     updated: Markup
@@ -50,9 +52,9 @@ def page_parts(page: Page, today: date) -> PageParts:
     # The day is part of the key (availability and dates turn with it); a verification badge
     # can turn within the day, when the parts are drawn again.
     key = ("page", page.id, today)
-    parts = shared_part(key, lambda: _draw_page(page))
+    parts = shared_part(key, lambda: _draw_page(page, today))
     if parts.fresh_until is not None and utcnow() >= parts.fresh_until:
-        parts = shared_part(key, lambda: _draw_page(page), renew=True)
+        parts = shared_part(key, lambda: _draw_page(page, today), renew=True)
     return parts
 
 
@@ -69,29 +71,38 @@ def _draw(macro: str, *args) -> Markup:
     return Markup(get_template_attribute(PARTS, macro)(*args))
 
 
-def _draw_page(page: Page) -> PageParts:
+def _draw_page(page: Page, today: date) -> PageParts:
     revision = pages.latest_revision(page)
     html = pages.rendered_html(revision)
     files = list(attachments.current_attachments(page.id).values())
     badge = verification.badge(page)
+    has_comments, has_change_requests, has_dependency_marks = _any_of(
+        (Comment, ChangeRequest, DependencyChange), page
+    )
     return PageParts(
         trail=_draw("trail", page),
+        actions=_draw("actions", page),
+        feedback=_draw("feedback", page),
         owner=page.owner.name if page.owner else "nobody",
         badge=_draw("badge", badge),
         updated=_draw("updated", page, revision),
         body=_draw("body", html, files),
         guide=_draw("guide", rendered.table_of_contents(html), links.backlinks(page)),
-        verifier_ids=verification.verifier_ids(page),
+        # The same for every page of the process: worked out once per process, not per page.
+        verifier_ids=shared_part(
+            ("verifiers", page.process_id, today), lambda: verification.verifier_ids(page)
+        ),
         fresh_until=badge.turns_at,
-        has_comments=_any_of(Comment, page),
-        has_change_requests=_any_of(ChangeRequest, page),
-        has_dependency_marks=_any_of(DependencyChange, page),
+        has_comments=has_comments,
+        has_change_requests=has_change_requests,
+        has_dependency_marks=has_dependency_marks,
     )
 
 
-def _any_of(model, page: Page) -> bool:
-    """Whether the page has any row of this model (one with a page_id column)."""
-    return db.session.scalar(select(model.id).where(model.page_id == page.id).limit(1)) is not None
+def _any_of(models: tuple, page: Page) -> tuple[bool, ...]:
+    """Whether the page has any row of each model (each with a page_id column): one query."""
+    query = select(*(exists().where(model.page_id == page.id) for model in models))
+    return tuple(bool(found) for found in db.session.execute(query).one())
 
 
 def _draw_experts(process: Process, today: date, for_viewer: bool = False) -> Markup | None:

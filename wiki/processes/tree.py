@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -390,13 +390,15 @@ def remember_old_path(
     db.session.merge(PathRedirect(old_path=old_path, page_id=page_id, process_id=process_id))
 
 
+# The process comes with the page: its view shows the trail and the process's questions.
+# Built once: every page view runs it, and building it cost about as much as running it.
+_PAGE_AT_PATH = select(Page).where(Page.path == bindparam("path")).options(joinedload(Page.process))
+
+
 def resolve_path(path: str) -> Page | Process | str | None:
     """What a URL path names: a page, a process, the current path of a moved one, or None."""
     path = path.strip("/")
-    # The process comes with the page: its view shows the trail and the process's questions.
-    page = db.session.scalar(
-        select(Page).where(Page.path == path).options(joinedload(Page.process))
-    )
+    page = db.session.scalar(_PAGE_AT_PATH, {"path": path})
     if page is not None:
         return page
     process = db.session.scalar(select(Process).where(Process.path == path))

@@ -14,6 +14,7 @@ from wiki.processes import tree
 from wiki.processes.models import Process
 from wiki.questions.access import visible_questions_clause
 from wiki.questions.models import Question, QuestionExpert, QuestionPost
+from wiki.versioning import shared_part
 
 SCOPES = {"all": "All questions", "mine": "Asked by me", "to-me": "Asked of me"}
 STATES = {"": "Open and answered", "open": "Open", "answered": "Answered"}
@@ -76,6 +77,8 @@ def list_questions(viewer: User, filters: Filters, page_number: int, size: int) 
 
 def recent_in_process(viewer: User, process: Process, limit: int = 5) -> list[Question]:
     """The newest questions in a process that the viewer may see, for its page."""
+    if process.id not in _processes_with_questions():
+        return []
     return list(
         db.session.scalars(
             select(Question)
@@ -83,6 +86,16 @@ def recent_in_process(viewer: User, process: Process, limit: int = 5) -> list[Qu
             .order_by(Question.last_activity_at.desc(), Question.id.desc())
             .limit(limit)
         )
+    )
+
+
+def _processes_with_questions() -> frozenset[int]:
+    """The processes holding any question, whoever may see it: read once per shared version
+    (asking, moving or deleting a question moves it), so that the pages of a process without
+    questions, most of them, read none on every view."""
+    return shared_part(
+        ("processes with questions",),
+        lambda: frozenset(db.session.scalars(select(Question.process_id).distinct())),
     )
 
 

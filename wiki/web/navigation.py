@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, g, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    get_template_attribute,
+    has_request_context,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -112,6 +120,25 @@ def tree_list(nodes: list[tree.TreeNode]) -> Markup:
     return Markup("".join(parts))
 
 
+# Drawings of the chrome kept: a few macros, for signed-in members, admins and visitors.
+CHROME_LIMIT = 32
+
+
+def site_chrome(macro: str, *args) -> Markup:
+    """A macro of _site_chrome.html (the head's links, the main menu and search, the scripts),
+    drawn once per worker for each set of arguments and reused: its links depend only on the
+    routes and where the app is mounted, never on content or on who asks, and building the two
+    dozen of them again was a good part of a first view's work."""
+    script_root = request.script_root if has_request_context() else None
+    key = (macro, args, script_root)
+    drawn = current_app.extensions.setdefault("wiki.site_chrome", {})
+    if key not in drawn:
+        if len(drawn) >= CHROME_LIMIT:  # a server that lets clients name the mount point
+            drawn.clear()
+        drawn[key] = Markup(get_template_attribute("_site_chrome.html", macro)(*args))
+    return drawn[key]
+
+
 def _unread_notifications() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
@@ -120,6 +147,7 @@ def _layout_context() -> dict:
     return {
         "sidebar_tree": request_tree,
         "sidebar_html": sidebar_html,
+        "site_chrome": site_chrome,
         "tree_list": tree_list,
         "unread_notifications": _unread_notifications,
         "now_utc": utcnow,
