@@ -75,17 +75,21 @@ def marks(title: str, body: str, terms: frozenset[str]) -> Marks:
 
 
 def snippet(body: str, terms: frozenset[str]) -> list[list[Segment]]:
+    """The best FRAGMENTS fragments of the body, shown in its order."""
     fragments = _fragments(body, marked_words(body, terms))
     if not fragments:
         if not body:
             return []
         return [[(body[:OPENING_CHARS] + ("…" if len(body) > OPENING_CHARS else ""), False)]]
-    # Most different words first, then most marks (whoosh's BasicFragmentScorer), then the
-    # earlier; shown in the page's order.
-    best = sorted(fragments, key=lambda f: (-len({m[2] for m in f[2]}) * len(f[2]), f[0]))[
-        :FRAGMENTS
-    ]
+    best = sorted(fragments, key=_best_first)[:FRAGMENTS]
     return [_segments(body, start, end, found) for start, end, found in sorted(best)]
+
+
+def _best_first(fragment: tuple[int, int, list[Match]]) -> tuple[int, int]:
+    """Scored as whoosh's BasicFragmentScorer scores a fragment (its marks times its different
+    words marked), the earlier first among equals."""
+    start, _, found = fragment
+    return -len(found) * len({term for _, _, term in found}), start
 
 
 def _fragments(text: str, found: list[Match]) -> list[tuple[int, int, list[Match]]]:
