@@ -28,7 +28,7 @@ MAX_PATH_LENGTH = 1000  # Process.path's column size
 class TreeNode:
     """A process with its children, for drawing the tree without one query per level."""
 
-    process: Process  # from process_outline(), a row of its id, parent_id, name and path
+    process: Process  # or, from process_directory(), a ProcessName
     children: list[TreeNode] = field(default_factory=list)
 
 
@@ -67,16 +67,6 @@ def process_tree() -> list[TreeNode]:
     )
 
 
-def process_outline() -> list[TreeNode]:
-    """The tree as process_tree() has it, with each process's id, parent, name and path only,
-    as plain rows (for drawing the sidebar: hundreds of processes made into ORM objects cost
-    more than drawing them)."""
-    columns = (Process.id, Process.parent_id, Process.name, Process.path)
-    return _nested(
-        db.session.execute(select(*columns).order_by(Process.position, Process.name)).all()
-    )
-
-
 @dataclass(frozen=True)
 class ProcessName:
     """A process as trails, filters and lists name it: plain values, kept across requests."""
@@ -93,7 +83,9 @@ class ProcessName:
 
 @dataclass(frozen=True)
 class ProcessDirectory:
-    outline: list[TreeNode]  # the tree of ProcessNames, as process_tree() orders it
+    # The tree of ProcessNames, as process_tree() orders it (for drawing the sidebar and the
+    # filters' lists: hundreds of processes made into ORM objects cost more than drawing them).
+    outline: list[TreeNode]
     by_id: dict[int, ProcessName]
     by_path: dict[str, ProcessName]
 

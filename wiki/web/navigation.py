@@ -52,7 +52,7 @@ def sidebar_html(current_path: str = "") -> str:
         return ""
 
     def draw() -> str:
-        return str(tree_list(tree.process_outline()))
+        return str(tree_list(tree.process_directory().outline))
 
     # Marked per request, not kept per place: a few replacements in the text cost less than
     # keeping a copy of the whole tree for every page in the shared parts.
