@@ -8,7 +8,7 @@ export WIKI_TEST_POSTGRES_URL
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-process-page bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver bench-comments
+.PHONY: setup run test test-sqlite test-postgres system-packages node-packages html-checker lint format bench bench-search bench-find bench-report bench-process-page bench-attachments bench-markup bench-editor bench-verification bench-slow-receiver bench-comments bench-search-memory
 
 setup: $(STAMP)
 
@@ -85,6 +85,12 @@ bench: setup
 # own on the server at 127.0.0.1) against SQLite FTS5 (about 20 minutes).
 bench-search: setup
 	$(BIN)/python bench/search_bench.py
+
+# A web worker's memory (RSS) after a mix of searches and page views, whoosh and PostgreSQL, at
+# 10,000 and 50,000 pages (goal: whoosh <= 250 MB at 50,000); builds the corpora first (about
+# 15 minutes; --corpus-dir DIR keeps them for the next run).
+bench-search-memory: setup
+	$(BIN)/python bench/search_memory_bench.py
 
 # Find by asking: the evaluation questions of tests/data/find/ on the demo content, for whoosh
 # and PostgreSQL (a database of its own on 127.0.0.1), today's strict search beside the

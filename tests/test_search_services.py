@@ -329,6 +329,27 @@ def test_the_index_follows_create_edit_rename_move_and_delete(app, people):
     assert not indexer().check()
 
 
+@pytest.mark.search_backends("whoosh")
+def test_searches_stay_right_while_the_worker_reopens_its_searcher(app, people, monkeypatch):
+    # A worker reopens its searcher every so many uses (to let go of what it has read); every
+    # search, correction and quick-find around those reopenings answers as before.
+    from wiki.search import index
+
+    monkeypatch.setattr(index, "USES_PER_SEARCHER", 2)
+    member = people["member"]
+    factories.make_page("ops", "Pallet labels", "Print the zebra labels.", member)
+    factories.make_page("ops", "Dock schedule", "Book a zebra crossing slot.", member)
+    for _ in range(3):
+        assert sorted(found(member, "zebra")) == ["Dock schedule", "Pallet labels"]
+        assert services.search(member, "zebar").did_you_mean == "zebra"
+        assert [hit["title"] for hit in services.quick_find(member, "pal")] == ["Pallet labels"]
+    page = db.session.scalar(select(Page).where(Page.title == "Pallet labels"))
+    draft = pages.PageDraft("Pallet labels", "Print the thermal labels.", "", "")
+    pages.save_page(member, page, draft, page.latest_revision)
+    assert found(member, "zebra") == ["Dock schedule"]
+    assert found(member, "thermal") == ["Pallet labels"]
+
+
 def test_a_rolled_back_change_leaves_the_index_unchanged(app, people):
     member = people["member"]
     page = factories.make_page("ops", "Pallet labels", "Print the zebra labels.", member)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from whoosh import query
 from whoosh.searching import Searcher
@@ -36,6 +38,20 @@ from wiki.search.index_schema import (
 )
 from wiki.search.index_store import IndexStore, damage_surfaces
 
+# Opening a searcher reads the segments' tables of contents, not the index itself (about 50 ms
+# at 50,000 pages with its first query), so reopening one this often costs little, and what a
+# worker holds stays bounded (bench/search_memory_bench.py).
+USES_PER_SEARCHER = 100
+
+
+@dataclass
+class _Kept:
+    """A thread's searcher, the generation it reads and how often it has been handed out."""
+
+    generation: Path
+    searcher: Searcher
+    uses: int = 1
+
 
 class SearchIndex(IndexStore):
     """An index directory that answers searches."""
@@ -44,17 +60,26 @@ class SearchIndex(IndexStore):
 
     @damage_surfaces
     def _searcher(self) -> Searcher:
-        """This thread's searcher on the current generation, refreshed when it has changed."""
+        """This thread's searcher on the current generation, opened afresh when that has
+        changed and after every USES_PER_SEARCHER uses: a searcher keeps the pages of the
+        index it has read mapped into the worker (and whoosh's caches of term weights and
+        columns), and only closing it lets them go."""
         generation = self.current_generation()
-        cached = getattr(self._local, "cached", None)
-        if cached is not None and cached[0] == generation and cached[1].up_to_date():
-            return cached[1]
+        cached: _Kept | None = getattr(self._local, "cached", None)
+        if (
+            cached is not None
+            and cached.generation == generation
+            and cached.uses < USES_PER_SEARCHER
+            and cached.searcher.up_to_date()
+        ):
+            cached.uses += 1
+            return cached.searcher
         if cached is not None:
-            cached[1].close()
+            cached.searcher.close()
         # Not Searcher.refresh(): it reuses a segment's reader with the deletions it had
         # then, so a replaced document would show twice.
         searcher = self._open().searcher()
-        self._local.cached = (generation, searcher)
+        self._local.cached = _Kept(generation, searcher)
         return searcher
 
     @damage_surfaces

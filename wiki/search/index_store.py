@@ -26,6 +26,7 @@ from wiki.search.index_schema import (
     IndexMissing,
     IndexUnwritable,
 )
+from wiki.search.segment_files import read_segments_in_place
 
 CURRENT = "current"
 BUILD_LOCK = ".build.lock"
@@ -64,6 +65,7 @@ class IndexStore:
         self.lock_timeout = lock_timeout
         self._write_lock = threading.Lock()
         self._local = threading.local()
+        read_segments_in_place()
 
     # -- generations -------------------------------------------------------------------------
 
