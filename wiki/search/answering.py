@@ -61,59 +61,46 @@ def answer(
     `places`, how many places up people's signals for this query move a document (on the
     first page, under a code's own page); `verified_among`, which of some keys are pages
     verified now (each passes a near-equal unverified hit above it)."""
+    # A question's searches (as typed, with the glossary's words, then most of them) read
+    # each word's documents once.
     with index.postings_shared() if isinstance(index, SearchIndex) else nullcontext():
-        return _answer(index, outcome, reading, filters, page, size, chosen, places, verified_among)
-
-
-def _answer(
-    index,
-    outcome: Outcome,
-    reading: questions.Reading,
-    filters: Filters,
-    page: int,
-    size: int,
-    chosen: dict[str, str] | None,
-    places: dict[str, float] | None,
-    verified_among: Callable[[list[str]], set[str]] | None,
-) -> Results:
-    """answer, with the words' documents read once for all its searches."""
-    results = index.search(reading.text, filters, page, size)
-    if results.total < FEW and reading.expanded:
-        expanded = index.search(reading.expanded, filters, page, size)
-        if expanded.total > results.total:
-            results = expanded
-            reading.text = reading.expanded  # what the partial matches come after
-    # Near spellings of every word of a long question rarely all match: the pages holding
-    # most of its words, some loosened, answer it better and sooner.
-    if results.total < FEW and len(reading.concepts) <= MAX_FUZZY_CONCEPTS:
-        fuzzy = index.search_fuzzy(reading.text, filters, page, size)
-        if fuzzy is not None and fuzzy.total > results.total:
-            results, outcome.fuzzy = fuzzy, True
-    # With one concept, "most of the words" would be the words themselves.
-    wanted = len(reading.concepts) > 1 and (
-        results.total == 0 or reading.question and results.total < FEW
-    )
-    if wanted:
-        partial = _with_partial(index, results, reading, filters, page, size)
-        if partial is not results:
-            outcome.partial = results.total == 0
-            results = partial
-    if results.total == 0 or outcome.fuzzy or OPTIONAL_WORDS & set(outcome.text.split()):
-        outcome.did_you_mean = index.did_you_mean(outcome.text, filters)
-        if outcome.did_you_mean and outcome.partial:
-            # Offered only when it finds pages with all its words: a question's other words
-            # ("wants") are not typos of words the wiki happens to hold ("waits").
-            corrected = questions.read(outcome.did_you_mean, reading.glossary)
-            if index.search(corrected.text, filters, 1, 1).total == 0:
-                outcome.did_you_mean = None
-    if verified_among is not None and results.hits:
-        results.hits = verified_first(
-            results.hits, verified_among([hit.key for hit in results.hits])
+        results = index.search(reading.text, filters, page, size)
+        if results.total < FEW and reading.expanded:
+            expanded = index.search(reading.expanded, filters, page, size)
+            if expanded.total > results.total:
+                results = expanded
+                reading.text = reading.expanded  # what the partial matches come after
+        # Near spellings of every word of a long question rarely all match: the pages holding
+        # most of its words, some loosened, answer it better and sooner.
+        if results.total < FEW and len(reading.concepts) <= MAX_FUZZY_CONCEPTS:
+            fuzzy = index.search_fuzzy(reading.text, filters, page, size)
+            if fuzzy is not None and fuzzy.total > results.total:
+                results, outcome.fuzzy = fuzzy, True
+        # With one concept, "most of the words" would be the words themselves.
+        wanted = len(reading.concepts) > 1 and (
+            results.total == 0 or reading.question and results.total < FEW
         )
-    if page == 1:
-        results.hits = moved_up(results.hits, places or {})
-        results = _codes_first(index, results, reading, filters, chosen or {})
-    return results
+        if wanted:
+            partial = _with_partial(index, results, reading, filters, page, size)
+            if partial is not results:
+                outcome.partial = results.total == 0
+                results = partial
+        if results.total == 0 or outcome.fuzzy or OPTIONAL_WORDS & set(outcome.text.split()):
+            outcome.did_you_mean = index.did_you_mean(outcome.text, filters)
+            if outcome.did_you_mean and outcome.partial:
+                # Offered only when it finds pages with all its words: a question's other words
+                # ("wants") are not typos of words the wiki happens to hold ("waits").
+                corrected = questions.read(outcome.did_you_mean, reading.glossary)
+                if index.search(corrected.text, filters, 1, 1).total == 0:
+                    outcome.did_you_mean = None
+        if verified_among is not None and results.hits:
+            results.hits = verified_first(
+                results.hits, verified_among([hit.key for hit in results.hits])
+            )
+        if page == 1:
+            results.hits = moved_up(results.hits, places or {})
+            results = _codes_first(index, results, reading, filters, chosen or {})
+        return results
 
 
 def moved_up(hits: list[Hit], places: dict[str, float]) -> list[Hit]:
