@@ -174,6 +174,8 @@ SECTIONED = """Intro with [[Vendor list]].
         SECTIONED,
         SECTIONED + "\n[ref]: https://example.com\n\nSee [the ref][ref].",
         SECTIONED + "\n## Steps\n\nA repeated heading.",
+        SECTIONED + "\n## Steps!\n\nA heading with another's anchor.",
+        SECTIONED + "\n## Notes\n\nA private-use \ue0ff character\n\n\ue0ff\n",
         SECTIONED + "\n~~~\n# unclosed fence",
     ],
 )
@@ -189,3 +191,7 @@ def test_the_preview_by_sections_is_the_page_as_rendered_whole(app, people, body
         whole = pages.preview_html(page.process, body, page)
         assert editing.preview(people["member"], page.process, page, body) == whole
         assert editing.preview(people["member"], page.process, page, body) == whole  # cached
+        # Typing in the last section renders it alone: its anchors are still the page's.
+        edited = body + "\nEdited."
+        edited_whole = pages.preview_html(page.process, edited, page)
+        assert editing.preview(people["member"], page.process, page, edited) == edited_whole
