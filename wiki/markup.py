@@ -20,6 +20,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup
 
 from wiki.markup_limits import MAX_LINK_TARGET, MAX_STRAY_ANGLES, BoundedWork
+from wiki.markup_tree import SanitizingMarkdown
 
 __all__ = ["MAX_LINK_TARGET", "MAX_STRAY_ANGLES", "plain_text", "render_markdown"]
 
@@ -135,15 +136,17 @@ class Renderer:
         ]
         if resolve_link is not None:
             self.extensions.append(_WikiLinkExtension(resolve_link))
-        self.converter: markdown.Markdown | None = None
+        self.converter: SanitizingMarkdown | None = None
         self.cleaner = _cleaner()
 
     def __call__(self, text: str) -> Markup:
-        converter = self.converter or markdown.Markdown(
-            extensions=self.extensions, output_format="html"
+        converter = self.converter or SanitizingMarkdown(
+            self.cleaner, extensions=self.extensions, output_format="html"
         )
         self.converter = converter
         html = converter.reset().convert(text)
+        if converter.sanitized:
+            return Markup(with_scroll_regions(html))
         safe = sanitize_html(html, self.cleaner)
         if _words(_without_tags(html)) - _words(_without_tags(safe)):
             # The sanitiser dropped text along with some markup (an unclosed comment, or a
@@ -154,7 +157,8 @@ class Renderer:
             converter.reset()
             converter.preprocessors.deregister("html_block")
             converter.inlinePatterns.deregister("html")
-            safe = sanitize_html(converter.convert(text), self.cleaner)
+            html = converter.convert(text)
+            safe = html if converter.sanitized else sanitize_html(html, self.cleaner)
         return Markup(with_scroll_regions(safe))
 
 
