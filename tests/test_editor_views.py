@@ -195,3 +195,19 @@ def test_the_preview_by_sections_is_the_page_as_rendered_whole(app, people, body
         edited = body + "\nEdited."
         edited_whole = pages.preview_html(page.process, edited, page)
         assert editing.preview(people["member"], page.process, page, edited) == edited_whole
+
+
+def test_the_editors_scripts_and_styles_stay_within_300_kb_compressed(app, client, auth, people):
+    """Issue 25's budget: everything the editor page loads from static, gzip-compressed."""
+    import gzip
+    import re
+    from pathlib import Path
+
+    page = factories.make_page("p2p", "Three-way match", "Text")
+    auth.login("jill@example.com")
+    html = client.get(f"/p/{page.path}/+edit").get_data(as_text=True)
+    assets = set(re.findall(r'(?:src|href)="/static/([^"?]+\.(?:js|css))', html))
+    assert {"vendor/easymde/easymde.min.js", "editor.js", "wiki.css"} <= assets
+    static = Path(app.static_folder)
+    compressed = sum(len(gzip.compress((static / name).read_bytes(), 9)) for name in assets)
+    assert compressed <= 300 * 1024
