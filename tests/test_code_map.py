@@ -15,7 +15,7 @@ WIKI = Path(__file__).resolve().parent.parent / "wiki"
 # The floors, from the ground up (packages and modules of wiki/, by their first name).
 GROUND = {
     "config", "extensions", "errors", "forms", "textutil", "timeutil", "markup",
-    "markup_limits", "rendered", "events", "outbox", "deadline", "versioning",
+    "markup_limits", "markup_tree", "rendered", "events", "outbox", "deadline", "versioning",
 }  # fmt: skip
 FOUNDATIONS = {"auth", "audit", "notifications", "security", "ratelimit", "errorpages", "pagecache"}
 DOMAINS = {
