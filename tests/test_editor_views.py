@@ -211,3 +211,23 @@ def test_the_editors_scripts_and_styles_stay_within_300_kb_compressed(app, clien
     static = Path(app.static_folder)
     compressed = sum(len(gzip.compress((static / name).read_bytes(), 9)) for name in assets)
     assert compressed <= 300 * 1024
+
+
+def test_a_kept_preview_section_follows_the_page_it_links_to_coming(app, people):
+    from flask import g
+
+    from wiki.processes import editing
+
+    page = factories.make_page("p2p", "Three-way match", "Text")
+    body = "Intro\n\n## Steps\n\nSee [[Vendor list]].\n\n## Exceptions\n\nNone.\n"
+
+    def preview() -> str:
+        with app.test_request_context():
+            g._login_user = people["member"]
+            return str(editing.preview(people["member"], page.process, page, body))
+
+    assert "wikilink-missing" in preview()
+    assert "wikilink-missing" in preview()  # kept
+    factories.make_page("p2p", "Vendor list", "Text")
+    html = preview()
+    assert "wikilink-missing" not in html and 'class="wikilink"' in html

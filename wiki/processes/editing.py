@@ -19,7 +19,7 @@ from wiki.extensions import db
 from wiki.processes import pages
 from wiki.processes.models import Page, Process
 from wiki.textutil import clean_line
-from wiki.versioning import current_version
+from wiki.versioning import request_version
 
 MAX_TITLE_RESULTS = 10
 
@@ -38,16 +38,17 @@ def preview(user: User, process: Process, page: Page | None, body: str) -> Marku
 
     A preview is asked for every pause in typing, and typing changes one section at a time:
     the text is rendered section by section (split at its headings), and each section's HTML
-    is kept per worker until anything is written (the content version), so a 10 KB page
-    costs the render of the section being typed in. Texts whose parts refer to each other
-    across sections (reference links, footnotes, abbreviations, raw HTML, repeated headings)
-    are rendered whole."""
+    is kept per worker until something every reader sees is written (the shared version: a
+    page or file coming or going changes a section's links), so a 10 KB page costs the render
+    of the section being typed in. Sections not kept are rendered together in one pass. Texts
+    whose parts refer to each other across sections (reference links, footnotes,
+    abbreviations, raw HTML, headings with the same anchor) are rendered whole."""
     render = _renderer(user, process, page, body)
     sections = split_sections(body)
     if sections is None or len(sections) == 1:
         return render(body)
     cache = _section_cache()
-    scope = (current_version(), process.path, page.id if page else 0, 0 if page else user.id)
+    scope = (request_version(), process.path, page.id if page else 0, 0 if page else user.id)
     keys = [(*scope, section) for section in sections]
     found = {key: cache.get(key) for key in keys}
     missing = [key for key, html in found.items() if html is None]
