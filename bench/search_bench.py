@@ -4,7 +4,8 @@ Run from the repository root:  .venv/bin/python bench/search_bench.py   (or `mak
 Options: --sizes 10000,50000 (pages per corpus), --queries N (per query kind and size, default
          200), --budget SECONDS (a query kind stops early at a size once it has taken that
          long, default 15; 0 for none), --saves N (edits timed until searchable, default 20),
-         --seed N, --profile KIND[,KIND] (cProfile 20 whoosh queries of those kinds per size),
+         --seed N, --profile KIND[,KIND] (cProfile 20 whoosh queries of those kinds per size;
+         page-term, page-two-term, page-question: 20 whole results pages on whoosh),
          --serial (one size at a time, builds included), --keep (keep the temporary folder and
          databases), --postgres-url URL (a server where the bench creates a database per size;
          empty to leave PostgreSQL out), --postgres-db NAME (those databases: NAME_PAGES).
@@ -42,7 +43,7 @@ import warnings
 from pathlib import Path
 
 from searchbench import corpus  # noqa: E402 (a sibling package: bench/ is the script's folder)
-from searchbench.backends import SizeReport  # noqa: E402
+from searchbench.backends import PAGE_KINDS, SizeReport  # noqa: E402
 from searchbench.corpus import (  # noqa: E402
     FUNCTION_WORDS,
     KINDS,
@@ -147,7 +148,11 @@ def main() -> int:
     )
     parser.add_argument("--saves", type=int, default=20, help="edits timed until searchable")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", default="", help=f"kinds to cProfile: {','.join(KINDS)}")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help=f"kinds to cProfile: {','.join(KINDS)}, or page-KIND for the results page",
+    )
     parser.add_argument(
         "--serial", action="store_true", help="one size at a time, builds included (slower)"
     )
@@ -169,7 +174,7 @@ def main() -> int:
     args = parser.parse_args()
     args.size_list = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     args.profile = [k for k in args.profile.split(",") if k]
-    unknown = set(args.profile) - set(KINDS)
+    unknown = set(args.profile) - {*KINDS, *(f"page-{kind}" for kind in PAGE_KINDS)}
     if unknown:
         parser.error(f"unknown kinds {sorted(unknown)}; choose from {', '.join(KINDS)}")
     if args.budget <= 0:

@@ -22,6 +22,7 @@ from searchbench.backends import (
     SizeReport,
     Timing,
     index_calls,
+    results_page_call,
     run_timed,
     time_results_pages,
 )
@@ -190,8 +191,13 @@ def measure(prepared: Prepared, args: argparse.Namespace, tmpdir: Path) -> SizeR
         db.session.remove()
         report.pages_shown = time_results_pages(prepared.app, work, args.budget / 2, at)
 
+        page_call = results_page_call(prepared.app)
         for kind in args.profile:
-            profile_kind(kind, work.queries[kind][:20], calls[kind], pages)
+            if kind.startswith("page-"):  # the whole results page, as time_results_pages asks
+                kind = kind.removeprefix("page-")
+                profile_kind(f"results page {kind}", work.queries[kind][:20], page_call, pages)
+            else:
+                profile_kind(kind, work.queries[kind][:20], calls[kind], pages)
 
         # Saves through the real service: it commits, then the session hook writes the index.
         progress(f"{pages:,} pages: {args.saves} saves, each until its new word is found ...")
