@@ -4,6 +4,8 @@ production), then a cProfile of one more round. The bench's cold-view row measur
 thing through gunicorn and wrk; this figure holds still on a busy machine.
 
 Run from the repository root:  .venv/bin/python bench/page_view_bench.py --cold
+(add --database-url URL, an empty PostgreSQL database, to build the demo there instead of in a
+temporary SQLite file)
 """
 
 from __future__ import annotations
@@ -68,21 +70,50 @@ def _summary(spent: list[float]) -> str:
     )
 
 
-def cold_views(tmpdir: Path, sessions: int = 8, rounds: int = 3) -> None:
+def _bump(app) -> None:
+    """bump_version on any database, through the app's engine."""
+    from sqlalchemy import text
+
+    from wiki.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE site_state SET version = version + 1,"
+                " shared_version = shared_version + 1 WHERE id = 1"
+            )
+        )
+
+
+def _page_paths(app) -> list[str]:
+    from sqlalchemy import text
+
+    from wiki.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        return [f"/p/{path}" for (path,) in connection.execute(text("SELECT path FROM pages"))]
+
+
+def cold_views(
+    tmpdir: Path, sessions: int = 8, rounds: int = 3, database_url: str | None = None
+) -> None:
+    """database_url: an empty database to build the demo in (PostgreSQL), else SQLite."""
     from wiki import create_app
 
-    url = build_database(tmpdir)
-    database = tmpdir / "wiki.db"
+    url = build_database(tmpdir, database_url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}, instance_path=str(tmpdir))
     clients = [_signed_in(app, MEMBERS[n % len(MEMBERS)]) for n in range(sessions)]
-    paths = page_paths(database)
+    paths = _page_paths(app)
     _round(clients[:1], paths, 0)  # warm: connections, templates, imports
-    print(f"\n=== cold views in-process: {sessions} sessions x {len(paths)} pages a round ===")
+    print(
+        f"\n=== cold views in-process ({url.split(':')[0]}): "
+        f"{sessions} sessions x {len(paths)} pages a round ==="
+    )
     # The thread's time, not the process's: the search index may be built on another thread.
     print("CPU ms per view (time.thread_time), each round right after a version bump;")
     print("every page's shared parts are drawn by its first view of the round.")
     for number in range(1, rounds + 1):
-        bump_version(database)
+        _bump(app)
         drawing, sharing = _round(clients, paths, number)
         print(f"round {number}: every view    {_summary(drawing + sharing)}")
         print(f"         drawing the parts {_summary(drawing)}")
@@ -90,7 +121,7 @@ def cold_views(tmpdir: Path, sessions: int = 8, rounds: int = 3) -> None:
     # The profile: one session draws every page's parts, unprofiled; the others' views, which
     # share them, are profiled. Python function calls per view do not move with the machine's
     # load, unlike the CPU times above: the steadiest figure to compare two versions by.
-    bump_version(database)
+    _bump(app)
     _round(clients[:1], paths, rounds + 1)
     profiler = cProfile.Profile()
     profiler.enable()

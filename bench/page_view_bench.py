@@ -251,13 +251,20 @@ def main() -> int:
     parser.add_argument(
         "--cold", action="store_true", help="CPU per cold view in-process + cProfile; no servers"
     )
+    parser.add_argument(
+        "--database-url",
+        help="with --cold: an empty database (PostgreSQL) to build the demo in, not SQLite",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wiki-bench-") as tmp:
         tmpdir = Path(tmp)
         if args.profile or args.cold:
             sys.path.insert(0, str(REPO))
-            (cold_views if args.cold else profile)(tmpdir)
+            if args.cold:
+                cold_views(tmpdir, database_url=args.database_url)
+            else:
+                profile(tmpdir)
             return 0
 
         wrk = None if args.no_wrk else ensure_wrk()

@@ -46,8 +46,9 @@ class Result:
 # --------------------------------------------------------------------------- database
 
 
-def build_database(tmpdir: Path) -> str:
-    """A migrated SQLite database in tmpdir holding the demo content; returns its URL."""
+def build_database(tmpdir: Path, url: str | None = None) -> str:
+    """A migrated SQLite database in tmpdir holding the demo content (or the database at url,
+    which must be empty); returns its URL."""
     sys.path.insert(0, str(REPO))
     from flask_migrate import upgrade
 
@@ -55,7 +56,7 @@ def build_database(tmpdir: Path) -> str:
     from wiki.content import files, loader
     from wiki.extensions import db
 
-    url = "sqlite:///" + str(tmpdir / "wiki.db")
+    url = url or "sqlite:///" + str(tmpdir / "wiki.db")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}, instance_path=str(tmpdir))
     with app.app_context():
         upgrade()

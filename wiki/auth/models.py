@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.extensions import db
@@ -52,8 +53,17 @@ class User(UserMixin, db.Model):
         cascade="all, delete-orphan", order_by="UserRole.role"
     )
 
+    # The roles as the signed-in person's own statement read them (auth.services.signed_in_user),
+    # until their rows are loaded or changed: every screen asks has_role.
+    _roles_read = None  # a frozenset once read
+
+    def roles_read_with_user(self, roles: Iterable[str]) -> None:
+        self._roles_read = frozenset(roles)
+
     @property
     def roles(self) -> set[str]:
+        if self._roles_read is not None and "role_rows" not in self.__dict__:
+            return set(self._roles_read)
         return {row.role for row in self.role_rows}
 
     def has_role(self, *roles: str) -> bool:
@@ -72,6 +82,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+@event.listens_for(User.role_rows, "set")
+@event.listens_for(User.role_rows, "append")
+@event.listens_for(User.role_rows, "remove")
+def _forget_roles_read(user: User, *_args) -> None:
+    """Roles given or taken in this request: from now on the rows say which."""
+    user._roles_read = None
 
 
 # Ending a session must empty the page caches, which would otherwise answer a copy of its

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,8 +133,46 @@ _UNREAD_COUNT = select(func.count(Notification.id)).where(
 )
 
 
+# The same count for the signed-in person, as a column of their own statement
+# (auth.services.signed_in_user): every screen's bell shows it, and a statement of its own cost
+# about as much as the user's.
+UNREAD_OF_USER = (
+    select(func.count(Notification.id))
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .scalar_subquery()
+)
+READ_WITH_USER = "wiki_unread_read_with_user"  # in session.info: (person's id, count)
+
+
+def remember_unread(person: User, count: int) -> None:
+    """The count as the person's own statement read it: good until the session writes."""
+    db.session.info[READ_WITH_USER] = (person.id, count)
+
+
 def unread_count(person: User) -> int:
+    known = db.session.info.get(READ_WITH_USER)
+    if known is not None and known[0] == person.id:
+        return known[1]
     return db.session.scalar(_UNREAD_COUNT, {"person": person.id})
+
+
+# Whatever the session writes or ends may mark a notification read (or make one): the count
+# read with the user no longer holds, and the next one is read afresh.
+@event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, _context) -> None:
+    session.info.pop(READ_WITH_USER, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_after_transaction(session: Session) -> None:
+    session.info.pop(READ_WITH_USER, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_bulk_write(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(READ_WITH_USER, None)
 
 
 def notifications_of(

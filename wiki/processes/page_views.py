@@ -37,7 +37,8 @@ from wiki.verification import services as verification
 from wiki.watching import services as watching
 
 
-def show_page(page: Page):
+def show_page(page: Page, watch_id: int | None):
+    """A page as its reader sees it; watch_id: their watch on it, if any (its Watch button)."""
     plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
     readership.count_view(page.id)
     today = utcnow().date()
@@ -45,6 +46,7 @@ def show_page(page: Page):
     return render_template(
         "processes/page.html",
         page=page,
+        watch_id=watch_id,
         parts=parts,
         experts=page_parts.experts_part(page.process, today),
         can_review=pages.can_review(current_user, page),

@@ -384,15 +384,21 @@ def remember_old_path(
 
 # The process comes with the page: its view shows the trail and the process's questions.
 # Built once: every page view runs it, and building it cost about as much as running it.
-_PAGE_AT_PATH = select(Page).where(Page.path == bindparam("path")).options(joinedload(Page.process))
+PAGE_AT_PATH = select(Page).where(Page.path == bindparam("path")).options(joinedload(Page.process))
 
 
 def resolve_path(path: str) -> Page | Process | str | None:
     """What a URL path names: a page, a process, the current path of a moved one, or None."""
     path = path.strip("/")
-    page = db.session.scalar(_PAGE_AT_PATH, {"path": path})
+    page = db.session.scalar(PAGE_AT_PATH, {"path": path})
     if page is not None:
         return page
+    return resolve_beyond_pages(path)
+
+
+def resolve_beyond_pages(path: str) -> Process | str | None:
+    """What a URL path names when no page has it: a process, the current path of a moved page
+    or process, or None."""
     process = db.session.scalar(select(Process).where(Process.path == path))
     if process is not None:
         return process

@@ -11,10 +11,11 @@ from wiki.forms import form_response, whole_number
 from wiki.homes.services import home_for
 from wiki.processes import editor_views, history, page_parts, page_views, tree
 from wiki.processes.blueprint import bp
-from wiki.processes.models import Page, Process
+from wiki.processes.models import Process
 from wiki.questions.listing import recent_in_process
 from wiki.timeutil import utcnow
 from wiki.verification import dependencies
+from wiki.watching import services as watching
 
 __all__ = ["bp", "editor_views"]  # editor_views registers its routes on bp
 
@@ -37,9 +38,11 @@ def home():
 
 @bp.get("/p/<path:path>")
 def view(path: str):
-    found = tree.resolve_path(path)
-    if isinstance(found, Page):
-        return page_views.show_page(found)
+    viewer = current_user if current_user.is_authenticated else None
+    page_and_watch = watching.page_with_watch(path, viewer)  # a page view's one statement
+    if page_and_watch is not None:
+        return page_views.show_page(*page_and_watch)
+    found = tree.resolve_beyond_pages(path.strip("/"))
     if isinstance(found, Process):
         return _show_process(found)
     if isinstance(found, str):

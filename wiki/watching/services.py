@@ -14,6 +14,7 @@ from wiki.auth.models import User
 from wiki.errors import NotFound
 from wiki.extensions import db
 from wiki.notifications.services import notify
+from wiki.processes import tree
 from wiki.processes.models import Page, Process, Revision
 from wiki.watching.models import FeedToken, Watch
 
@@ -47,6 +48,23 @@ def watch_on(person: User, page: Page | None = None, process: Process | None = N
     """This person's watch on exactly this page or process, if any."""
     query, target = (_WATCH_ON_PAGE, page) if page is not None else (_WATCH_ON_PROCESS, process)
     return db.session.scalar(query, {"person": person.id, "target": target.id})
+
+
+# The page view's statement: the page at a path (tree.PAGE_AT_PATH) with the id of the
+# viewer's watch on it, which its Watch button shows: one statement rather than two.
+_PAGE_WITH_WATCH = tree.PAGE_AT_PATH.add_columns(
+    select(Watch.id)
+    .where(Watch.user_id == bindparam("person"), Watch.page_id == Page.id)
+    .scalar_subquery()
+)
+
+
+def page_with_watch(path: str, person: User | None) -> tuple[Page, int | None] | None:
+    """The page at a path and the id of this person's watch on it (None when they watch it
+    not, or nobody is signed in); None when no page is at the path."""
+    values = {"path": path.strip("/"), "person": person.id if person is not None else None}
+    row = db.session.execute(_PAGE_WITH_WATCH, values).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def unwatch(person: User, watch_id: int) -> None:
