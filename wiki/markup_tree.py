@@ -24,7 +24,9 @@ from markdown.treeprocessors import Treeprocessor
 # bleach turns control characters in text into "?": Markdown's placeholders (STX ... ETX, for
 # what it puts back after serializing) pass the filter as private-use characters instead.
 _STANDINS = {util.STX: "\ue0f2", util.ETX: "\ue0f3"}
-_TYPED_STANDIN = re.compile(f"[{''.join(_STANDINS.values())}]")  # the author's own, then
+# A text holding those characters itself (an author can type anything) goes the bleach.clean
+# way, so that nothing typed is taken for a placeholder.
+_TYPED_STANDIN = re.compile(f"[{''.join(_STANDINS.values())}]")
 _PLACEHOLDER_OR_STANDIN = re.compile(f"[{''.join(_STANDINS)}{''.join(_STANDINS.values())}]")
 
 # What the stash may hold for the tree to count as Markdown's own: a fenced code block as the
