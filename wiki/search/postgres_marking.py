@@ -24,10 +24,13 @@ KEPT_WORDS = 100_000
 _lexemes: dict[str, tuple[str, ...]] = {}
 _lexemes_lock = Lock()
 # A word PostgreSQL's parser reads as a part of a path, an address, a host, a file name or a
-# tag ("GR/IR", "/APPROVAL", "legal/customs", "zap-hold-queue.png", "<closed") is not a word of the
+# tag ("GR/IR", "/APPROVAL", "legal/customs", "zap-hold-queue.png", "<closed"), or digits after
+# a hyphen (a negative number: "INV-10284" is "inv" and "-10284"), is not a word of the
 # document's vector, and so is not marked: the candidates' beginning and end say so.
-JOINED_BEFORE = r"(?<![^\W_])(?<![/@<])(?<![^\W_]\.)"
+JOINED_BEFORE = r"(?<![^\W_])(?<![/@<])(?<![^\W_]\.)(?!(?<=-)\d)"
 JOINED_AFTER = r"[^\W_]*+(?!(?:-[^\W_]+)*(?:[/@]|\.[^\W_]))"
+# What the parser reads as a tag ("<closed period>", '<a href="x">'), words and all.
+TAG = re.compile(r'</?[A-Za-z][\w:.-]*(?:\s+[A-Za-z_][\w:.-]*(?:="[^"<>]*")?)*\s*/?>')
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
 
 SHOWN = """
@@ -82,10 +85,13 @@ class Marking:
             )
             for source in (*self.bodies.values(), *self.titles.values()):
                 if source not in self.spots:
-                    self.spots[source] = [
-                        (word.start(), word.end(), word.group().lower())
-                        for word in candidate.finditer(source)
-                    ]
+                    self.spots[source] = _outside_tags(
+                        source,
+                        [
+                            (word.start(), word.end(), word.group().lower())
+                            for word in candidate.finditer(source)
+                        ],
+                    )
             candidates = {word for spots in self.spots.values() for _, _, word in spots}
             known = {word: _lexemes[word] for word in candidates if word in _lexemes}
             unknown = sorted(candidates - known.keys())
@@ -109,6 +115,13 @@ class Marking:
             if word in self.matching
         ]
         return found[:MAX_MARKED]
+
+
+def _outside_tags(source: str, spots: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    if "<" not in source:
+        return spots
+    tags = [(tag.start(), tag.end()) for tag in TAG.finditer(source)]
+    return [spot for spot in spots if not any(start < spot[0] < end for start, end in tags)]
 
 
 def _beginnings(lexemes: set[str]) -> set[str]:
