@@ -170,8 +170,7 @@ def test_hits_mark_the_words_postgresql_itself_would_mark(app, people):
     page of the demo, with some of its words, words of other pages, a phrase and stop words
     asked for, ts_headline marks the same words in the title and in each fragment shown
     (and none in a word of a path, a file name or a tag, "GR/IR", "zap-hold-queue.png",
-    "<closed period>", nor in
-    the number of "INV-10284", which PostgreSQL reads as -10284)."""
+    "<closed period>", nor in the number of "INV-10284", which PostgreSQL reads as -10284)."""
     import re
 
     from tests.conftest import REPO
