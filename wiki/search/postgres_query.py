@@ -156,6 +156,8 @@ WHERE d.vector @@ q.query AND NOT d.head @@ a.query
     AND d.readers && CAST(:readers AS text[]) {{narrowing}}
 ORDER BY d.updated DESC, d.key LIMIT :limit
 """
+# Set on a connection whose transaction has index scans off (see _many).
+INDEX_SCANS_OFF = "search: index scans off"
 # The condition that the whole document matches, in HEAD_ROWS.
 WHOLE = "d.vector @@ q.query AND"
 
@@ -247,6 +249,7 @@ def _many(
     if len(rows) < limit:
         if not newest_first:  # the planner cannot tell the two costs apart
             connection.execute(text("SET LOCAL enable_indexscan = off"))
+            connection.info[INDEX_SCANS_OFF] = True  # for a next search on this connection
         rows += _rows(connection, BODY_ROWS, narrowing, words, limit - len(rows))
     return rows
 
