@@ -162,3 +162,47 @@ def test_an_edit_through_the_editor_or_the_api_leaves_no_stale_search_document(
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert not indexer(app).check().stale
     assert run(app, "check").exit_code == 0
+
+
+@postgresql_only
+def test_hits_mark_the_words_postgresql_itself_would_mark(app, people):
+    """Hits are marked in Python with PostgreSQL's lexemes instead of by ts_headline: on every
+    page of the demo, with some of its words, words of other pages, a phrase and stop words
+    asked for, ts_headline marks the same words in the title and in each fragment shown
+    (and none in a word of a path, a file name or a tag, "GR/IR", "zap-hold-queue.png",
+    "<closed period>", nor in the number of "INV-10284", which PostgreSQL reads as -10284)."""
+    import re
+
+    from tests.conftest import REPO
+    from wiki.content import loader
+    from wiki.content.files import read_content
+    from wiki.search.postgres_marking import Marking
+
+    loader.load_content(read_content(REPO / "content"), None)
+    rows = db.session.execute(
+        text("SELECT key, title, body FROM search_documents ORDER BY key")
+    ).all()
+    words = sorted({w.lower() for row in rows for w in re.findall(r"[^\W_]+", row.body)})
+    compared = marked = 0
+    for number, row in enumerate(rows):
+        own = re.findall(r"[^\W_]{5,}", row.body) or ["nothing"]
+        asked = [*own[7:9], *own[-3:-2], *words[number::97][:3], "the", "hold", "gr", "ir"]
+        terms = [f"'{word.lower()}'" for word in asked] + [f"('{own[0].lower()}' <-> 'and')"]
+        title, snippet = Marking(db.engine, {row.key: row.title}, terms).of(row.key)
+        for piece in [title, *snippet]:
+            shown = "".join(part for part, _ in piece)
+            ours = [part for part, matched in piece if matched]
+            theirs = re.findall(
+                r"\x02(.*?)\x03",
+                db.session.scalar(
+                    text(
+                        "SELECT ts_headline('english', :shown, to_tsquery('english', :query),"
+                        " 'HighlightAll=true, StartSel=\x02, StopSel=\x03')"
+                    ),
+                    {"shown": shown, "query": " | ".join(terms)},
+                ),
+            )
+            assert ours == theirs, shown
+            compared += 1
+            marked += len(ours)
+    assert compared > len(rows) and marked > len(rows)

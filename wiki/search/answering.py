@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import replace
 from typing import Protocol
 
@@ -62,8 +61,8 @@ def answer(
     first page, under a code's own page); `verified_among`, which of some keys are pages
     verified now (each passes a near-equal unverified hit above it)."""
     # A question's searches (as typed, with the glossary's words, then most of them) read
-    # each word's documents once.
-    with index.postings_shared() if isinstance(index, SearchIndex) else nullcontext():
+    # each word's documents once (whoosh), or share a connection (PostgreSQL).
+    with index.postings_shared() if isinstance(index, SearchIndex) else index.reading_shared():
         results = index.search(reading.text, filters, page, size)
         if results.total < FEW and reading.expanded:
             expanded = index.search(reading.expanded, filters, page, size)

@@ -2,7 +2,8 @@
 with those words marked. A word is marked when STEMMED would index it as one of the query's
 terms, as whoosh's highlighter marks it; the fragments are cut around the marked words only
 (most of a long page is nowhere near them): through the analyzer and whoosh's fragmenter, which
-read every word of the page in Python, marking a page of hits cost more than finding them."""
+read every word of the page in Python, marking a page of hits cost more than finding them. The
+PostgreSQL backend cuts its snippets here too (wiki.search.postgres_marking)."""
 
 from __future__ import annotations
 
@@ -70,13 +71,24 @@ def _word_starts(terms: frozenset[str]) -> re.Pattern:
 def marks(title: str, body: str, terms: frozenset[str]) -> Marks:
     """A hit's title with the words marked, and its snippet: the best fragments of its body,
     or its start when none holds a word to mark."""
-    title_marks = _segments(title, 0, len(title), marked_words(title, terms))
-    return title_marks, snippet(body, terms)
+    return whole(title, marked_words(title, terms)), snippet(body, terms)
 
 
 def snippet(body: str, terms: frozenset[str]) -> list[list[Segment]]:
     """The best FRAGMENTS fragments of the body, shown in its order."""
-    fragments = _fragments(body, marked_words(body, terms))
+    return snippet_around(body, marked_words(body, terms))
+
+
+def whole(text: str, found: list[Match]) -> list[Segment]:
+    """The whole text as (text, matched) pairs, these words marked (a title)."""
+    return _segments(text, 0, len(text), found)
+
+
+def snippet_around(body: str, found: list[Match]) -> list[list[Segment]]:
+    """The best FRAGMENTS fragments of the body around these marked words, in its order, or
+    its start when there are none. (The PostgreSQL backend finds its marked words its own
+    way and cuts its snippets here.)"""
+    fragments = _fragments(body, found)
     if not fragments:
         if not body:
             return []

@@ -9,6 +9,7 @@ know these tables. Nothing here knows about Flask.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ class PostgresIndex:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._shared = threading.local()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -201,7 +203,27 @@ class PostgresIndex:
     # -- reading -----------------------------------------------------------------------------
 
     @contextmanager
+    def reading_shared(self) -> Iterator[None]:
+        """This thread's searches meanwhile share one connection (a question runs up to three
+        searches: each would take a connection, set the planner's options and roll back)."""
+        if getattr(self._shared, "connection", None) is not None:
+            yield
+            return
+        with self._reading() as connection:
+            self._shared.connection = connection
+            try:
+                yield
+            finally:
+                self._shared.connection = None
+
+    @contextmanager
     def _reading(self) -> Iterator[Connection]:
+        shared = getattr(self._shared, "connection", None)
+        if shared is not None:
+            if shared.info.pop(postgres_query.INDEX_SCANS_OFF, False):
+                shared.execute(text("SELECT set_config('enable_indexscan', 'on', true)"))
+            yield shared
+            return
         with self.engine.connect() as connection:
             # The planner prices reading a stored tsvector as nothing and so prefers to scan
             # the whole table; the GIN indexes are always the faster way here. One worker:
@@ -213,7 +235,10 @@ class PostgresIndex:
                     " set_config('max_parallel_workers_per_gather', '0', true)"
                 )
             )
-            yield connection
+            try:
+                yield connection
+            finally:
+                connection.info.pop(postgres_query.INDEX_SCANS_OFF, None)
 
     def search(self, text: str, filters: Filters, page: int = 1, page_size: int = 20) -> Results:
         with self._reading() as connection:

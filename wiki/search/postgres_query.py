@@ -1,4 +1,4 @@
-"""Queries of the PostgreSQL search backend: ranked hits with totals, facets and highlights;
+"""Queries of the PostgreSQL search backend: ranked hits with totals, facets and their marking;
 typo tolerance and "did you mean" from the vocabulary (pg_trgm); quick-find on titles. Every
 query filters by the reader's labels inside the database, so a document someone may not read
 never reaches their hits, counts, facets or suggestions.
@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from functools import partial
 
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from wiki.search import index_query as shared
 from wiki.search.index_query import STOP_WORDS, correctable_words
-from wiki.search.index_schema import Filters, Hit, Marks, Results, Segment, marked
+from wiki.search.index_schema import Filters, Hit, Results, marked
+from wiki.search.postgres_marking import Marking
 from wiki.search.query_syntax import (
     NOTHING,
     WORD,
@@ -38,12 +39,6 @@ NEIGHBOURS = 40
 RANKED = 500
 # ...and the facets of such a search count this many of the best hits.
 MANY_SAMPLE = 200
-START, STOP, BETWEEN = "\x02", "\x03", "\x01"
-TITLE_MARKS = f"HighlightAll=true, StartSel={START}, StopSel={STOP}"
-SNIPPET_MARKS = (
-    f"MaxFragments=2, MaxWords=30, MinWords=12, StartSel={START}, StopSel={STOP}, "
-    f"FragmentDelimiter={BETWEEN}"
-)
 
 
 def expand(connection: Connection, node: Node, fuzzy: bool = False) -> Node:
@@ -161,14 +156,10 @@ WHERE d.vector @@ q.query AND NOT d.head @@ a.query
     AND d.readers && CAST(:readers AS text[]) {{narrowing}}
 ORDER BY d.updated DESC, d.key LIMIT :limit
 """
+# Set on a connection whose transaction has index scans off (see _many).
+INDEX_SCANS_OFF = "search: index scans off"
 # The condition that the whole document matches, in HEAD_ROWS.
 WHOLE = "d.vector @@ q.query AND"
-SHOWN = """
-SELECT d.key, ts_headline('english', d.title, q.query, :title_marks),
-       ts_headline('english', d.body, q.query, :snippet_marks)
-FROM search_documents d, to_tsquery('english', :marked) AS q(query)
-WHERE d.key = ANY(CAST(:keys AS text[]))
-"""
 
 
 def search(
@@ -258,6 +249,7 @@ def _many(
     if len(rows) < limit:
         if not newest_first:  # the planner cannot tell the two costs apart
             connection.execute(text("SET LOCAL enable_indexscan = off"))
+            connection.info[INDEX_SCANS_OFF] = True  # for a next search on this connection
         rows += _rows(connection, BODY_ROWS, narrowing, words, limit - len(rows))
     return rows
 
@@ -301,7 +293,7 @@ def _facets(rows) -> dict[str, dict[str, int]]:
 
 def _hits(connection: Connection, rows, terms: list[str]) -> list[Hit]:
     """The page's hits; their titles and snippets are marked when first shown."""
-    marking = _Marking(connection.engine, [row.key for row in rows], terms)
+    marking = Marking(connection.engine, {row.key: row.title for row in rows}, terms)
     return [
         Hit(
             key=row.key,
@@ -310,67 +302,14 @@ def _hits(connection: Connection, rows, terms: list[str]) -> list[Hit]:
             process_id=row.process_id,
             score=float(row.score),
             updated=_seconds(row.updated),
-            marking=partial(marking.of, row.key, row.title),
+            marking=partial(marking.of, row.key),
         )
         for row in rows
     ]
 
 
-class _Marking:
-    """The marked titles and snippets of one page of hits, drawn by the database in one
-    statement the first time one of them is shown: a question runs several searches and
-    shows one merged page, and ts_headline reads each hit's whole text."""
-
-    def __init__(self, engine: Engine, keys: list[str], terms: list[str]) -> None:
-        self.engine, self.keys, self.terms = engine, keys, terms
-        self.drawn: dict[str, tuple[str, str]] | None = None
-
-    def of(self, key: str, title: str) -> Marks:
-        if self.drawn is None:
-            with self.engine.connect() as connection:
-                shown = connection.execute(
-                    text(SHOWN),
-                    {
-                        "marked": " | ".join(self.terms),
-                        "keys": self.keys,
-                        "title_marks": TITLE_MARKS,
-                        "snippet_marks": SNIPPET_MARKS,
-                    },
-                )
-                self.drawn = {row[0]: (row[1], row[2]) for row in shown}
-        # A document removed since the search: its title as it was, without a snippet.
-        marked_title, marked_body = self.drawn.get(key, ("", ""))
-        return (
-            _segments(marked_title)[0] if marked_title else [(title, False)],
-            _snippet(marked_body),
-        )
-
-
 def _seconds(moment: datetime) -> int:
     return int(moment.replace(tzinfo=UTC).timestamp())
-
-
-def _segments(marked: str) -> list[list[Segment]]:
-    """ts_headline's text as fragments of (text, matched) pairs, for templates to escape."""
-    fragments = []
-    for fragment in marked.split(BETWEEN):
-        segments: list[Segment] = []
-        for number, piece in enumerate(re.split(f"[{START}{STOP}]", fragment)):
-            if piece:
-                segments.append((piece, number % 2 == 1))
-        fragments.append(segments)
-    return fragments
-
-
-def _snippet(marked: str) -> list[list[Segment]]:
-    if not marked:
-        return []
-    fragments = _segments(marked)
-    if any(matched for fragment in fragments for _, matched in fragment):
-        return fragments
-    # No word of the body matched (a title hit): its start, as the whoosh backend shows it.
-    plain = "".join(piece for fragment in fragments for piece, _ in fragment)
-    return [[(plain[:200] + ("…" if len(plain) > 200 else ""), False)]]
 
 
 # -- corrections and quick-find --------------------------------------------------------------

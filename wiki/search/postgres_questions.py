@@ -29,36 +29,34 @@ FREQUENCIES = """
 SELECT t.term,
        (SELECT count(*) FROM (
             SELECT 1 FROM search_documents d
-            WHERE d.vector @@ to_tsquery('english', t.term) LIMIT :counted) AS found)
+            WHERE d.vector @@ to_tsquery('english', t.term) LIMIT :counted) AS found),
+       {documents} AS documents
 FROM unnest(CAST(:terms AS text[])) AS t(term)
 """
 # How many documents there are (a word's rarity is its share of them): counted up to
 # EXACT_UP_TO, past which the planner's estimate (kept by autovacuum) is close enough and
 # counting would cost a scan. The estimate alone is wrong for long after a table shrinks.
 EXACT_UP_TO = 5_000
+# (Asked with the frequencies, as one more column: a round trip less.)
 DOCUMENTS = """
-SELECT CASE WHEN counted.n < :exact THEN counted.n ELSE greatest(c.reltuples::bigint, counted.n) END
+(SELECT CASE WHEN counted.n < :exact THEN counted.n
+             ELSE greatest(c.reltuples::bigint, counted.n) END
 FROM (SELECT count(*) AS n FROM (SELECT 1 FROM search_documents LIMIT :exact) AS s) AS counted,
      pg_class c
-WHERE c.oid = 'search_documents'::regclass
+WHERE c.oid = 'search_documents'::regclass)
 """
+# The candidates are read once: ranked, and counted (the total) as they are.
 RANKED = """
-SELECT {rows}, ({score}) AS score
+SELECT {rows}, ({score}) AS score, d.total
 FROM (
-    SELECT d.* FROM search_documents d
-    WHERE d.{column} @@ to_tsquery('english', :any)
-        AND d.readers && CAST(:readers AS text[]) {narrowing}
-    LIMIT :candidates
+    SELECT d.*, count(*) OVER () AS total FROM (
+        SELECT d.* FROM search_documents d
+        WHERE d.{column} @@ to_tsquery('english', :any)
+            AND d.readers && CAST(:readers AS text[]) {narrowing}
+        LIMIT :candidates
+    ) AS d
 ) AS d
 ORDER BY score DESC, d.updated DESC, d.key LIMIT :limit
-"""
-COUNT = """
-SELECT count(*) FROM (
-    SELECT 1 FROM search_documents d
-    WHERE d.{column} @@ to_tsquery('english', :any)
-        AND d.readers && CAST(:readers AS text[]) {narrowing}
-    LIMIT :candidates
-) AS found
 """
 
 
@@ -73,7 +71,8 @@ def best_match(
         for words in concept.alternatives:
             words_of.setdefault(_tsquery(words), words)
             weights.setdefault(_tsquery(words), 1.0)
-    frequencies.update(_frequencies(connection, words_of))
+    counted, documents = _frequencies(connection, words_of, with_documents=True)
+    frequencies.update(counted)
     loosened = 0
     for concept in concepts:
         single = [words for words in concept.alternatives if len(words) == 1]
@@ -84,10 +83,9 @@ def best_match(
                 _tsquery((word,)): (word,)
                 for word in postgres_query._near_words(connection, single[0][0])[:3]
             }
-            frequencies.update(_frequencies(connection, near))
+            frequencies.update(_frequencies(connection, near)[0])
             for term in near:
                 weights.setdefault(term, LOOSENED_WEIGHT)
-    documents = max(connection.scalar(text(DOCUMENTS), {"exact": EXACT_UP_TO}) or 0, 1)
     terms = [term for term in weights if frequencies.get(term)]
     # Near spellings alone ("parking quokkas" → "packing") are guesses, not an answer.
     if not any(weights[term] == 1.0 for term in terms):
@@ -112,7 +110,6 @@ def best_match(
         candidates=CANDIDATES,
         limit=max(postgres_query.shared.FACET_SAMPLE, max(page, 1) * size),
     )
-    total = connection.scalar(text(COUNT.format(column=column, narrowing=narrowing)), parameters)
     rows = connection.execute(
         text(
             RANKED.format(
@@ -124,6 +121,7 @@ def best_match(
         ),
         parameters,
     ).all()
+    total = rows[0].total if rows else 0
     page_count = max(1, -(-total // size))
     page = min(max(page, 1), page_count)
     shown = rows[(page - 1) * size : page * size]
@@ -142,12 +140,17 @@ def _tsquery(words: tuple[str, ...]) -> str:
     return tsquery(Node("term" if len(words) == 1 else "phrase", list(words), []))
 
 
-def _frequencies(connection: Connection, terms: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """How many documents hold each term, counted up to COUNTED through the GIN index. (Not
+def _frequencies(
+    connection: Connection, terms: dict[str, tuple[str, ...]], with_documents: bool = False
+) -> tuple[dict[str, int], int]:
+    """How many documents hold each term, counted up to COUNTED through the GIN index (not
     from the vocabulary's counts: those are exact only after a rebuild, and every word written
-    since counts 1, which would make every word look rare.)"""
+    since counts 1, which would make every word look rare); `with_documents`, and how many
+    documents there are (else 1)."""
     if not terms:
-        return {}
-    return dict(
-        connection.execute(text(FREQUENCIES), {"terms": list(terms), "counted": COUNTED}).all()
-    )
+        return {}, 1
+    rows = connection.execute(
+        text(FREQUENCIES.format(documents=DOCUMENTS if with_documents else "NULL")),
+        {"terms": list(terms), "counted": COUNTED, "exact": EXACT_UP_TO},
+    ).all()
+    return {row[0]: row[1] for row in rows}, max(rows[0][2] or 0, 1)
