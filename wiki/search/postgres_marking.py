@@ -93,7 +93,9 @@ class Marking:
                         ],
                     )
             candidates = {word for spots in self.spots.values() for _, _, word in spots}
-            known = {word: _lexemes[word] for word in candidates if word in _lexemes}
+            # .get: another thread may empty the kept words between a test and a read.
+            kept = {word: _lexemes.get(word) for word in candidates}
+            known = {word: lexemes for word, lexemes in kept.items() if lexemes is not None}
             unknown = sorted(candidates - known.keys())
             if unknown:
                 asked = dict(connection.execute(text(LEXEMES), {"words": unknown}).all())
