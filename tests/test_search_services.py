@@ -17,7 +17,7 @@ from wiki.extensions import db
 from wiki.processes import pages, tree
 from wiki.processes.models import Page
 from wiki.search import services
-from wiki.search.index_schema import Document
+from wiki.search.index_schema import Document, Filters
 from wiki.search.indexing import indexer
 from wiki.search.models import SearchMiss
 
@@ -440,3 +440,25 @@ def test_past_the_ranked_threshold_titles_come_first_then_the_newest(
     else:  # ... whoosh counts every match
         assert search_backend == "whoosh" and results.total == 7
         assert excluding.total == 6 and "7 results" in html
+
+
+@pytest.mark.search_backends("whoosh")
+@pytest.mark.parametrize(
+    "text",
+    ["invoice", "payment run", "book invoice", "vendor bank account"],
+)
+def test_hits_carry_whooshs_own_score_for_the_query(demo, text):
+    """Ranking scores only the matching pages (not every page holding any word): each hit's
+    score is still the one whoosh gives that page for the query, best first."""
+    index = indexer().index
+    results = index.search(text, Filters(readers=["*"]), 1, 20)
+    assert results.hits
+    searcher = index._searcher()
+    scored = searcher.search(index.parse(text), limit=None)
+    whoosh_scores = {scored[n]["key"]: scored.score(n) for n in range(scored.scored_length())}
+    assert [round(hit.score, 9) for hit in results.hits] == [
+        round(whoosh_scores[hit.key], 9) for hit in results.hits
+    ]
+    assert [hit.score for hit in results.hits] == sorted(
+        (hit.score for hit in results.hits), reverse=True
+    )

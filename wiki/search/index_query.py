@@ -11,6 +11,7 @@ from functools import partial
 
 from whoosh import qparser, query
 from whoosh.analysis import STOP_WORDS
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.searching import Searcher
 
 from wiki.search.index_marking import marks
@@ -105,7 +106,7 @@ def run(
     if not matching:
         scored = []
     elif total <= RANKED:
-        found = searcher.search(parsed, limit=limit, filter=matching)
+        found = searcher.search(query.AndMaybe(_Among(matching, searcher), parsed), limit=limit)
         scored = [(found.score(n), found.docnum(n)) for n in range(found.scored_length())]
     else:
         scored = _head_then_newest(searcher, parsed, matching, limit, updated)
@@ -134,6 +135,31 @@ def run(
         facets=_facets(searcher, [docnum for _, docnum in ranked]),
         facets_sampled=len(ranked) if total > len(ranked) else 0,
     )
+
+
+class _Among(query.Query):
+    """Exactly these documents (the searcher's numbers), each scoring nothing: as the required
+    side of AndMaybe, a query is scored on them alone. Scored with them as a filter, whoosh
+    walked every posting of every word (a question's common words hold most of the wiki) and
+    dropped the documents outside it."""
+
+    def __init__(self, docnums: set[int], top: Searcher):
+        self.docnums, self.top = docnums, top
+
+    def matcher(self, searcher: Searcher, context=None):
+        offset = next(start for leaf, start in self.top.leaf_searchers() if leaf is searcher)
+        end = offset + searcher.reader().doc_count_all()
+        ids = sorted(docnum - offset for docnum in self.docnums if offset <= docnum < end)
+        return ListMatcher(ids, weights=[0.0] * len(ids)) if ids else NullMatcher()
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.docnums)
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 def _matching(searcher: Searcher, node: query.Query, postings: Postings) -> frozenset[int]:
