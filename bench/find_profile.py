@@ -73,10 +73,10 @@ def main() -> int:
 
 def measure(find_bench, app, queries: list[str], args) -> None:
     from sqlalchemy import event
+    from statement_log import statement_log
 
     from wiki.extensions import db
 
-    log: list[tuple[float, str]] = []
     pids: set[int] = set()
     with app.app_context():
         engine = db.engine
@@ -90,13 +90,7 @@ def measure(find_bench, app, queries: list[str], args) -> None:
             pids.add(cursor.fetchone()[0])
             cursor.close()
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["started"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def after(conn, cursor, statement, parameters, context, executemany):
-        log.append(((time.perf_counter() - conn.info["started"]) * 1000, statement))
+    log = statement_log(engine)
 
     client = app.test_client()
     client.post("/login", data={"email": "jill@example.com", "password": find_bench.PASSWORD})

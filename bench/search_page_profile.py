@@ -74,7 +74,8 @@ def build(corpus, args, workload: Path) -> None:
 
 def measure(args, queries: dict[str, list[str]]) -> None:
     from searchbench.backends import results_page_call
-    from sqlalchemy import event, make_url
+    from sqlalchemy import make_url
+    from statement_log import statement_log
 
     from wiki import create_app
     from wiki.extensions import db
@@ -84,17 +85,10 @@ def measure(args, queries: dict[str, list[str]]) -> None:
         {"DATABASE_URL": url.render_as_string(hide_password=False), "SECRET_KEY": "bench"},
         instance_path=tempfile.mkdtemp(prefix="search-page-"),
     )
-    log: list[tuple[float, str]] = []
     with app.app_context():
         engine = db.engine
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["started"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def after(conn, cursor, statement, parameters, context, executemany):
-        log.append(((time.perf_counter() - conn.info["started"]) * 1000, statement))
+    log = statement_log(engine)
 
     call = results_page_call(app)
     print(f"{args.repo}, load average {os.getloadavg()[0]:.1f}")
