@@ -62,7 +62,7 @@ def answer(
     verified now (each passes a near-equal unverified hit above it)."""
     # A question's searches (as typed, with the glossary's words, then most of them) read
     # each word's documents once (whoosh), or share a connection (PostgreSQL).
-    with index.postings_shared() if isinstance(index, SearchIndex) else index.reading_shared():
+    with index.reading_shared():
         results = index.search(reading.text, filters, page, size)
         if results.total < FEW and reading.expanded:
             expanded = index.search(reading.expanded, filters, page, size)

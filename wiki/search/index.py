@@ -171,7 +171,7 @@ class SearchIndex(IndexStore):
         return parse(text, fields)
 
     @contextmanager
-    def postings_shared(self) -> Iterator[None]:
+    def reading_shared(self) -> Iterator[None]:
         """Within it, this thread's searches read each word's documents once: a question runs
         several searches over the same words (as typed, with the glossary's, then most of
         them). Not kept past it: a word's documents change with every save."""
@@ -187,7 +187,7 @@ class SearchIndex(IndexStore):
         return run(searcher, parsed, filters, page, size, self._postings_of(searcher))
 
     def _postings_of(self, searcher: Searcher) -> Postings | None:
-        """The postings shared by this thread's searches (see postings_shared) if it shares
+        """The postings shared by this thread's searches (see reading_shared) if it shares
         them, for this searcher: one on a newer generation numbers its documents anew."""
         shared = getattr(self._local, "postings", None)
         if shared is None:
