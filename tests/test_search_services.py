@@ -124,6 +124,20 @@ def test_typos_fall_back_to_similar_words_and_suggest_a_correction(corpus, peopl
     assert outcome.did_you_mean == "vendor onboarding"
 
 
+def test_a_word_the_wiki_holds_is_not_widened_to_its_near_spellings(app, people):
+    author = people["member"]
+    factories.make_process("finance/assets", name="Assets")
+    factories.make_page("finance/assets", "Car fleet", "Every car is on a lease.", author)
+    factories.make_page("finance/assets", "Depreciation", "Review it at least yearly.", author)
+    outcome = services.search(people["member"], "lease")
+    assert titles(outcome) == ["Car fleet"]
+    assert not outcome.fuzzy
+    # A typo is still matched by its near spellings.
+    outcome = services.search(people["member"], "leese")
+    assert outcome.fuzzy
+    assert titles(outcome) == ["Car fleet"]
+
+
 def test_no_correction_is_offered_for_words_the_index_knows(corpus, people):
     assert services.search(people["member"], "vendor").did_you_mean is None
 

@@ -22,6 +22,7 @@ from wiki.search.index_query import (
     capped_prefixes,
     correctable_words,
     hidden_from,
+    known_word,
     loosen,
     parse,
     run,
@@ -30,7 +31,6 @@ from wiki.search.index_schema import (
     FUZZY_FIELDS,
     PLAIN,
     SEARCHED_FIELDS,
-    STEMMED,
     Filters,
     Hit,
     Results,
@@ -106,10 +106,11 @@ class SearchIndex(IndexStore):
         """The same query, each plain word also matching words within an edit or two of it
         (phrases and exclusions stay exact); None when there is no plain word to loosen."""
         parsed = self.parse(text, FUZZY_FIELDS)
-        loosened = loosen(parsed)
+        searcher = self._searcher()
+        loosened = loosen(parsed, searcher)
         if loosened == parsed:
             return None
-        return self._run(self._searcher(), loosened, filters, page, page_size)
+        return self._run(searcher, loosened, filters, page, page_size)
 
     @damage_surfaces
     def did_you_mean(self, text: str, filters: Filters) -> str | None:
@@ -121,10 +122,7 @@ class SearchIndex(IndexStore):
         corrected = text
         for word in correctable_words(text):
             lower = word.lower()
-            known = searcher.doc_frequency("words", lower) or any(
-                searcher.doc_frequency("body", token.text) for token in STEMMED(lower)
-            )
-            if known:
+            if known_word(searcher, lower):
                 continue
             # The nearest words first: one edit away, then two.
             for distance in (1, 2):

@@ -43,6 +43,10 @@ TIE_MARGIN = 50
 # person waiting (two words can match half of 50,000 pages): the best hits are then those
 # with a word of the query in these fields, ranked by them, then the rest newest first.
 RANKED = 500
+# whoosh scores a word's fields (an Or) in an array of this many documents when the index
+# holds fewer than 5,000, zeroing all of it for each word: on a smaller index that costs more
+# than the documents it scores (two thirds of a search's time on the demo's 38 pages).
+ARRAY_PART = 2048
 HEAD_FIELDS = {"title", "title_words", "headings", "process", "tags"}
 # "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word does not.
 MINUS = r"(^|(?<=[\s(]))-(?=[\w\"(])"
@@ -91,6 +95,8 @@ def run(
     searches over the same words run (a question's); None reads them all anew."""
     wanted = max(page, 1) * size
     parsed = capped_prefixes(parsed, searcher.reader())
+    if searcher.doc_count_all() < ARRAY_PART:
+        parsed = _unions_as_trees(parsed)
     # Every match, as a set (whoosh's filters take no frozenset): the exact total, and the
     # filter of the ranking below.
     matching = set(_matching(searcher, parsed, {} if postings is None else postings))
@@ -160,6 +166,18 @@ class _Among(query.Query):
 
     def __hash__(self) -> int:
         return id(self)
+
+
+def _unions_as_trees(node: query.Query) -> query.Query:
+    """The query with each Or whose matcher whoosh would choose scored as a tree of unions
+    (see ARRAY_PART); the prefixes' Ors keep the array they were given. In place: the query
+    is this search's own."""
+    if isinstance(node, query.Or) and node.matcher_type == query.Or.AUTO_MATCHER:
+        node.matcher_type = query.Or.DEFAULT_MATCHER
+    if not node.is_leaf():
+        for child in node.children():
+            _unions_as_trees(child)
+    return node
 
 
 def _matching(searcher: Searcher, node: query.Query, postings: Postings) -> frozenset[int]:
@@ -238,17 +256,32 @@ def correctable_words(text: str) -> list[str]:
     return words
 
 
-def loosen(node: query.Query) -> query.Query:
+def known_word(searcher: Searcher, word: str) -> bool:
+    """Whether any document holds the word, as typed or in another form of it."""
+    return bool(
+        searcher.doc_frequency("words", word)
+        or any(searcher.doc_frequency("body", token.text) for token in STEMMED(word))
+        or any(searcher.doc_frequency("title", token.text) for token in STEMMED(word))
+    )
+
+
+def loosen(node: query.Query, searcher: Searcher) -> query.Query:
+    """Each word the index lacks also as the words within an edit or two of it. A word some
+    page holds stays as typed: it is no typo "did you mean" would correct, and its near
+    spellings ("bank" → "banks", "back") only dilute the query, at the price of walking the
+    vocabulary for each (most of a short query's time)."""
     if isinstance(node, query.Not):
         return node
     if isinstance(node, query.Term) and node.fieldname == "words" and len(node.text) > 2:
+        if known_word(searcher, node.text):
+            return node
         distance = 1 if len(node.text) <= 5 else 2
         return query.Or(
             [node, query.FuzzyTerm("words", node.text, maxdist=distance, prefixlength=1)]
         )
     if node.is_leaf():
         return node
-    return node.apply(loosen)
+    return node.apply(lambda child: loosen(child, searcher))
 
 
 def _prefixes_on_words(node: query.Query) -> query.Query:

@@ -42,8 +42,9 @@ MANY_SAMPLE = 200
 
 
 def expand(connection: Connection, node: Node, fuzzy: bool = False) -> Node:
-    """Prefixes as the commonest words they start, and with `fuzzy`, plain words also as
-    the words within an edit or two of them; NOTHING when no document can match."""
+    """Prefixes as the commonest words they start, and with `fuzzy`, plain words no document
+    holds also as the words within an edit or two of them; NOTHING when no document can
+    match."""
     budget = [MAX_EXPANDED]
 
     def visit(node: Node, negated: bool) -> Node:
@@ -57,7 +58,9 @@ def expand(connection: Connection, node: Node, fuzzy: bool = False) -> Node:
             if budget[0] <= 0:
                 return node
             budget[0] -= 1
-            near = _near_words(connection, node.words[0])
+            known, near = _neighbours(connection, node.words[0])
+            if known:  # as typed: see wiki.search.index_query.loosen
+                return node
             return Node("or", [], [node, *(Node("term", [w], []) for w in near)])
         if node.kind in ("and", "or", "not"):
             kids = [visit(child, negated or node.kind == "not") for child in node.children]
@@ -91,6 +94,13 @@ def _prefix_words(connection: Connection, prefix: str) -> list[str]:
 def _near_words(connection: Connection, word: str, distance: int | None = None) -> list[str]:
     """Words of the vocabulary within an edit (up to five letters) or two of `word`, with
     its first letter, nearest first, then commonest."""
+    return _neighbours(connection, word, distance)[1]
+
+
+def _neighbours(
+    connection: Connection, word: str, distance: int | None = None
+) -> tuple[bool, list[str]]:
+    """Whether the vocabulary holds `word` itself, and its near words (see _near_words)."""
     if distance is None:
         distance = 1 if len(word) <= 5 else 2
     rows = connection.execute(
@@ -112,7 +122,8 @@ def _near_words(connection: Connection, word: str, distance: int | None = None) 
         edits = Levenshtein.distance(word, candidate, score_cutoff=distance)
         if candidate != word and edits <= distance:
             near.append((edits, -documents, candidate))
-    return [candidate for _, _, candidate in sorted(near)]
+    known = any(candidate == word for candidate, _ in rows)
+    return known, [candidate for _, _, candidate in sorted(near)]
 
 
 # -- searching -------------------------------------------------------------------------------

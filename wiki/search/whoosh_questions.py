@@ -7,7 +7,8 @@ from __future__ import annotations
 from whoosh import query
 
 from wiki.search.index import SearchIndex
-from wiki.search.index_schema import STEMMED, Filters, Results
+from wiki.search.index_query import known_word
+from wiki.search.index_schema import Filters, Results
 from wiki.search.index_store import damage_surfaces
 from wiki.search.questions import Concept
 
@@ -36,7 +37,7 @@ def best_match(
             for words in concept.alternatives
         ]
         single = [words[0] for words in concept.alternatives if len(words) == 1]
-        if not single or any(_known(searcher, word) for word in single):
+        if not single or any(known_word(searcher, word) for word in single):
             known = True
         elif loosened < MAX_LOOSENED:
             word = single[0]
@@ -55,12 +56,3 @@ def best_match(
             hits=[], total=0, page=1, page_count=1, facets={"type": {}, "tag": {}, "scope": {}}
         )
     return search_index._run(searcher, parsed, filters, page, size)
-
-
-def _known(searcher, word: str) -> bool:
-    """Whether any document holds the word, as typed or in another form of it."""
-    return bool(
-        searcher.doc_frequency("words", word)
-        or any(searcher.doc_frequency("body", token.text) for token in STEMMED(word))
-        or any(searcher.doc_frequency("title", token.text) for token in STEMMED(word))
-    )
