@@ -343,6 +343,28 @@ def test_the_index_follows_create_edit_rename_move_and_delete(app, people):
     assert not indexer().check()
 
 
+def test_a_rare_word_with_common_ones_finds_exactly_the_pages_holding_all(app, people):
+    # The common words' pages are many beside the rare word's, so the index looks the rare
+    # word's pages up in the common words' postings instead of reading them all; edits put
+    # some of them in newer parts of the index, and take others out.
+    member = people["member"]
+    made = [
+        factories.make_page("ops", f"Shipment {n}", "Every shipment invoice is checked.", member)
+        for n in range(40)
+    ]
+    factories.make_page("ops", "Quokka audit", "The quokka invoice shipment list.", member)
+    for number, title in ((3, "Shipment 3"), (17, "Shipment 17")):
+        draft = pages.PageDraft(title, "A quokka shipment invoice, checked.", "", "")
+        pages.save_page(member, made[number], draft, made[number].latest_revision)
+    draft = pages.PageDraft("Shipment 9", "A quokka shipment, no bill.", "", "")
+    pages.save_page(member, made[9], draft, made[9].latest_revision)
+    expected = {"Quokka audit", "Shipment 3", "Shipment 17"}
+    assert set(found(member, "shipment invoice quokka")) == expected
+    assert set(found(member, "quokka invoice")) == expected
+    assert set(found(member, "quokka (invoice OR bill) shipment")) == expected | {"Shipment 9"}
+    assert set(found(member, "quokka shipment -invoice")) == {"Shipment 9"}
+
+
 @pytest.mark.search_backends("whoosh")
 def test_searches_stay_right_while_the_worker_reopens_its_searcher(app, people, monkeypatch):
     # A worker reopens its searcher every so many uses (to let go of what it has read); every

@@ -43,6 +43,9 @@ TIE_MARGIN = 50
 # person waiting (two words can match half of 50,000 pages): the best hits are then those
 # with a word of the query in these fields, ranked by them, then the rest newest first.
 RANKED = 500
+# In an And, a part's documents are looked up one by one, not read whole, when the documents
+# left are fewer than its own by this factor (a lookup skips through whole blocks of 128).
+LOOKUP_RATIO = 8
 # whoosh scores a word's fields (an Or) in an array of this many documents when the index
 # holds fewer than 5,000, zeroing all of it for each word: on a smaller index that costs more
 # than the documents it scores (two thirds of a search's time on the demo's 38 pages).
@@ -184,9 +187,7 @@ def _matching(searcher: Searcher, node: query.Query, postings: Postings) -> froz
     """The documents a query matches, from sets of each word's postings: whoosh's tree of
     matchers costs several times more once the words are in thousands of documents."""
     if isinstance(node, query.And):
-        kept = [child for child in node.subqueries if not isinstance(child, query.Not)]
-        sets = sorted((_matching(searcher, child, postings) for child in kept), key=len)
-        found = sets[0].intersection(*sets[1:]) if sets else _every(searcher)
+        found = _all_of(searcher, node, postings)
         for child in node.subqueries:
             if isinstance(child, query.Not) and found:
                 found -= _matching(searcher, child.query, postings)
@@ -199,6 +200,74 @@ def _matching(searcher: Searcher, node: query.Query, postings: Postings) -> froz
     found = postings.get(node)
     if found is None:
         found = postings[node] = frozenset(searcher.docs_for_query(node))
+    return found
+
+
+def _all_of(searcher: Searcher, node: query.And, postings: Postings) -> frozenset[int]:
+    """The documents every part of an And matches, the parts taken rarest first: once the
+    documents left are few beside a part's, they are looked up in its postings instead of
+    reading them all (a question's common words are each in most of the wiki), and nothing
+    more is read once none are left."""
+    kept = [child for child in node.subqueries if not isinstance(child, query.Not)]
+    if not kept:
+        return _every(searcher)
+    reader = searcher.reader()
+    sizes = {id(child): _size(child, reader, postings) for child in kept}
+    kept.sort(key=lambda child: sizes[id(child)])
+    found = _matching(searcher, kept[0], postings)
+    for child in kept[1:]:
+        if not found:
+            break
+        if len(found) * LOOKUP_RATIO < sizes[id(child)]:
+            found = frozenset(_holding(searcher, child, set(found), postings))
+        else:
+            found &= _matching(searcher, child, postings)
+    return found
+
+
+def _size(node: query.Query, reader, postings: Postings) -> int:
+    known = postings.get(node)
+    return len(known) if known is not None else node.estimate_size(reader)
+
+
+def _holding(searcher: Searcher, node: query.Query, candidates: set[int], postings: Postings):
+    """Those of the candidates the query matches, each looked up in its words' postings."""
+    if isinstance(node, query.Or) and not node.minmatch:
+        found: set[int] = set()
+        for child in node.subqueries:
+            if not candidates:
+                break
+            held = _holding(searcher, child, candidates, postings)
+            found |= held
+            candidates = candidates - held
+        return found
+    if isinstance(node, query.And) and not any(
+        isinstance(child, query.Not) for child in node.subqueries
+    ):
+        for child in node.subqueries:
+            candidates = _holding(searcher, child, candidates, postings)
+        return candidates
+    if type(node) is query.Term and node not in postings:
+        return _term_holding(searcher, node, candidates)
+    return candidates & _matching(searcher, node, postings)
+
+
+def _term_holding(searcher: Searcher, term: query.Term, candidates: set[int]) -> set[int]:
+    found = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        end = offset + reader.doc_count_all()
+        wanted = sorted(docnum - offset for docnum in candidates if offset <= docnum < end)
+        if not wanted or (term.fieldname, term.text) not in reader:
+            continue
+        # Skipping to a document passes whole blocks of postings unread.
+        matcher = reader.postings(term.fieldname, term.text)
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found.add(docnum + offset)
     return found
 
 
