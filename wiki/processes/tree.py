@@ -119,17 +119,6 @@ def _nested(processes) -> list[TreeNode]:
     return roots
 
 
-def process_tree_under(process: Process) -> list[TreeNode]:
-    """The part of the tree rooted at process, as a one-root list for the same templates."""
-    pending = process_tree()
-    while pending:
-        node = pending.pop()
-        if node.process.id == process.id:
-            return [node]
-        pending.extend(node.children)
-    return []
-
-
 def page_counts(processes: list[Process]) -> dict[int, int]:
     """How many pages each of these processes holds, in one query (none for no processes)."""
     if not processes:
