@@ -21,6 +21,7 @@ from wiki.extensions import db
 from wiki.people.models import LEVELS, Expertise
 from wiki.processes import pages, tree
 from wiki.processes.models import Page, Process
+from wiki.processes.paths import is_within
 from wiki.timeutil import utcnow
 
 # Suggestions are approved by the page's owner or by whoever knows its process this well.
@@ -98,8 +99,7 @@ def approver_ids(request: ChangeRequest) -> set[int]:
             between = [
                 process.id
                 for process in [*home.ancestors(), home]
-                if process.path == control.process.path
-                or process.path.startswith(control.process.path + "/")
+                if is_within(process.path, control.process.path)
             ]
             ids |= _experts(between, control.expert_level)
     else:

@@ -14,7 +14,6 @@ from wiki.buddies.models import DEFAULT_ASSIGNMENT_DAYS, ITEM_KIND_LABELS
 from wiki.errors import ValidationError
 from wiki.extensions import db
 from wiki.forms import form_response, whole_number
-from wiki.processes import tree
 from wiki.security import roles_required
 from wiki.timeutil import utcnow
 
@@ -161,7 +160,6 @@ def introduce(person_id: int):
         values=values,
         errors=errors,
         people=people,
-        roots=tree.process_tree(),
     )
 
 
@@ -251,7 +249,6 @@ def _plan_page(person: User, values: dict | None = None, errors: dict | None = N
         values=values or {"due": now.date().isoformat()},
         errors=errors or {},
         kinds=ITEM_KIND_LABELS,
-        roots=tree.process_tree(),
         can_introduce=introductions.can_introduce(current_user, person, now.date()),
         can_assign=access.can_assign(current_user),
     ), status
@@ -264,7 +261,6 @@ def _template_page(template, values: dict | None = None, errors: dict | None = N
         values=values or {"due": "1"},
         errors=errors or {},
         kinds=ITEM_KIND_LABELS,
-        roots=tree.process_tree(),
         due_label=plans.due_label,
         can_manage=access.can_manage_templates(current_user),
     ), status

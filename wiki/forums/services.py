@@ -19,6 +19,7 @@ from wiki.forums.models import Forum, ForumMeeting, ForumMember
 from wiki.gaps import services as gaps
 from wiki.gaps.models import Gap
 from wiki.processes import tree
+from wiki.processes.paths import is_within
 from wiki.textutil import clean_line, clean_text
 from wiki.timeutil import utcnow
 
@@ -181,7 +182,7 @@ def record_gap(actor: User, meeting: ForumMeeting, draft: gaps.GapDraft) -> Gap:
         raise NotAllowed("Only the forum's members, trainers and admins record its gaps.")
     area = forum.process.path
     path = draft.process_path.strip("/") or area
-    if path != area and not path.startswith(area + "/"):
+    if not is_within(path, area):
         raise ValidationError({"process": f"Choose a process within {forum.process.name}."})
     return gaps.log_gap(
         actor,

@@ -12,7 +12,6 @@ from wiki.forms import whole_number
 from wiki.forums import services
 from wiki.gaps.models import STATUSES
 from wiki.gaps.services import GapDraft
-from wiki.processes import tree
 from wiki.rendered import kept_html
 from wiki.timeutil import utcnow
 
@@ -50,7 +49,6 @@ def _index_page(values: dict | None = None, errors: dict | None = None, status: 
         next_due={forum.id: services.next_meeting_due(forum) for forum in forums},
         today=utcnow().date(),
         can_manage=services.can_manage(current_user),
-        roots=tree.process_tree(),
         values=values or {},
         errors=errors or {},
     ), status
@@ -176,7 +174,6 @@ def _meeting_page(meeting, values=None, errors=None):
         statuses=STATUSES,
         can_record=can_record,
         people=accounts.active_people() if can_record else [],
-        area=tree.process_tree_under(forum.process) if can_record else [],
         values=values or {"process": forum.process.path},
         errors=errors or {},
     ), (422 if errors else 200)

@@ -8,7 +8,6 @@ from flask_login import current_user
 from wiki.errors import ValidationError
 from wiki.forms import form_response
 from wiki.gaps import courses
-from wiki.processes import tree
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -59,7 +58,6 @@ def _course_page(course, values: dict | None = None, errors: dict | None = None,
             (module, courses.folded_gaps(module), courses.source_pages(module))
             for module in course.modules
         ],
-        roots=tree.process_tree(),
         values=values or {},
         errors=errors or {},
         can_manage=courses.can_manage_courses(current_user),

@@ -87,12 +87,9 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def build_report(
-    filters: ReportFilters, now: datetime, roots: list[tree.TreeNode] | None = None
-) -> GapReport:
-    """The report; `roots` is the process tree when the caller has read it already."""
+def build_report(filters: ReportFilters, now: datetime) -> GapReport:
     with cyclic_gc_paused():
-        return _build_report(filters, now, tree.process_tree() if roots is None else roots)
+        return _build_report(filters, now, tree.process_tree())
 
 
 def _build_report(filters: ReportFilters, now: datetime, roots: list[tree.TreeNode]) -> GapReport:

@@ -20,7 +20,6 @@ from wiki.processes.models import Page
 from wiki.rendered import kept_html
 from wiki.security import roles_required
 from wiki.timeutil import utcnow
-from wiki.web.navigation import request_tree
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 
@@ -42,7 +41,6 @@ def index():
         process_path=process.path if process else "",
         statuses=STATUSES,
         sources=SOURCES,
-        roots=tree.process_tree(),
     )
 
 
@@ -92,7 +90,6 @@ def new():
         errors=errors,
         similar=similar,
         page=page,
-        roots=tree.process_tree(),
     )
 
 
@@ -125,7 +122,6 @@ def _following_page(values: dict | None = None, errors: dict | None = None, stat
     return render_template(
         "gaps/following.html",
         subscriptions=subscriptions.subscriptions_of(current_user),
-        roots=tree.process_tree(),
         values=values or {"process": request.args.get("process", "")},
         errors=errors or {},
     ), status
@@ -135,15 +131,13 @@ def _following_page(values: dict | None = None, errors: dict | None = None, stat
 @roles_required("admin", "trainer")
 def report():
     filters = _report_filters()
-    roots = request_tree()
     with cyclic_gc_paused():
         return render_template(
             "gaps/report.html",
-            report=build_report(filters, utcnow(), roots),
+            report=build_report(filters, utcnow()),
             filters=filters,
             statuses=STATUSES,
             sources=SOURCES,
-            roots=roots,
             printable=request.args.get("print") == "1",
             arguments=_filter_arguments(filters),
         )

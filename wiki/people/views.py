@@ -13,7 +13,6 @@ from wiki.forms import form_response
 from wiki.people import declarations, services
 from wiki.people.expertise_map import expertise_map, level_index
 from wiki.people.models import AVAILABILITY_LABELS, LEVEL_LABELS, LEVELS
-from wiki.processes import tree
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -118,7 +117,6 @@ def _expertise_form(person: User, expertise, values: dict):
         expertise=expertise,
         values=values,
         errors=errors,
-        roots=tree.process_tree(),
         levels=LEVELS,
         level_labels=LEVEL_LABELS,
         availability_labels=AVAILABILITY_LABELS,

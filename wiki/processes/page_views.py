@@ -367,7 +367,6 @@ def move(path: str):
         "processes/move_page.html",
         error_message,
         page=page,
-        roots=tree.process_tree(),
         error=error_message,
         selected=request.form.get("process", page.process.path),
     )

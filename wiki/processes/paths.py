@@ -29,6 +29,11 @@ def parent_path(path: str) -> str:
     return path.rpartition("/")[0]
 
 
+def is_within(path: str, top: str) -> bool:
+    """Whether path is top or anywhere below it ("a/b" is within "a", "ab" is not)."""
+    return path == top or path.startswith(top + "/")
+
+
 def wiki_link_path(target: str, current_process_path: str) -> str:
     """The slug path a wiki link points at.
 

@@ -15,7 +15,7 @@ from wiki.errors import DomainError, NotAllowed, NotFound, ValidationError
 from wiki.extensions import db
 from wiki.processes import links
 from wiki.processes.models import Page, PathRedirect, Process
-from wiki.processes.paths import address_path, is_valid_slug, join_path, slugify
+from wiki.processes.paths import address_path, is_valid_slug, is_within, join_path, slugify
 from wiki.rendered import kept_html
 from wiki.textutil import clean_line, clean_text
 from wiki.versioning import shared_part
@@ -119,17 +119,6 @@ def _nested(processes) -> list[TreeNode]:
     return roots
 
 
-def process_tree_under(process: Process) -> list[TreeNode]:
-    """The part of the tree rooted at process, as a one-root list for the same templates."""
-    pending = process_tree()
-    while pending:
-        node = pending.pop()
-        if node.process.id == process.id:
-            return [node]
-        pending.extend(node.children)
-    return []
-
-
 def page_counts(processes: list[Process]) -> dict[int, int]:
     """How many pages each of these processes holds, in one query (none for no processes)."""
     if not processes:
@@ -229,9 +218,7 @@ def update_process(
 
 def move_process(actor: User, process: Process, new_parent: Process | None) -> Process:
     require_process_manager(actor)
-    if new_parent is not None and (
-        new_parent.id == process.id or new_parent.path.startswith(process.path + "/")
-    ):
+    if new_parent is not None and is_within(new_parent.path, process.path):
         raise DomainError(
             f"“{process.name}” cannot move into itself or one of its own sub-processes.",
             "parent",

@@ -141,7 +141,6 @@ def move_process(path: str):
         "processes/move_process.html",
         error_message,
         process=process,
-        roots=tree.process_tree(),
         error=error_message,
         selected=request.form.get("parent"),
     )
@@ -172,7 +171,7 @@ def changes():
     revisions = history.recent_changes(process, limit=size + 1, offset=(page_number - 1) * size)
     return render_template(
         "processes/changes.html", revisions=revisions[:size], process=process,
-        page_number=page_number, has_more=len(revisions) > size, roots=tree.process_tree(),
+        page_number=page_number, has_more=len(revisions) > size,
     )  # fmt: skip
 
 

@@ -33,7 +33,6 @@ def index():
         filters=filters,
         scopes=listing.SCOPES,
         states=listing.STATES,
-        roots=tree.process_tree(),
     )
 
 
@@ -86,7 +85,6 @@ def ask():
         errors=errors,
         suggestions=suggestions,
         others=routing.other_people(current_user, suggestions) if process else [],
-        roots=tree.process_tree(),
     )
 
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from flask import (
     Flask,
     current_app,
-    g,
     get_template_attribute,
     has_request_context,
     request,
@@ -19,6 +18,7 @@ from markupsafe import Markup, escape
 from wiki.notifications.services import unread_count
 from wiki.people.models import LEVEL_LABELS, availability_text
 from wiki.processes import tree
+from wiki.processes.paths import is_within
 from wiki.timeutil import utcnow
 from wiki.versioning import shared_part
 
@@ -33,14 +33,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(LEVEL_LABELS.get, "level_label")
     app.add_template_filter(availability_text, "availability_text")
-
-
-def request_tree() -> list[tree.TreeNode]:
-    """The process tree, read once per request: for the sidebar, and for a GET view that shows
-    it again (a view that changes processes reads tree.process_tree() afresh)."""
-    if "sidebar_tree" not in g:
-        g.sidebar_tree = tree.process_tree() if current_user.is_authenticated else []
-    return g.sidebar_tree
 
 
 def sidebar_html(current_path: str = "") -> str:
@@ -72,10 +64,12 @@ def _marked(drawn: str, current_path: str) -> str:
     return drawn
 
 
-def process_option_list(selected: str = "") -> Markup:
-    """An <option> for every process, indented by its depth, the selected one marked: drawn
-    once per shared version for every request (a filter that lists hundreds of processes cost
-    a results page more than its search), marked per request."""
+def process_option_list(selected: str = "", within: str = "", exclude: str = "") -> Markup:
+    """An <option> for every process (only those `within` one process's subtree, when given;
+    none of the `exclude`d one's), indented by its depth, the selected one marked. Drawn once
+    per shared version for each `within` and `exclude` asked, and kept for every request (a
+    filter that lists hundreds of processes cost a results page more than its search); marked
+    per request."""
 
     def draw() -> str:
         parts: list[str] = []
@@ -83,16 +77,19 @@ def process_option_list(selected: str = "") -> Markup:
         def walk(level: list[tree.TreeNode]) -> None:
             for node in level:
                 process = node.process
-                parts.append(
-                    f'<option value="{escape(process.path)}">'
-                    f"{'— ' * process.depth}{escape(process.name)}</option>"
-                )
+                if exclude and is_within(process.path, exclude):
+                    continue  # and its sub-processes with it
+                if not within or is_within(process.path, within):
+                    parts.append(
+                        f'<option value="{escape(process.path)}">'
+                        f"{'— ' * process.depth}{escape(process.name)}</option>"
+                    )
                 walk(node.children)
 
         walk(tree.process_directory().outline)
         return "".join(parts)
 
-    drawn = shared_part(("process-options",), draw)
+    drawn = shared_part(("process-options", within, exclude), draw)
     if selected:
         option = f'<option value="{escape(selected)}">'
         drawn = drawn.replace(option, f"{option[:-1]} selected>", 1)
@@ -145,7 +142,6 @@ def _unread_notifications() -> int:
 
 def _layout_context() -> dict:
     return {
-        "sidebar_tree": request_tree,
         "sidebar_html": sidebar_html,
         "site_chrome": site_chrome,
         "tree_list": tree_list,
