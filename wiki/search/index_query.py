@@ -47,8 +47,8 @@ RANKED = 500
 # left are fewer than its own by this factor (a lookup skips through whole blocks of 128).
 LOOKUP_RATIO = 8
 # whoosh scores a word's fields (an Or) in an array of this many documents when the index
-# holds fewer than 5,000, zeroing all of it for each word: on a smaller index that costs more
-# than the documents it scores (two thirds of a search's time on the demo's 38 pages).
+# holds fewer than 5,000, zeroing all of it for each word of the query: on a smaller index
+# that costs more than the documents it scores (two thirds of a search's time on the demo).
 ARRAY_PART = 2048
 HEAD_FIELDS = {"title", "title_words", "headings", "process", "tags"}
 # "-word" and -"a phrase" exclude, as in web search; a hyphen inside a word does not.
@@ -171,15 +171,16 @@ class _Among(query.Query):
         return id(self)
 
 
-def _unions_as_trees(node: query.Query) -> query.Query:
-    """The query with each Or whose matcher whoosh would choose scored as a tree of unions
-    (see ARRAY_PART); the prefixes' Ors keep the array they were given. In place: the query
-    is this search's own."""
-    if isinstance(node, query.Or) and node.matcher_type == query.Or.AUTO_MATCHER:
+def _unions_as_trees(node: query.Query, top: bool = True) -> query.Query:
+    """The query with each Or below its top whose matcher whoosh would choose (a word's
+    fields, inside the words all required) scored as a tree of unions (see ARRAY_PART). An
+    Or at the top (a question's words, matched by most of a small wiki) keeps one array for
+    the whole query, and the prefixes' Ors the array they were given. In place: the query's
+    compound parts are this search's own (capped_prefixes built them)."""
+    if not top and isinstance(node, query.Or) and node.matcher_type == query.Or.AUTO_MATCHER:
         node.matcher_type = query.Or.DEFAULT_MATCHER
-    if not node.is_leaf():
-        for child in node.children():
-            _unions_as_trees(child)
+    for child in [] if node.is_leaf() else node.children():
+        _unions_as_trees(child, top=False)
     return node
 
 
