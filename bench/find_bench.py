@@ -4,6 +4,7 @@ on the demo content, for each backend, today's strict every-word search beside t
     make bench-find                                  # = .venv/bin/python bench/find_bench.py
     .venv/bin/python bench/find_bench.py --postgres-url ''        # whoosh only
     .venv/bin/python bench/find_bench.py --misses                 # + the questions not in the top 3
+    .venv/bin/python bench/find_bench.py --each 5                 # + every question's request timed
 
 The questions and their answering pages are tests/data/find/questions.yaml. Each backend gets
 a fresh instance with the demo content (SQLite + whoosh in a temporary folder; PostgreSQL in a
@@ -112,6 +113,24 @@ def timed_requests(app, runs: int) -> dict[str, tuple[float, float]]:
     return timings
 
 
+def every_question(app, questions, runs: int) -> list[tuple[float, str]]:
+    """Each question's whole results request, the median of `runs` after one to warm up (ms),
+    slowest last: what the asking as a whole costs, not four chosen queries."""
+    client = app.test_client()
+    client.post("/login", data={"email": "jill@example.com", "password": PASSWORD})
+    medians = []
+    for question in questions:
+        seconds = []
+        for number in range(runs + 1):
+            started = time.perf_counter()
+            response = client.get("/search", query_string={"q": question.text, "counted": "1"})
+            assert response.status_code == 200, response.status_code
+            if number:
+                seconds.append((time.perf_counter() - started) * 1000)
+        medians.append((statistics.median(seconds), question.text))
+    return sorted(medians)
+
+
 def measure(backend: str, url: str, folder: Path, args) -> dict:
     from sqlalchemy import select
 
@@ -131,9 +150,10 @@ def measure(backend: str, url: str, folder: Path, args) -> dict:
                     print(f"  {backend} {name}: not in the top 3: {text}")
         db.session.remove()
     timings = {} if args.runs == 0 else timed_requests(app, args.runs)
+    each = every_question(app, questions, args.each) if args.each else []
     with app.app_context():
         db.engine.dispose()
-    return {"scores": found, "timings": timings, "questions": len(questions)}
+    return {"scores": found, "timings": timings, "questions": len(questions), "each": each}
 
 
 def table(results: dict[str, dict]) -> str:
@@ -159,6 +179,12 @@ def main() -> int:
     parser.add_argument("--postgres-db", default="test_find_bench")
     parser.add_argument("--runs", type=int, default=50, help="timed requests per query")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument(
+        "--each",
+        type=int,
+        default=0,
+        help="also time every question's whole request, the median of this many each",
+    )
     args = parser.parse_args()
 
     results = {}
@@ -185,6 +211,17 @@ def main() -> int:
                 "{:.1f} / {:.1f}".format(*result["timings"][label]) for result in results.values()
             ]
             print(f"| {label} | " + " | ".join(cells) + " |")
+    if args.each:
+        print(f"\nEvery question's whole request (the median of {args.each} each), ms:\n")
+        print("| backend | median question | p90 | slowest | share within 15 ms |")
+        print("| --- | --- | --- | --- | --- |")
+        for backend, result in results.items():
+            each = [ms for ms, _ in result["each"]]
+            print(
+                f"| {backend} | {statistics.median(each):.1f} | {each[int(len(each) * 0.9)]:.1f}"
+                f" | {each[-1]:.1f} ({result['each'][-1][1]}) "
+                f"| {sum(ms <= 15 for ms in each) / len(each):.0%} |"
+            )
     return 0
 
 
