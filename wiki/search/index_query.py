@@ -115,7 +115,7 @@ def run(
     if not matching:
         scored = []
     elif total <= RANKED:
-        found = searcher.search(query.AndMaybe(_Among(matching, searcher), parsed), limit=limit)
+        found = searcher.search(_ScoredAmong(_Among(matching, searcher), parsed), limit=limit)
         scored = [(found.score(n), found.docnum(n)) for n in range(found.scored_length())]
     else:
         scored = _head_then_newest(searcher, parsed, matching, limit, updated)
@@ -169,6 +169,18 @@ class _Among(query.Query):
 
     def __hash__(self) -> int:
         return id(self)
+
+
+class _ScoredAmong(query.AndMaybe):
+    """AndMaybe(_Among(documents), query): the query scored on those documents alone. A part
+    of the index (a segment: each save adds one until they merge) holding none of them gets no
+    matcher for the query, where whoosh would build one for every word of it in every part."""
+
+    def matcher(self, searcher: Searcher, context=None):
+        among = self.a.matcher(searcher, context)
+        if not among.is_active():
+            return NullMatcher()
+        return self.matcherclass(among, self.b.matcher(searcher, context))
 
 
 def _unions_as_trees(node: query.Query, top: bool = True) -> query.Query:
