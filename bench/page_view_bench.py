@@ -49,7 +49,7 @@ from serving import (
 from synthetic_pages import build_wiki
 
 BAR = 0.50
-COLD_SESSIONS = 120  # sessions x pages must exceed the requests of a cold run
+COLD_SESSIONS = 200  # sessions x pages must exceed the requests of a cold run (wrk wraps)
 ONE_CLIENT_VIEWS = 300  # cold views sent one at a time after the wrk run
 WARM_SESSIONS = 4  # each page viewed this many times before the bump, so both workers have
 

@@ -1,4 +1,4 @@
-"""A page as its reader sees it: drawn once and shared, with what is each reader's own put in."""
+"""The view of a page as its reader sees it: drawn once and shared, each reader's own put in."""
 
 from __future__ import annotations
 
