@@ -5,7 +5,7 @@ thing through gunicorn and wrk; this figure holds still on a busy machine.
 
 Run from the repository root:  .venv/bin/python bench/page_view_bench.py --cold
 (add --database-url URL, an empty PostgreSQL database, to build the demo there instead of in a
-temporary SQLite file)
+temporary SQLite file; --pages N to add N synthetic pages, the views drawn over 40 of them)
 """
 
 from __future__ import annotations
@@ -13,28 +13,42 @@ from __future__ import annotations
 import cProfile
 import pstats
 import random
-import sqlite3
 import statistics
 import time
 from pathlib import Path
 
-from serving import PASSWORD, build_database, csrf_token
+from serving import PASSWORD, csrf_token
+from synthetic_pages import build_wiki
 
 MEMBERS = ["priya@example.com", "tomas@example.com", "carrie@example.com", "marty@example.com"]
+COLD_PAGES = 40  # the pages cold views are drawn over (the demo has 38), spread through the wiki
 
 
-def bump_version(database: Path) -> None:
+def bump_version(url: str) -> None:
     """What an edit does to every cache: the content version moves on."""
-    with sqlite3.connect(database) as connection:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
         connection.execute(
-            "UPDATE site_state SET version = version + 1, shared_version = shared_version + 1"
-            " WHERE id = 1"
+            text(
+                "UPDATE site_state SET version = version + 1,"
+                " shared_version = shared_version + 1 WHERE id = 1"
+            )
         )
+    engine.dispose()
 
 
-def page_paths(database: Path) -> list[str]:
-    with sqlite3.connect(database) as connection:
-        return [f"/p/{path}" for (path,) in connection.execute("SELECT path FROM pages")]
+def page_paths(url: str, most: int = COLD_PAGES) -> list[str]:
+    """The paths of `most` pages spread evenly through the wiki (by id), or of every page."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        paths = [path for (path,) in connection.execute(text("SELECT path FROM pages ORDER BY id"))]
+    engine.dispose()
+    step = max(1, len(paths) / most)
+    return [f"/p/{paths[int(n * step)]}" for n in range(min(most, len(paths)))]
 
 
 def _signed_in(app, email: str):
@@ -70,50 +84,31 @@ def _summary(spent: list[float]) -> str:
     )
 
 
-def _bump(app) -> None:
-    """bump_version on any database, through the app's engine."""
-    from sqlalchemy import text
-
-    from wiki.extensions import db
-
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(
-            text(
-                "UPDATE site_state SET version = version + 1,"
-                " shared_version = shared_version + 1 WHERE id = 1"
-            )
-        )
-
-
-def _page_paths(app) -> list[str]:
-    from sqlalchemy import text
-
-    from wiki.extensions import db
-
-    with app.app_context(), db.engine.connect() as connection:
-        return [f"/p/{path}" for (path,) in connection.execute(text("SELECT path FROM pages"))]
-
-
 def cold_views(
-    tmpdir: Path, sessions: int = 8, rounds: int = 3, database_url: str | None = None
+    tmpdir: Path,
+    sessions: int = 8,
+    rounds: int = 3,
+    database_url: str | None = None,
+    pages: int = 0,
 ) -> None:
-    """database_url: an empty database to build the demo in (PostgreSQL), else SQLite."""
+    """database_url: an empty database to build the demo in (PostgreSQL), else SQLite;
+    pages: that many synthetic pages added (synthetic_pages.build_wiki)."""
     from wiki import create_app
 
-    url = build_database(tmpdir, database_url)
+    url = build_wiki(tmpdir, database_url, pages)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}, instance_path=str(tmpdir))
     clients = [_signed_in(app, MEMBERS[n % len(MEMBERS)]) for n in range(sessions)]
-    paths = _page_paths(app)
+    paths = page_paths(url)
     _round(clients[:1], paths, 0)  # warm: connections, templates, imports
     print(
         f"\n=== cold views in-process ({url.split(':')[0]}): "
-        f"{sessions} sessions x {len(paths)} pages a round ==="
+        f"{sessions} sessions x {len(paths)} pages a round, {pages} pages added ==="
     )
     # The thread's time, not the process's: the search index may be built on another thread.
     print("CPU ms per view (time.thread_time), each round right after a version bump;")
     print("every page's shared parts are drawn by its first view of the round.")
     for number in range(1, rounds + 1):
-        _bump(app)
+        bump_version(url)
         drawing, sharing = _round(clients, paths, number)
         print(f"round {number}: every view    {_summary(drawing + sharing)}")
         print(f"         drawing the parts {_summary(drawing)}")
@@ -121,7 +116,7 @@ def cold_views(
     # The profile: one session draws every page's parts, unprofiled; the others' views, which
     # share them, are profiled. Python function calls per view do not move with the machine's
     # load, unlike the CPU times above: the steadiest figure to compare two versions by.
-    _bump(app)
+    bump_version(url)
     _round(clients[:1], paths, rounds + 1)
     profiler = cProfile.Profile()
     profiler.enable()

@@ -3,7 +3,10 @@
 Run from the repository root:  .venv/bin/python bench/page_view_bench.py   (or `make bench`)
 Options: --duration SECONDS (default 10), --no-wrk (use the Python load generator),
          --profile (no servers: count SQL queries per page view and cProfile 500 views),
-         --cold (no servers: CPU per cold view in-process, and a cProfile of cold views).
+         --cold (no servers: CPU per cold view in-process, and a cProfile of cold views),
+         --pages N (add N synthetic pages in N / 20 processes; the cold views are drawn over
+         40 pages spread through the wiki), --database-url URL (an empty database, PostgreSQL,
+         migrated and loaded for the servers instead of a temporary SQLite file).
 
 The headline is the cold view: every request a page its session has not seen (so the per-session
 page cache cannot answer it), over many sessions and every page, after a write (the content
@@ -17,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -39,15 +41,15 @@ from serving import (
     WORKERS,
     Result,
     Server,
-    build_database,
     check_page,
     csrf_token,
     log_in,
     request,
 )
+from synthetic_pages import build_wiki
 
 BAR = 0.50
-COLD_SESSIONS = 60  # sessions x pages must exceed the requests of a cold run
+COLD_SESSIONS = 200  # sessions x pages must exceed the requests of a cold run (wrk wraps)
 ONE_CLIENT_VIEWS = 300  # cold views sent one at a time after the wrk run
 WARM_SESSIONS = 4  # each page viewed this many times before the bump, so both workers have
 
@@ -109,14 +111,20 @@ def print_table(results: list[Result], bare_after: Result, tool: str) -> bool:
 # --------------------------------------------------------------------------- cold views
 
 
-def biggest_process(database: Path) -> tuple[str, str]:
+def biggest_process(url: str) -> tuple[str, str]:
     """The path and name of the process with the most pages."""
-    with sqlite3.connect(database) as connection:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
         path, name = connection.execute(
-            "SELECT processes.path, processes.name FROM processes JOIN pages "
-            "ON pages.process_id = processes.id GROUP BY processes.id "
-            "ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
+            text(
+                "SELECT processes.path, processes.name FROM processes JOIN pages "
+                "ON pages.process_id = processes.id GROUP BY processes.id, processes.path, "
+                "processes.name ORDER BY count(*) DESC, processes.id LIMIT 1"
+            )
+        ).one()
+    engine.dispose()
     return f"/p/{path}", name
 
 
@@ -193,7 +201,7 @@ def _to_ms(text: str) -> float:
 # --------------------------------------------------------------------------- profile mode
 
 
-def profile(tmpdir: Path, count: int = 500) -> None:
+def profile(tmpdir: Path, database_url: str | None, pages: int, count: int = 500) -> None:
     """Count the SQL each page view issues, then cProfile `count` logged-in views."""
     import cProfile
     import pstats
@@ -203,7 +211,7 @@ def profile(tmpdir: Path, count: int = 500) -> None:
     from wiki import create_app
     from wiki.extensions import db
 
-    url = build_database(tmpdir)
+    url = build_wiki(tmpdir, database_url, pages)
     # The page cache off: this profiles what rendering a page costs.
     config = {"DATABASE_URL": url, "SECRET_KEY": "bench", "PAGE_CACHE_SIZE": 0}
     app = create_app(config, instance_path=str(tmpdir))
@@ -273,7 +281,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--database-url",
-        help="with --cold: an empty database (PostgreSQL) to build the demo in, not SQLite",
+        help="an empty database (PostgreSQL) to build the wiki in, not a temporary SQLite file",
+    )
+    parser.add_argument(
+        "--pages", type=int, default=0, help="synthetic pages added to the demo's (e.g. 10000)"
     )
     args = parser.parse_args()
 
@@ -282,9 +293,9 @@ def main() -> int:
         if args.profile or args.cold:
             sys.path.insert(0, str(REPO))
             if args.cold:
-                cold_views(tmpdir, database_url=args.database_url)
+                cold_views(tmpdir, database_url=args.database_url, pages=args.pages)
             else:
-                profile(tmpdir)
+                profile(tmpdir, args.database_url, args.pages)
             return 0
 
         wrk = None if args.no_wrk else ensure_wrk()
@@ -299,12 +310,15 @@ def main() -> int:
         if load1 > 1.0:
             print("WARNING: the machine is busy; ratios may be off. Re-run when it is idle.")
         started = time.monotonic()
-        url = build_database(tmpdir)
-        print(f"database ready in {time.monotonic() - started:.1f} s: {url}", flush=True)
-        database = tmpdir / "wiki.db"
-        biggest, biggest_name = biggest_process(database)
+        url = build_wiki(tmpdir, args.database_url, args.pages)
+        print(
+            f"database ready in {time.monotonic() - started:.1f} s: {url.split(':')[0]}, "
+            f"{args.pages} pages added to the demo's",
+            flush=True,
+        )
+        biggest, biggest_name = biggest_process(url)
         wiki_pages = [*WIKI_PAGES, ("biggest process", biggest, biggest_name)]
-        every_page = page_paths(database)
+        every_page = page_paths(url)
 
         wiki_env = {
             "WIKI_DATABASE_URL": url,
@@ -384,7 +398,7 @@ def main() -> int:
                 for warm_cookie in cookies[:WARM_SESSIONS]:
                     for path in every_page:
                         request(wiki.port, "GET", path, {"Cookie": f"session={warm_cookie}"})
-                bump_version(database)  # as an edit would: every cache starts again
+                bump_version(url)  # as an edit would: every cache starts again
                 print(
                     f"measuring cold views ({len(every_page)} pages x {COLD_SESSIONS} sessions,"
                     " after a write) ...",
@@ -399,7 +413,7 @@ def main() -> int:
                 if result.requests > len(every_page) * COLD_SESSIONS:
                     print("WARNING: more requests than pairs: some cold views were repeats")
                 results.insert(1, result)
-                bump_version(database)  # every pair is unseen again
+                bump_version(url)  # every pair is unseen again
                 one_client = one_at_a_time(wiki.port, cookies, every_page, ONE_CLIENT_VIEWS)
                 bare_one_client = one_at_a_time(bare.port, [""], ["/"], ONE_CLIENT_VIEWS)
             print("measuring bare route again (drift check) ...", flush=True)

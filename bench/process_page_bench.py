@@ -22,69 +22,18 @@ import argparse
 import cProfile
 import os
 import pstats
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 from serving import PASSWORD, REPO, build_database, csrf_token
+from synthetic_pages import add_pages
 
 BAR_MS = 20.0
 MEMBER = "priya@example.com"
 SMALL = "/p/procure-to-pay"  # the demo content's process with most pages: what size adds
-
-
-def populate(app, pages: int, biggest: int, processes: int, seed: int) -> str:
-    """Adds the processes and pages; returns the biggest process's path."""
-    from sqlalchemy import func, insert, select, text
-
-    from wiki.extensions import db
-    from wiki.processes.models import Page, Process
-
-    rng = random.Random(seed)
-    now = datetime(2026, 12, 1, 12, 0)
-    with app.app_context(), db.engine.begin() as connection:
-        first = (connection.scalar(select(func.max(Process.id))) or 0) + 1
-        roots = max(1, processes // 20)
-        rows, paths = [], {}
-        for n in range(first, first + processes):
-            parent = None if n < first + roots else rng.randrange(first, first + roots)
-            slug = f"area-{n}" if parent is None else f"process-{n}"
-            paths[n] = slug if parent is None else f"{paths[parent]}/{slug}"
-            rows.append(
-                {"id": n, "parent_id": parent, "slug": slug, "name": slug.title(),
-                 "path": paths[n], "description": "", "position": 0, "created_at": now}
-            )  # fmt: skip
-        connection.execute(insert(Process), rows)
-        big = first + roots  # the first process of the second level
-        page_rows = []
-        for n in range(pages):
-            process = big if n < biggest else rng.randrange(first, first + processes)
-            title = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {n}"
-            slug = f"page-{n}"
-            page_rows.append(
-                {"process_id": process, "slug": slug, "title": title,
-                 "path": f"{paths[process]}/{slug}", "review_interval_days": 180,
-                 "latest_revision": 0, "created_at": now, "updated_at": now,
-                 "last_reviewed_at": now}
-            )  # fmt: skip
-            if len(page_rows) == 10_000:
-                connection.execute(insert(Page), page_rows)
-                page_rows = []
-        if page_rows:
-            connection.execute(insert(Page), page_rows)
-        connection.execute(text("ANALYZE"))
-    return paths[big]
-
-
-WORDS = [
-    *("invoice", "approval", "payment", "vendor", "supplier", "goods", "receipt", "order"),
-    *("credit", "note", "tolerance", "freight", "posting", "period", "close", "accrual"),
-    *("budget", "ledger", "reconciliation", "dunning"),
-]
 
 
 def main() -> int:
@@ -111,7 +60,7 @@ def main() -> int:
         url = build_database(tmpdir)
         settings = {"DATABASE_URL": url, "SECRET_KEY": "bench", "PAGE_CACHE_SIZE": 0}
         app = create_app(settings, instance_path=str(tmpdir))
-        path = populate(app, args.pages, args.biggest, args.processes, args.seed)
+        path = add_pages(app, args.pages, args.processes, args.seed, biggest=args.biggest)
         client = app.test_client()
         form = {"csrf_token": csrf_token(client.get("/login").data), "email": MEMBER}
         signed_in = client.post("/login", data={**form, "password": PASSWORD})

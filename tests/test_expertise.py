@@ -328,3 +328,17 @@ def test_the_map_names_lead_to_the_process_and_the_person(client, auth, people):
     assert f'<a href="/people/{owner.id}" class="map-link">' in svg
     assert '<a href="/p/p2p" class="map-link">' in svg
     assert '<a href="/p/p2p" tabindex="-1" class="map-cell"><rect' in svg
+
+
+def test_a_process_without_experts_invites_each_reader_to_their_own_form(client, auth, people):
+    make_page("p2p", "Matching")
+    for email, person in (("priya@example.com", "member"), ("marty@example.com", "manager")):
+        auth.login(email)
+        body = client.get("/p/p2p/matching").get_data(as_text=True)
+        assert "Nobody has declared expertise here yet." in body
+        invitation = client.get("/people/me/expertise/new?process=p2p")
+        own = people[person].id
+        assert invitation.headers["Location"] == f"/people/{own}/expertise/new?process=p2p"
+        form = client.get(invitation.headers["Location"])
+        assert form.status_code == 200 and 'value="p2p"' in form.get_data(as_text=True)
+        auth.logout()

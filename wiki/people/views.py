@@ -45,6 +45,14 @@ def map_view():
     )
 
 
+@bp.get("/me/expertise/new")
+def add_own_expertise():
+    """Where an experts panel with nobody in it invites its reader: one link for every reader
+    (the panel is drawn once for all of them), on to the reader's own form."""
+    process = request.args.get("process") or None
+    return redirect(url_for("people.add_expertise", person_id=current_user.id, process=process))
+
+
 @bp.route(f"/{PERSON}/expertise/new", methods=["GET", "POST"])
 def add_expertise(person_id: int):
     person = _person_to_change(person_id)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import get_template_attribute
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import exists, select
 
@@ -59,12 +58,10 @@ def page_parts(page: Page, today: date) -> PageParts:
 
 
 def experts_part(process: Process, today: date) -> Markup:
-    """The experts panel of a process; with nobody in it, it invites the viewer."""
-    key = ("experts", process.id, today)
-    drawn = shared_part(key, lambda: _draw_experts(process, today))
-    if drawn is None:
-        drawn = shared_part((*key, current_user.id), lambda: _draw_experts(process, today, True))
-    return drawn
+    """The experts panel of a process; with nobody in it, it invites whoever reads it (a link
+    the same for every reader, so that in a wiki where most processes have no experts yet
+    the panel is still drawn once, not once per reader)."""
+    return shared_part(("experts", process.id, today), lambda: _draw_experts(process, today))
 
 
 def _draw(macro: str, *args) -> Markup:
@@ -105,8 +102,5 @@ def _any_of(models: tuple, page: Page) -> tuple[bool, ...]:
     return tuple(bool(found) for found in db.session.execute(query).one())
 
 
-def _draw_experts(process: Process, today: date, for_viewer: bool = False) -> Markup | None:
-    panel = experts_panel(process, today)
-    if not panel.experts and not for_viewer:
-        return None
-    return _draw("experts", panel, process, current_user if for_viewer else None)
+def _draw_experts(process: Process, today: date) -> Markup:
+    return _draw("experts", experts_panel(process, today), process)

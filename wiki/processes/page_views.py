@@ -1,10 +1,17 @@
-"""Views for pages: read, start, edit (with preview and conflicts), history, diff, revert."""
+"""Views for pages: start, edit (with preview and conflicts), history, diff, revert, move."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from wiki.approvals import services as approvals
@@ -13,15 +20,12 @@ from wiki.attachments import services as attachments
 from wiki.attachments import views as attachment_views
 from wiki.attachments.names import markdown_reference
 from wiki.auth import services as accounts
-from wiki.buddies import plans
-from wiki.comments import services as comments
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.processes import (
     drafts,
     editing,
     history,
-    page_parts,
     page_templates,
     pages,
     rendered,
@@ -30,33 +34,8 @@ from wiki.processes import (
 from wiki.processes.blueprint import bp
 from wiki.processes.merge import merge_texts
 from wiki.processes.models import Page
-from wiki.questions.listing import recent_in_process
-from wiki.timeutil import utcnow
-from wiki.verification import dependencies, readership
 from wiki.verification import services as verification
 from wiki.watching import services as watching
-
-
-def show_page(page: Page, watch_id: int | None):
-    """A page as its reader sees it; watch_id: their watch on it, if any (its Watch button)."""
-    plans.record_read(current_user, page)  # ticks a newcomer's "read this page" items
-    readership.count_view(page.id)
-    today = utcnow().date()
-    parts = page_parts.page_parts(page, today)
-    return render_template(
-        "processes/page.html",
-        page=page,
-        watch_id=watch_id,
-        parts=parts,
-        experts=page_parts.experts_part(page.process, today),
-        can_review=pages.can_review(current_user, page),
-        overdue=page.is_review_overdue(),
-        questions=recent_in_process(current_user, page.process),
-        can_verify=page.owner_id == current_user.id or current_user.id in parts.verifier_ids,
-        discussion=comments.threads_of(current_user, page) if parts.has_comments else [],
-        dependency_marks=dependencies.marks_of_page(page) if parts.has_dependency_marks else [],
-        waiting=approvals.waiting_on(page) if parts.has_change_requests else [],
-    )
 
 
 def _draft() -> pages.PageDraft:

@@ -9,7 +9,7 @@ from wiki.buddies.models import ITEM_KIND_LABELS
 from wiki.errors import DomainError, ValidationError
 from wiki.forms import form_response, whole_number
 from wiki.homes.services import home_for
-from wiki.processes import editor_views, history, page_parts, page_views, tree
+from wiki.processes import editor_views, history, page_parts, page_views, reading_views, tree
 from wiki.processes.blueprint import bp
 from wiki.processes.models import Process
 from wiki.questions.listing import recent_in_process
@@ -17,7 +17,7 @@ from wiki.timeutil import utcnow
 from wiki.verification import dependencies
 from wiki.watching import services as watching
 
-__all__ = ["bp", "editor_views"]  # editor_views registers its routes on bp
+__all__ = ["bp", "editor_views", "page_views"]  # they register their routes on bp
 
 
 @bp.get("/")
@@ -41,7 +41,7 @@ def view(path: str):
     viewer = current_user if current_user.is_authenticated else None
     page_and_watch = watching.page_with_watch(path, viewer)  # a page view's one statement
     if page_and_watch is not None:
-        return page_views.show_page(*page_and_watch)
+        return reading_views.show_page(*page_and_watch)
     found = tree.resolve_beyond_pages(path.strip("/"))
     if isinstance(found, Process):
         return _show_process(found)

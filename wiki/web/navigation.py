@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from wiki.notifications.services import unread_count
@@ -136,8 +137,29 @@ def site_chrome(macro: str, *args) -> Markup:
     return drawn[key]
 
 
-def _unread_notifications() -> int:
-    return unread_count(current_user) if current_user.is_authenticated else 0
+def user_menu() -> Markup:
+    """The signed-in person's corner of the header: their notifications with the unread count,
+    their name, and Log out. Assembled from strings: it is the layout's part that is each
+    person's own, drawn on every request into a page otherwise drawn once (wiki.web.frames)."""
+    unread = unread_count(current_user)
+    label, count = "Notifications", ""
+    if unread:
+        label += f", {unread} unread"
+        shown = unread if unread < 100 else "99+"
+        count = f'<span class="bell-count" aria-hidden="true">{shown}</span>'
+    account = "company account" if current_user.password_hash is None else "password"
+    profile = url_for("people.profile", person_id=current_user.id)
+    return Markup(
+        '<div class="user-menu">'
+        f'<a class="bell" href="{url_for("notifications.index")}">'
+        f'<img src="{url_for("static", filename="bell.svg")}" alt="" width="20" height="20">'
+        f'<span class="visually-hidden">{label}</span>{count}</a>'
+        f'<a class="user-name" href="{profile}" title="Your profile: expertise, notifications,'
+        f' API tokens and {account}">{escape(current_user.name)}</a>'
+        f'<form method="post" action="{url_for("auth.logout")}" class="inline-form">'
+        f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+        '<button type="submit" class="link-button">Log out</button></form></div>'
+    )
 
 
 def _layout_context() -> dict:
@@ -145,7 +167,7 @@ def _layout_context() -> dict:
         "sidebar_html": sidebar_html,
         "site_chrome": site_chrome,
         "tree_list": tree_list,
-        "unread_notifications": _unread_notifications,
+        "user_menu": user_menu,
         "now_utc": utcnow,
     }
 
