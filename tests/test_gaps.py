@@ -269,6 +269,14 @@ def test_a_gap_folded_into_a_course_module_shows_on_the_course_page(client, auth
     response = client.post(f"{course_url}/modules", data={"module_title": "Invoices"})
     assert response.status_code == 422
     assert "Map the module to at least one process." in response.get_data(as_text=True)
+    # Refused for its title, the module's form keeps every process that was chosen.
+    response = client.post(
+        f"{course_url}/modules",
+        data={"module_title": "", "processes": ["p2p/invoices", "o2c"]},
+    )
+    assert response.status_code == 422
+    chosen = re.findall(r'<option value="([^"]+)" selected>', response.get_data(as_text=True))
+    assert sorted(chosen) == ["o2c", "p2p/invoices"]
     client.post(
         f"{course_url}/modules", data={"module_title": "Invoices", "processes": ["p2p/invoices"]}
     )

@@ -45,7 +45,8 @@ def add_module(course_id: int):
         title, processes = request.form.get("module_title", ""), request.form.getlist("processes")
         courses.add_module(current_user, course, title, processes)
     except ValidationError as refused:
-        return _course_page(course, request.form.to_dict(), refused.errors, 422)
+        chosen = {**request.form.to_dict(), "processes": processes}  # every one chosen
+        return _course_page(course, chosen, refused.errors, 422)
     flash("Module added.", "success")
     return redirect(url_for("courses.view", course_id=course.id))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import (
@@ -65,9 +66,12 @@ def _marked(drawn: str, current_path: str) -> str:
     return drawn
 
 
-def process_option_list(selected: str = "", within: str = "", exclude: str = "") -> Markup:
+def process_option_list(
+    selected: str | Iterable[str] = "", within: str = "", exclude: str = ""
+) -> Markup:
     """An <option> for every process (only those `within` one process's subtree, when given;
-    none of the `exclude`d one's), indented by its depth, the selected one marked. Drawn once
+    none of the `exclude`d one's), indented by its depth, the selected one (or ones, for a
+    list that takes several) marked. Drawn once
     per shared version for each `within` and `exclude` asked, and kept for every request (a
     filter that lists hundreds of processes cost a results page more than its search); marked
     per request."""
@@ -91,9 +95,10 @@ def process_option_list(selected: str = "", within: str = "", exclude: str = "")
         return "".join(parts)
 
     drawn = shared_part(("process-options", within, exclude), draw)
-    if selected:
-        option = f'<option value="{escape(selected)}">'
-        drawn = drawn.replace(option, f"{option[:-1]} selected>", 1)
+    for path in [selected] if isinstance(selected, str) else selected:
+        if path:
+            option = f'<option value="{escape(path)}">'
+            drawn = drawn.replace(option, f"{option[:-1]} selected>", 1)
     return Markup(drawn)
 
 
